@@ -1,0 +1,167 @@
+// Package model holds palabre's plain domain types: the records that flow
+// from connectors through ingest and analysis into the store, and back out
+// through the API and exports. It has no behaviour beyond validation helpers.
+package model
+
+import "time"
+
+// Message kinds.
+const (
+	KindPost    = "post"    // a conversation's opening article or post
+	KindComment = "comment" // a reply to the post itself
+	KindReply   = "reply"   // a reply to another comment
+	KindMessage = "message" // a private or direct message
+)
+
+// Moderation statuses a source may report for a message.
+const (
+	StatusApproved = "approved"
+	StatusPending  = "pending"
+	StatusSpam     = "spam"
+	StatusTrash    = "trash"
+)
+
+// Conversation statuses, as the CM works through the inbox.
+const (
+	ConvNew      = "new"
+	ConvOpen     = "open"
+	ConvPending  = "pending"
+	ConvResolved = "resolved"
+	ConvIgnored  = "ignored"
+)
+
+// ValidKind reports whether k is a known message kind.
+func ValidKind(k string) bool {
+	switch k {
+	case KindPost, KindComment, KindReply, KindMessage:
+		return true
+	}
+	return false
+}
+
+// ValidStatus reports whether s is a known moderation status.
+func ValidStatus(s string) bool {
+	switch s {
+	case StatusApproved, StatusPending, StatusSpam, StatusTrash:
+		return true
+	}
+	return false
+}
+
+// ValidConversationStatus reports whether s is a known conversation status.
+func ValidConversationStatus(s string) bool {
+	switch s {
+	case ConvNew, ConvOpen, ConvPending, ConvResolved, ConvIgnored:
+		return true
+	}
+	return false
+}
+
+// Message is one normalised message, the unit of import and export. Its
+// JSON form is the NDJSON line format of palabre import/export; the field
+// order here is the order of exported keys.
+//
+// Optional analysis fields use pointers so that "not analysed" and "false"
+// stay distinct and survive an export → import → export round trip.
+type Message struct {
+	Channel                string    `json:"channel,omitempty"`
+	ExternalID             string    `json:"external_id"`
+	ParentExternalID       string    `json:"parent_external_id,omitempty"`
+	ConversationExternalID string    `json:"conversation_external_id,omitempty"`
+	Kind                   string    `json:"kind,omitempty"`
+	Status                 string    `json:"status,omitempty"`
+	Title                  string    `json:"title,omitempty"`
+	AuthorName             string    `json:"author_name,omitempty"`
+	AuthorHandle           string    `json:"author_handle,omitempty"`
+	AuthorEmail            string    `json:"author_email,omitempty"`
+	AuthorURL              string    `json:"author_url,omitempty"`
+	AuthorIsStaff          bool      `json:"author_is_staff"`
+	MemberID               string    `json:"member_id,omitempty"`
+	Body                   string    `json:"body"`
+	BodyHTML               string    `json:"body_html,omitempty"`
+	URL                    string    `json:"url,omitempty"`
+	CreatedAt              time.Time `json:"created_at"`
+
+	Lang           string   `json:"lang,omitempty"`
+	Sentiment      string   `json:"sentiment,omitempty"`
+	SentimentScore *float64 `json:"sentiment_score,omitempty"`
+	Intent         string   `json:"intent,omitempty"`
+	NeedsResponse  *bool    `json:"needs_response,omitempty"`
+	Spam           *bool    `json:"spam,omitempty"`
+	Topics         []string `json:"topics,omitempty"`
+}
+
+// Workspace is one brand or client: the unit of isolation.
+type Workspace struct {
+	ID        int64     `json:"id"`
+	Slug      string    `json:"slug"`
+	Name      string    `json:"name"`
+	Sector    string    `json:"sector,omitempty"`
+	Language  string    `json:"language,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Channel is one source of messages inside a workspace (a blog, a feed, a
+// social account).
+type Channel struct {
+	ID          int64     `json:"id"`
+	WorkspaceID int64     `json:"workspace_id"`
+	Name        string    `json:"name"`
+	Kind        string    `json:"kind"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Conversation is a thread: a root message and every reply under it.
+type Conversation struct {
+	ID             int64     `json:"id"`
+	WorkspaceID    int64     `json:"workspace_id"`
+	Workspace      string    `json:"workspace"`
+	ChannelID      int64     `json:"channel_id"`
+	Channel        string    `json:"channel"`
+	RootExternalID string    `json:"root_external_id"`
+	Subject        string    `json:"subject"`
+	Status         string    `json:"status"`
+	Priority       int       `json:"priority"`
+	MessageCount   int       `json:"message_count"`
+	CreatedAt      time.Time `json:"created_at"`
+	LastActivityAt time.Time `json:"last_activity_at"`
+}
+
+// Member is one person of a workspace's community, whatever names,
+// handles and addresses they used.
+type Member struct {
+	ID           string     `json:"id"`
+	WorkspaceID  int64      `json:"workspace_id"`
+	DisplayName  string     `json:"display_name"`
+	IsStaff      bool       `json:"is_staff"`
+	MessageCount int        `json:"message_count"`
+	FirstSeenAt  time.Time  `json:"first_seen_at"`
+	LastSeenAt   time.Time  `json:"last_seen_at"`
+	Identities   []Identity `json:"identities,omitempty"`
+}
+
+// Identity kinds, strongest first.
+const (
+	IdentityEmail  = "email"
+	IdentityHandle = "handle"
+	IdentityURL    = "url"
+	IdentityName   = "name"
+)
+
+// Identity is one way a member is recognised: an e-mail address, a handle on
+// a network, a web address or, weakest, a name signed on one channel.
+type Identity struct {
+	Kind  string `json:"kind"`
+	Value string `json:"value"`
+}
+
+// Event is one line of the audit log: who did what, when.
+type Event struct {
+	ID          int64     `json:"id"`
+	WorkspaceID int64     `json:"workspace_id,omitempty"`
+	Actor       string    `json:"actor"`
+	Action      string    `json:"action"`
+	Subject     string    `json:"subject,omitempty"`
+	Detail      string    `json:"detail,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+}

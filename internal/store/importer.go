@@ -1,0 +1,572 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"palabre/internal/model"
+)
+
+// IdentityKey is one normalised way to recognise a member, as prepared by
+// ingest: Key is unique within a workspace ("email:ana@example.org").
+type IdentityKey struct {
+	Key   string
+	Kind  string // model.Identity* kind
+	Value string // as the author wrote it, for display
+}
+
+// IngestItem is one message ready to be stored. Ingest has normalised it:
+// canonical ids, Kind and Status set, CreatedAt in UTC at microsecond
+// precision; it has also decided which conversation it belongs to and how
+// its author can be recognised.
+type IngestItem struct {
+	Message     model.Message
+	Root        string        // external id of the conversation's root message
+	Subject     string        // the conversation's subject when this is the root
+	Identities  []IdentityKey // strongest first; empty for an anonymous author
+	MemberID    string        // a member id the record asks for; used when it exists
+	NewMemberID string        // the id a new member gets when nothing resolves
+	DisplayName string        // the member's name when it is created
+}
+
+// BatchResult counts what one Write did.
+type BatchResult struct {
+	Inserted         int
+	Duplicates       int // already stored, or repeated within the batch
+	NewConversations int
+	NewMembers       int
+}
+
+// Add sums results.
+func (r *BatchResult) Add(o BatchResult) {
+	r.Inserted += o.Inserted
+	r.Duplicates += o.Duplicates
+	r.NewConversations += o.NewConversations
+	r.NewMembers += o.NewMembers
+}
+
+// Importer writes batches of messages into one channel. It remembers the
+// conversations and identities it has seen, so a long import asks the
+// database about each only once. It is not safe for concurrent use; after a
+// failed Write it refuses further work, because its memory may then hold ids
+// that were rolled back.
+type Importer struct {
+	s       *Store
+	ws      model.Workspace
+	ch      model.Channel
+	convs   map[string]int64  // root external id → conversation id
+	keys    map[string]string // identity key → member id ("" = known absent)
+	members map[string]bool   // member id → exists
+	failed  error
+}
+
+// NewImporter prepares an importer for one channel of a workspace.
+func (s *Store) NewImporter(ws model.Workspace, ch model.Channel) *Importer {
+	return &Importer{
+		s: s, ws: ws, ch: ch,
+		convs:   make(map[string]int64),
+		keys:    make(map[string]string),
+		members: make(map[string]bool),
+	}
+}
+
+// aggregate accumulates what a batch adds to a conversation or a member.
+type aggregate struct {
+	count       int
+	first, last int64
+	staff       bool
+	subject     string
+}
+
+func (a *aggregate) add(at int64, staff bool) {
+	if a.count == 0 || at < a.first {
+		a.first = at
+	}
+	if a.count == 0 || at > a.last {
+		a.last = at
+	}
+	a.count++
+	a.staff = a.staff || staff
+}
+
+// Write stores a batch in one transaction: either every new message of the
+// batch is stored with its conversation and member bookkeeping, or nothing
+// is. Messages already stored (same channel and external id) are counted as
+// duplicates and left untouched, which makes re-running an interrupted
+// import safe.
+func (im *Importer) Write(ctx context.Context, items []IngestItem) (BatchResult, error) {
+	if im.failed != nil {
+		return BatchResult{}, fmt.Errorf("importer unusable after an earlier failure: %w", im.failed)
+	}
+	var res BatchResult
+	err := im.s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		res, err = im.write(ctx, tx, items)
+		return err
+	})
+	if err != nil {
+		im.failed = err
+		return BatchResult{}, fmt.Errorf("store batch into %s/%s: %w", im.ws.Slug, im.ch.Name, err)
+	}
+	return res, nil
+}
+
+func (im *Importer) write(ctx context.Context, tx *sql.Tx, items []IngestItem) (BatchResult, error) {
+	var res BatchResult
+	fresh, err := im.newItems(ctx, tx, items)
+	if err != nil {
+		return res, err
+	}
+	res.Duplicates = len(items) - len(fresh)
+	if len(fresh) == 0 {
+		return res, nil
+	}
+	if err := im.resolveRoots(ctx, tx, fresh); err != nil {
+		return res, err
+	}
+	convIDs, newConvs, err := im.resolveConversations(ctx, tx, fresh)
+	if err != nil {
+		return res, err
+	}
+	res.NewConversations = newConvs
+	memberIDs, newMembers, err := im.resolveMembers(ctx, tx, fresh)
+	if err != nil {
+		return res, err
+	}
+	res.NewMembers = newMembers
+	inserted, err := im.insertMessages(ctx, tx, fresh, convIDs, memberIDs)
+	if err != nil {
+		return res, err
+	}
+	res.Inserted = inserted
+	res.Duplicates += len(fresh) - inserted
+	return res, nil
+}
+
+// newItems drops the items already stored and those repeated in the batch.
+func (im *Importer) newItems(ctx context.Context, tx *sql.Tx, items []IngestItem) ([]*IngestItem, error) {
+	ids := make([]string, 0, len(items))
+	seen := make(map[string]bool, len(items))
+	for i := range items {
+		id := items[i].Message.ExternalID
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	stored := make(map[string]bool)
+	err := inList(ctx, tx, `SELECT external_id FROM messages WHERE channel_id = $1 AND external_id`,
+		[]any{im.ch.ID}, ids, ``, func(r *sql.Rows) error {
+			var id string
+			if err := r.Scan(&id); err != nil {
+				return err
+			}
+			stored[id] = true
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("find stored messages: %w", err)
+	}
+	fresh := make([]*IngestItem, 0, len(items))
+	taken := make(map[string]bool, len(items))
+	for i := range items {
+		id := items[i].Message.ExternalID
+		if stored[id] || taken[id] {
+			continue
+		}
+		taken[id] = true
+		fresh = append(fresh, &items[i])
+	}
+	return fresh, nil
+}
+
+// resolveRoots fills in the conversation of replies that did not name it:
+// a reply belongs to its parent's conversation, whether the parent comes
+// earlier in the batch or is already stored. A reply whose parent is
+// unknown starts a conversation rooted at that parent's id, so that the
+// parent, arriving later, joins it.
+func (im *Importer) resolveRoots(ctx context.Context, tx *sql.Tx, items []*IngestItem) error {
+	var ask []string
+	inBatch := make(map[string]bool, len(items))
+	for _, it := range items {
+		inBatch[it.Message.ExternalID] = true
+	}
+	for _, it := range items {
+		if it.Root == "" && !inBatch[it.Message.ParentExternalID] {
+			ask = append(ask, it.Message.ParentExternalID)
+		}
+	}
+	stored := make(map[string]string)
+	if len(ask) > 0 {
+		err := inList(ctx, tx, `SELECT m.external_id, c.root_external_id FROM messages m
+			JOIN conversations c ON c.id = m.conversation_id
+			WHERE m.channel_id = $1 AND m.external_id`, []any{im.ch.ID}, ask, ``, func(r *sql.Rows) error {
+			var id, root string
+			if err := r.Scan(&id, &root); err != nil {
+				return err
+			}
+			stored[id] = root
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("find parents: %w", err)
+		}
+	}
+	roots := make(map[string]string, len(items))
+	for _, it := range items {
+		if it.Root == "" {
+			p := it.Message.ParentExternalID
+			switch {
+			case roots[p] != "":
+				it.Root = roots[p]
+			case stored[p] != "":
+				it.Root = stored[p]
+			default:
+				it.Root = p
+			}
+			it.Message.ConversationExternalID = it.Root
+		}
+		roots[it.Message.ExternalID] = it.Root
+	}
+	return nil
+}
+
+// resolveConversations finds or creates the conversation of every item.
+func (im *Importer) resolveConversations(ctx context.Context, tx *sql.Tx, items []*IngestItem) (map[string]int64, int, error) {
+	aggs := make(map[string]*aggregate)
+	var order []string
+	for _, it := range items {
+		a := aggs[it.Root]
+		if a == nil {
+			a = &aggregate{}
+			aggs[it.Root] = a
+			order = append(order, it.Root)
+		}
+		a.add(toMicros(it.Message.CreatedAt), false)
+		if it.Message.ExternalID == it.Root && it.Subject != "" {
+			a.subject = it.Subject
+		}
+	}
+	var unknown []string
+	for _, root := range order {
+		if _, ok := im.convs[root]; !ok {
+			unknown = append(unknown, root)
+		}
+	}
+	if len(unknown) > 0 {
+		err := inList(ctx, tx, `SELECT root_external_id, id FROM conversations WHERE channel_id = $1 AND root_external_id`,
+			[]any{im.ch.ID}, unknown, ``, func(r *sql.Rows) error {
+				var root string
+				var id int64
+				if err := r.Scan(&root, &id); err != nil {
+					return err
+				}
+				im.convs[root] = id
+				return nil
+			})
+		if err != nil {
+			return nil, 0, fmt.Errorf("find conversations: %w", err)
+		}
+	}
+	var args []any
+	var created []string
+	for _, root := range order {
+		if _, ok := im.convs[root]; ok {
+			continue
+		}
+		a := aggs[root]
+		args = append(args, im.ws.ID, im.ch.ID, root, a.subject, model.ConvNew, a.count, a.first, a.last)
+		created = append(created, root)
+	}
+	if len(args) > 0 {
+		err := bulkInsert(ctx, tx, `INSERT INTO conversations
+			(workspace_id, channel_id, root_external_id, subject, status, message_count, created_at, last_activity_at)`,
+			8, args, `RETURNING root_external_id, id`, func(r *sql.Rows) error {
+				var root string
+				var id int64
+				if err := r.Scan(&root, &id); err != nil {
+					return err
+				}
+				im.convs[root] = id
+				delete(aggs, root) // its counters are already right
+				return nil
+			})
+		if err != nil {
+			return nil, 0, fmt.Errorf("create conversations: %w", err)
+		}
+		for _, root := range created {
+			if _, ok := im.convs[root]; !ok {
+				return nil, 0, fmt.Errorf("create conversation %q: no id returned", root)
+			}
+		}
+	}
+	for _, root := range order {
+		a, ok := aggs[root]
+		if !ok {
+			continue
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE conversations SET
+			message_count = message_count + $1,
+			created_at = `+im.s.d.least+`(created_at, $2),
+			last_activity_at = `+im.s.d.greatest+`(last_activity_at, $3),
+			subject = CASE WHEN subject = '' THEN $4 ELSE subject END
+			WHERE id = $5`, a.count, a.first, a.last, a.subject, im.convs[root])
+		if err != nil {
+			return nil, 0, fmt.Errorf("update conversation %q: %w", root, err)
+		}
+	}
+	return im.convs, len(created), nil
+}
+
+// resolveMembers finds or creates the member behind every item with an
+// identity, and records identities seen for the first time. The record's
+// own member id wins when that member exists; otherwise the strongest
+// identity already known decides; otherwise a new member is created.
+func (im *Importer) resolveMembers(ctx context.Context, tx *sql.Tx, items []*IngestItem) (map[*IngestItem]string, int, error) {
+	if err := im.lookupIdentities(ctx, tx, items); err != nil {
+		return nil, 0, err
+	}
+	type newMember struct {
+		id, name string
+		agg      aggregate
+	}
+	var created []*newMember
+	createdByID := make(map[string]*newMember)
+	touched := make(map[string]*aggregate)
+	var touchedOrder []string
+	var idArgs []any
+	newMembers := 0
+	out := make(map[*IngestItem]string, len(items))
+
+	for _, it := range items {
+		if len(it.Identities) == 0 && it.MemberID == "" {
+			continue
+		}
+		id := ""
+		if it.MemberID != "" && im.members[it.MemberID] {
+			id = it.MemberID
+		}
+		for _, k := range it.Identities {
+			if id != "" {
+				break
+			}
+			id = im.keys[k.Key]
+		}
+		at := toMicros(it.Message.CreatedAt)
+		staff := it.Message.AuthorIsStaff
+		if id == "" {
+			id = it.MemberID
+			if id == "" {
+				id = it.NewMemberID
+			}
+			if id == "" {
+				continue
+			}
+			nm := &newMember{id: id, name: it.DisplayName}
+			created = append(created, nm)
+			createdByID[id] = nm
+			im.members[id] = true
+		}
+		if nm := createdByID[id]; nm != nil {
+			nm.agg.add(at, staff)
+		} else {
+			a := touched[id]
+			if a == nil {
+				a = &aggregate{}
+				touched[id] = a
+				touchedOrder = append(touchedOrder, id)
+			}
+			a.add(at, staff)
+		}
+		for _, k := range it.Identities {
+			if im.keys[k.Key] == "" {
+				im.keys[k.Key] = id
+				idArgs = append(idArgs, im.ws.ID, k.Key, id, k.Kind, k.Value)
+			}
+		}
+		out[it] = id
+	}
+
+	if len(created) > 0 {
+		args := make([]any, 0, len(created)*7)
+		for _, nm := range created {
+			args = append(args, im.ws.ID, nm.id, nm.name, nm.agg.staff, nm.agg.count, nm.agg.first, nm.agg.last)
+		}
+		inserted := make(map[string]bool, len(created))
+		err := bulkInsert(ctx, tx, `INSERT INTO members
+			(workspace_id, id, display_name, is_staff, message_count, first_seen_at, last_seen_at)`,
+			7, args, `ON CONFLICT (workspace_id, id) DO NOTHING RETURNING id`, func(r *sql.Rows) error {
+				var id string
+				if err := r.Scan(&id); err != nil {
+					return err
+				}
+				inserted[id] = true
+				return nil
+			})
+		if err != nil {
+			return nil, 0, fmt.Errorf("create members: %w", err)
+		}
+		// A member id may exist without any of these identities (for
+		// instance after its identities were removed): count into it.
+		for _, nm := range created {
+			if !inserted[nm.id] {
+				a := nm.agg
+				touched[nm.id] = &a
+				touchedOrder = append(touchedOrder, nm.id)
+			}
+		}
+		newMembers = len(inserted)
+	}
+	if len(idArgs) > 0 {
+		err := bulkInsert(ctx, tx, `INSERT INTO identities (workspace_id, key, member_id, kind, value)`,
+			5, idArgs, `ON CONFLICT (workspace_id, key) DO NOTHING`, nil)
+		if err != nil {
+			return nil, 0, fmt.Errorf("record identities: %w", err)
+		}
+	}
+	for _, id := range touchedOrder {
+		a := touched[id]
+		_, err := tx.ExecContext(ctx, `UPDATE members SET
+			message_count = message_count + $1,
+			first_seen_at = `+im.s.d.least+`(first_seen_at, $2),
+			last_seen_at = `+im.s.d.greatest+`(last_seen_at, $3),
+			is_staff = (is_staff OR $4)
+			WHERE workspace_id = $5 AND id = $6`, a.count, a.first, a.last, a.staff, im.ws.ID, id)
+		if err != nil {
+			return nil, 0, fmt.Errorf("update member %s: %w", id, err)
+		}
+	}
+	return out, newMembers, nil
+}
+
+// lookupIdentities loads into the importer's memory what the database knows
+// of the batch's identity keys and requested member ids.
+func (im *Importer) lookupIdentities(ctx context.Context, tx *sql.Tx, items []*IngestItem) error {
+	var keys, ids []string
+	askedKey := make(map[string]bool)
+	askedID := make(map[string]bool)
+	for _, it := range items {
+		for _, k := range it.Identities {
+			if _, ok := im.keys[k.Key]; !ok && !askedKey[k.Key] {
+				askedKey[k.Key] = true
+				keys = append(keys, k.Key)
+			}
+		}
+		if it.MemberID != "" {
+			if _, ok := im.members[it.MemberID]; !ok && !askedID[it.MemberID] {
+				askedID[it.MemberID] = true
+				ids = append(ids, it.MemberID)
+			}
+		}
+	}
+	for _, k := range keys {
+		im.keys[k] = ""
+	}
+	for _, id := range ids {
+		im.members[id] = false
+	}
+	if len(keys) > 0 {
+		err := inList(ctx, tx, `SELECT key, member_id FROM identities WHERE workspace_id = $1 AND key`,
+			[]any{im.ws.ID}, keys, ``, func(r *sql.Rows) error {
+				var k, id string
+				if err := r.Scan(&k, &id); err != nil {
+					return err
+				}
+				im.keys[k] = id
+				im.members[id] = true
+				return nil
+			})
+		if err != nil {
+			return fmt.Errorf("find identities: %w", err)
+		}
+	}
+	if len(ids) > 0 {
+		err := inList(ctx, tx, `SELECT id FROM members WHERE workspace_id = $1 AND id`,
+			[]any{im.ws.ID}, ids, ``, func(r *sql.Rows) error {
+				var id string
+				if err := r.Scan(&id); err != nil {
+					return err
+				}
+				im.members[id] = true
+				return nil
+			})
+		if err != nil {
+			return fmt.Errorf("find members: %w", err)
+		}
+	}
+	return nil
+}
+
+const messageInsertColumns = 25
+
+// insertMessages writes the batch's new messages and returns how many the
+// database took.
+func (im *Importer) insertMessages(ctx context.Context, tx *sql.Tx, items []*IngestItem, convIDs map[string]int64, memberIDs map[*IngestItem]string) (int, error) {
+	args := make([]any, 0, len(items)*messageInsertColumns)
+	for _, it := range items {
+		m := &it.Message
+		var member any
+		if id := memberIDs[it]; id != "" {
+			member = id
+		}
+		topics, err := encodeTopics(m.Topics)
+		if err != nil {
+			return 0, fmt.Errorf("message %q: %w", m.ExternalID, err)
+		}
+		args = append(args,
+			im.ws.ID, im.ch.ID, convIDs[it.Root], m.ExternalID, m.ParentExternalID,
+			m.Kind, m.Status, m.Title, m.AuthorName, m.AuthorHandle, m.AuthorEmail, m.AuthorURL,
+			m.AuthorIsStaff, member, m.Body, m.BodyHTML, m.URL, toMicros(m.CreatedAt),
+			m.Lang, m.Sentiment, floatArg(m.SentimentScore), m.Intent, boolArg(m.NeedsResponse), boolArg(m.Spam), topics)
+	}
+	inserted := 0
+	err := bulkInsert(ctx, tx, `INSERT INTO messages
+		(workspace_id, channel_id, conversation_id, external_id, parent_external_id,
+		 kind, status, title, author_name, author_handle, author_email, author_url,
+		 author_is_staff, member_id, body, body_html, url, created_at,
+		 lang, sentiment, sentiment_score, intent, needs_response, spam, topics)`,
+		messageInsertColumns, args, `ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id`,
+		func(r *sql.Rows) error {
+			var id int64
+			if err := r.Scan(&id); err != nil {
+				return err
+			}
+			inserted++
+			return nil
+		})
+	if err != nil {
+		return 0, fmt.Errorf("insert messages: %w", err)
+	}
+	if inserted != len(items) {
+		// Another writer stored some of these between our check and our
+		// insert; the counters above then over-count. Refuse the batch so
+		// that a retry recounts from the database.
+		return 0, errors.New("insert messages: a concurrent import stored some of the same messages; retry")
+	}
+	return inserted, nil
+}
+
+func encodeTopics(t []string) (string, error) {
+	if len(t) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(t)
+	return string(b), err
+}
+
+func floatArg(f *float64) any {
+	if f == nil {
+		return nil
+	}
+	return *f
+}
+
+func boolArg(b *bool) any {
+	if b == nil {
+		return nil
+	}
+	return *b
+}
