@@ -173,3 +173,21 @@ func Check(ctx context.Context, src connector.Source, wsSlug, channel string, ba
 		}
 	}
 }
+
+// FromMessages is a Source over messages already in memory (seeds, tests).
+func FromMessages(msgs []model.Message) connector.Source {
+	return &sliceSource{msgs: msgs}
+}
+
+type sliceSource struct {
+	msgs []model.Message
+	i    int
+}
+
+func (s *sliceSource) Next() (connector.Record, error) {
+	if s.i >= len(s.msgs) {
+		return connector.Record{}, io.EOF
+	}
+	s.i++
+	return connector.Record{Message: s.msgs[s.i-1], Pos: connector.Position{Line: s.i}}, nil
+}

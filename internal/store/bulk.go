@@ -11,21 +11,43 @@ import (
 // limit (32766); PostgreSQL allows 65535.
 const maxParams = 30000
 
-// placeholders writes "($n,$n+1,…),(…)" for rows of cols values, numbering
-// from first.
-func placeholders(b *strings.Builder, rows, cols, first int) {
+// param writes the n-th (1-based) bind parameter. SQLite gets plain "?":
+// it treats "$N" as a name and looks each one up in a list, which makes a
+// statement with thousands of them quadratic to prepare. PostgreSQL only
+// knows "$N".
+func (d dialect) param(b *strings.Builder, n int) {
+	if d.anonymousParams {
+		b.WriteByte('?')
+		return
+	}
+	b.WriteByte('$')
+	b.WriteString(strconv.Itoa(n))
+}
+
+// placeholders writes "(p1,p2,…),(…)" for rows of len(casts) values,
+// numbering from first. A non-empty cast wraps its column's parameters in
+// CAST(… AS type), which PostgreSQL needs to type parameters in a VALUES
+// list that is not an INSERT's.
+func (d dialect) placeholders(b *strings.Builder, rows int, casts []string, first int) {
 	n := first
 	for r := range rows {
 		if r > 0 {
 			b.WriteByte(',')
 		}
 		b.WriteByte('(')
-		for c := range cols {
+		for c, cast := range casts {
 			if c > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(n))
+			if cast != "" {
+				b.WriteString("CAST(")
+			}
+			d.param(b, n)
+			if cast != "" {
+				b.WriteString(" AS ")
+				b.WriteString(cast)
+				b.WriteByte(')')
+			}
 			n++
 		}
 		b.WriteByte(')')
@@ -36,19 +58,30 @@ func placeholders(b *strings.Builder, rows, cols, first int) {
 // of cols values each, in as few statements as the parameter limit allows.
 // When scan is not nil the statement is a query (tail has RETURNING) and
 // scan is called for each returned row.
-func bulkInsert(ctx context.Context, tx *sql.Tx, head string, cols int, args []any, tail string, scan func(*sql.Rows) error) error {
+func (d dialect) bulkInsert(ctx context.Context, tx *sql.Tx, head string, cols int, args []any, tail string, scan func(*sql.Rows) error) error {
+	return d.bulk(ctx, tx, head+" VALUES ", make([]string, cols), args, " "+tail, scan)
+}
+
+// bulkUpdate applies rows of values to a table in as few statements as the
+// parameter limit allows: set is "UPDATE t SET … FROM", where is "WHERE …";
+// between them stands "(VALUES …) AS v", whose columns are v.column1,
+// v.column2, … in both engines. casts gives each column's SQL type.
+func (d dialect) bulkUpdate(ctx context.Context, tx *sql.Tx, set string, casts []string, args []any, where string) error {
+	return d.bulk(ctx, tx, set+" (VALUES ", casts, args, ") AS v "+where, nil)
+}
+
+func (d dialect) bulk(ctx context.Context, tx *sql.Tx, prefix string, casts []string, args []any, suffix string, scan func(*sql.Rows) error) error {
+	cols := len(casts)
 	per := maxParams / cols
 	for len(args) > 0 {
 		rows := min(per, len(args)/cols)
 		chunk := args[:rows*cols]
 		args = args[rows*cols:]
 		var b strings.Builder
-		b.Grow(len(head) + len(tail) + rows*cols*6)
-		b.WriteString(head)
-		b.WriteString(" VALUES ")
-		placeholders(&b, rows, cols, 1)
-		b.WriteByte(' ')
-		b.WriteString(tail)
+		b.Grow(len(prefix) + len(suffix) + rows*cols*6)
+		b.WriteString(prefix)
+		d.placeholders(&b, rows, casts, 1)
+		b.WriteString(suffix)
 		if scan == nil {
 			if _, err := tx.ExecContext(ctx, b.String(), chunk...); err != nil {
 				return err
@@ -62,9 +95,10 @@ func bulkInsert(ctx context.Context, tx *sql.Tx, head string, cols int, args []a
 	return nil
 }
 
-// inList runs "head IN ($k,…) tail" with the given leading arguments and
-// the values, chunked under the parameter limit, scanning every row.
-func inList(ctx context.Context, tx *sql.Tx, head string, lead []any, values []string, tail string, scan func(*sql.Rows) error) error {
+// inList runs "head IN (…) tail" with the given leading arguments and the
+// values, chunked under the parameter limit, scanning every row. The head's
+// own parameters must be written with d.param too (see leadParams).
+func (d dialect) inList(ctx context.Context, tx *sql.Tx, head string, lead []any, values []string, tail string, scan func(*sql.Rows) error) error {
 	per := maxParams - len(lead)
 	for len(values) > 0 {
 		n := min(per, len(values))
@@ -79,8 +113,7 @@ func inList(ctx context.Context, tx *sql.Tx, head string, lead []any, values []s
 			if i > 0 {
 				b.WriteByte(',')
 			}
-			b.WriteByte('$')
-			b.WriteString(strconv.Itoa(len(lead) + i + 1))
+			d.param(&b, len(lead)+i+1)
 			args = append(args, v)
 		}
 		b.WriteString(") ")

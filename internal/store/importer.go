@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"palabre/internal/model"
 )
@@ -158,7 +159,7 @@ func (im *Importer) newItems(ctx context.Context, tx *sql.Tx, items []IngestItem
 		}
 	}
 	stored := make(map[string]bool)
-	err := inList(ctx, tx, `SELECT external_id FROM messages WHERE channel_id = $1 AND external_id`,
+	err := im.s.d.inList(ctx, tx, `SELECT external_id FROM messages WHERE channel_id = `+im.s.d.p1()+` AND external_id`,
 		[]any{im.ch.ID}, ids, ``, func(r *sql.Rows) error {
 			var id string
 			if err := r.Scan(&id); err != nil {
@@ -201,9 +202,9 @@ func (im *Importer) resolveRoots(ctx context.Context, tx *sql.Tx, items []*Inges
 	}
 	stored := make(map[string]string)
 	if len(ask) > 0 {
-		err := inList(ctx, tx, `SELECT m.external_id, c.root_external_id FROM messages m
+		err := im.s.d.inList(ctx, tx, `SELECT m.external_id, c.root_external_id FROM messages m
 			JOIN conversations c ON c.id = m.conversation_id
-			WHERE m.channel_id = $1 AND m.external_id`, []any{im.ch.ID}, ask, ``, func(r *sql.Rows) error {
+			WHERE m.channel_id = `+im.s.d.p1()+` AND m.external_id`, []any{im.ch.ID}, ask, ``, func(r *sql.Rows) error {
 			var id, root string
 			if err := r.Scan(&id, &root); err != nil {
 				return err
@@ -257,7 +258,7 @@ func (im *Importer) resolveConversations(ctx context.Context, tx *sql.Tx, items 
 		}
 	}
 	if len(unknown) > 0 {
-		err := inList(ctx, tx, `SELECT root_external_id, id FROM conversations WHERE channel_id = $1 AND root_external_id`,
+		err := im.s.d.inList(ctx, tx, `SELECT root_external_id, id FROM conversations WHERE channel_id = `+im.s.d.p1()+` AND root_external_id`,
 			[]any{im.ch.ID}, unknown, ``, func(r *sql.Rows) error {
 				var root string
 				var id int64
@@ -282,7 +283,7 @@ func (im *Importer) resolveConversations(ctx context.Context, tx *sql.Tx, items 
 		created = append(created, root)
 	}
 	if len(args) > 0 {
-		err := bulkInsert(ctx, tx, `INSERT INTO conversations
+		err := im.s.d.bulkInsert(ctx, tx, `INSERT INTO conversations
 			(workspace_id, channel_id, root_external_id, subject, status, message_count, created_at, last_activity_at)`,
 			8, args, `RETURNING root_external_id, id`, func(r *sql.Rows) error {
 				var root string
@@ -303,19 +304,23 @@ func (im *Importer) resolveConversations(ctx context.Context, tx *sql.Tx, items 
 			}
 		}
 	}
+	var upd []any
 	for _, root := range order {
-		a, ok := aggs[root]
-		if !ok {
-			continue
+		if a, ok := aggs[root]; ok {
+			upd = append(upd, im.convs[root], a.count, a.first, a.last, a.subject)
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE conversations SET
-			message_count = message_count + $1,
-			created_at = `+im.s.d.least+`(created_at, $2),
-			last_activity_at = `+im.s.d.greatest+`(last_activity_at, $3),
-			subject = CASE WHEN subject = '' THEN $4 ELSE subject END
-			WHERE id = $5`, a.count, a.first, a.last, a.subject, im.convs[root])
+	}
+	if len(upd) > 0 {
+		d := im.s.d
+		err := d.bulkUpdate(ctx, tx, `UPDATE conversations SET
+			message_count = conversations.message_count + v.column2,
+			created_at = `+d.least+`(conversations.created_at, v.column3),
+			last_activity_at = `+d.greatest+`(conversations.last_activity_at, v.column4),
+			subject = CASE WHEN conversations.subject = '' THEN v.column5 ELSE conversations.subject END
+			FROM`, []string{"BIGINT", "BIGINT", "BIGINT", "BIGINT", "TEXT"}, upd,
+			`WHERE conversations.id = v.column1`)
 		if err != nil {
-			return nil, 0, fmt.Errorf("update conversation %q: %w", root, err)
+			return nil, 0, fmt.Errorf("update conversations: %w", err)
 		}
 	}
 	return im.convs, len(created), nil
@@ -396,7 +401,7 @@ func (im *Importer) resolveMembers(ctx context.Context, tx *sql.Tx, items []*Ing
 			args = append(args, im.ws.ID, nm.id, nm.name, nm.agg.staff, nm.agg.count, nm.agg.first, nm.agg.last)
 		}
 		inserted := make(map[string]bool, len(created))
-		err := bulkInsert(ctx, tx, `INSERT INTO members
+		err := im.s.d.bulkInsert(ctx, tx, `INSERT INTO members
 			(workspace_id, id, display_name, is_staff, message_count, first_seen_at, last_seen_at)`,
 			7, args, `ON CONFLICT (workspace_id, id) DO NOTHING RETURNING id`, func(r *sql.Rows) error {
 				var id string
@@ -421,22 +426,28 @@ func (im *Importer) resolveMembers(ctx context.Context, tx *sql.Tx, items []*Ing
 		newMembers = len(inserted)
 	}
 	if len(idArgs) > 0 {
-		err := bulkInsert(ctx, tx, `INSERT INTO identities (workspace_id, key, member_id, kind, value)`,
+		err := im.s.d.bulkInsert(ctx, tx, `INSERT INTO identities (workspace_id, key, member_id, kind, value)`,
 			5, idArgs, `ON CONFLICT (workspace_id, key) DO NOTHING`, nil)
 		if err != nil {
 			return nil, 0, fmt.Errorf("record identities: %w", err)
 		}
 	}
+	var upd []any
 	for _, id := range touchedOrder {
 		a := touched[id]
-		_, err := tx.ExecContext(ctx, `UPDATE members SET
-			message_count = message_count + $1,
-			first_seen_at = `+im.s.d.least+`(first_seen_at, $2),
-			last_seen_at = `+im.s.d.greatest+`(last_seen_at, $3),
-			is_staff = (is_staff OR $4)
-			WHERE workspace_id = $5 AND id = $6`, a.count, a.first, a.last, a.staff, im.ws.ID, id)
+		upd = append(upd, id, a.count, a.first, a.last, a.staff)
+	}
+	if len(upd) > 0 {
+		d := im.s.d
+		err := d.bulkUpdate(ctx, tx, `UPDATE members SET
+			message_count = members.message_count + v.column2,
+			first_seen_at = `+d.least+`(members.first_seen_at, v.column3),
+			last_seen_at = `+d.greatest+`(members.last_seen_at, v.column4),
+			is_staff = (members.is_staff OR v.column5)
+			FROM`, []string{"TEXT", "BIGINT", "BIGINT", "BIGINT", "BOOLEAN"}, upd,
+			`WHERE members.workspace_id = `+strconv.FormatInt(im.ws.ID, 10)+` AND members.id = v.column1`)
 		if err != nil {
-			return nil, 0, fmt.Errorf("update member %s: %w", id, err)
+			return nil, 0, fmt.Errorf("update members: %w", err)
 		}
 	}
 	return out, newMembers, nil
@@ -469,7 +480,7 @@ func (im *Importer) lookupIdentities(ctx context.Context, tx *sql.Tx, items []*I
 		im.members[id] = false
 	}
 	if len(keys) > 0 {
-		err := inList(ctx, tx, `SELECT key, member_id FROM identities WHERE workspace_id = $1 AND key`,
+		err := im.s.d.inList(ctx, tx, `SELECT key, member_id FROM identities WHERE workspace_id = `+im.s.d.p1()+` AND key`,
 			[]any{im.ws.ID}, keys, ``, func(r *sql.Rows) error {
 				var k, id string
 				if err := r.Scan(&k, &id); err != nil {
@@ -484,7 +495,7 @@ func (im *Importer) lookupIdentities(ctx context.Context, tx *sql.Tx, items []*I
 		}
 	}
 	if len(ids) > 0 {
-		err := inList(ctx, tx, `SELECT id FROM members WHERE workspace_id = $1 AND id`,
+		err := im.s.d.inList(ctx, tx, `SELECT id FROM members WHERE workspace_id = `+im.s.d.p1()+` AND id`,
 			[]any{im.ws.ID}, ids, ``, func(r *sql.Rows) error {
 				var id string
 				if err := r.Scan(&id); err != nil {
@@ -523,7 +534,7 @@ func (im *Importer) insertMessages(ctx context.Context, tx *sql.Tx, items []*Ing
 			m.Lang, m.Sentiment, floatArg(m.SentimentScore), m.Intent, boolArg(m.NeedsResponse), boolArg(m.Spam), topics)
 	}
 	inserted := 0
-	err := bulkInsert(ctx, tx, `INSERT INTO messages
+	err := im.s.d.bulkInsert(ctx, tx, `INSERT INTO messages
 		(workspace_id, channel_id, conversation_id, external_id, parent_external_id,
 		 kind, status, title, author_name, author_handle, author_email, author_url,
 		 author_is_staff, member_id, body, body_html, url, created_at,

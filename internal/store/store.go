@@ -45,6 +45,15 @@ type Store struct {
 type dialect struct {
 	greatest, least string
 	isUnique        func(error) bool
+	anonymousParams bool // bind parameters written "?" instead of "$N"
+}
+
+// p1 is the first bind parameter, for statements built with param.
+func (d dialect) p1() string {
+	if d.anonymousParams {
+		return "?"
+	}
+	return "$1"
 }
 
 // IsPostgresDSN reports whether dsn names a PostgreSQL database.
@@ -72,7 +81,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, err
 		}
 		s = &Store{engine: EngineSQLite, w: db.Writer, r: db.Reader, close: db.Close,
-			d: dialect{greatest: "MAX", least: "MIN", isUnique: sqlite.IsUniqueViolation}}
+			d: dialect{greatest: "MAX", least: "MIN", isUnique: sqlite.IsUniqueViolation, anonymousParams: true}}
 		migrations = sqlite.Migrations
 	}
 	if err := migrate(ctx, s.w, migrations); err != nil {

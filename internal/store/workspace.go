@@ -57,6 +57,9 @@ func (s *Store) EnsureWorkspace(ctx context.Context, w model.Workspace) (model.W
 
 // WorkspaceBySlug returns the workspace named slug, or ErrNotFound.
 func (s *Store) WorkspaceBySlug(ctx context.Context, slug string) (model.Workspace, error) {
+	if ValidateSlug(slug) != nil { // such a workspace cannot exist; spare the database odd bytes
+		return model.Workspace{}, fmt.Errorf("workspace %q: %w", slug, ErrNotFound)
+	}
 	w, err := scanWorkspace(s.r.QueryRowContext(ctx,
 		`SELECT `+workspaceColumns+` FROM workspaces WHERE slug = $1`, slug))
 	if err != nil {

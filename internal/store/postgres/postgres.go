@@ -10,8 +10,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
+	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // Migrations holds the numbered schema steps, applied in name order.
@@ -21,10 +22,15 @@ var Migrations embed.FS
 
 // Open connects to the PostgreSQL database named by a postgres:// URL.
 func Open(ctx context.Context, dsn string) (*sql.DB, error) {
-	db, err := sql.Open("pgx", dsn)
+	cfg, err := pgx.ParseConfig(dsn)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: open: %w", err)
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
+	// Plan every statement with its actual values. A plan cached for a
+	// statement prepared while a table was still empty (the first batch of
+	// an import) keeps scanning it whole once it has grown.
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(8)
 	if err := db.PingContext(ctx); err != nil {

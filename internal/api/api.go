@@ -1,0 +1,64 @@
+// Package api serves palabre's REST API, version 1, under /api/v1: JSON
+// views of workspaces and their conversations, read-only for now, and the
+// OpenAPI document that describes them (openapi.json, kept in step with the
+// route table by a test).
+//
+// Errors are RFC 9457 problem details; the store's sentinel errors decide
+// their status in one place, fail.
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"palabre/internal/httpx"
+	"palabre/internal/model"
+	"palabre/internal/store"
+)
+
+// Store is what the API reads. *store.Store satisfies it.
+type Store interface {
+	Workspaces(ctx context.Context) ([]model.Workspace, error)
+	WorkspaceBySlug(ctx context.Context, slug string) (model.Workspace, error)
+	Conversations(ctx context.Context, workspaceID int64, f store.ConversationFilter) (store.ConversationPage, error)
+	Conversation(ctx context.Context, id int64) (model.Conversation, error)
+	ConversationMessages(ctx context.Context, conversationID int64) ([]store.StoredMessage, error)
+}
+
+// New returns the handler of every /api/v1 route. Paths under /api/v1 that
+// no route serves get a 404 problem, known paths asked with the wrong method
+// a 405 problem with an Allow header.
+func New(st Store, logger *slog.Logger) http.Handler {
+	h := &handler{store: st, logger: logger}
+	mux := http.NewServeMux()
+	for _, rt := range h.routes() {
+		mux.HandleFunc(rt.pattern, rt.serve)
+	}
+	// Authentication, when it comes, wraps this handler as a middleware
+	// (or single routes in the table, for finer rules).
+	return httpx.ProblemFallback(mux)
+}
+
+// handler holds what the route handlers need.
+type handler struct {
+	store  Store
+	logger *slog.Logger
+}
+
+// route is one line of the route table: a ServeMux pattern (method and
+// path) and its handler.
+type route struct {
+	pattern string
+	serve   http.HandlerFunc
+}
+
+// routes is the whole route table of the API.
+func (h *handler) routes() []route {
+	return []route{
+		{"GET /api/v1/workspaces", h.listWorkspaces},
+		{"GET /api/v1/workspaces/{slug}/conversations", h.listConversations},
+		{"GET /api/v1/conversations/{id}", h.showConversation},
+		{"GET /api/v1/openapi.json", h.openAPI},
+	}
+}

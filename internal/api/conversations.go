@@ -1,0 +1,91 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"palabre/internal/model"
+	"palabre/internal/store"
+)
+
+type conversationsResponse struct {
+	Conversations []model.Conversation `json:"conversations"`
+	NextCursor    string               `json:"next_cursor,omitempty"`
+}
+
+// listConversations answers a page of a workspace's conversations, most
+// recent activity first.
+func (h *handler) listConversations(w http.ResponseWriter, r *http.Request) {
+	filter, err := conversationFilter(r.URL.Query())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ws, err := h.workspace(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	page, err := h.store.Conversations(r.Context(), ws.ID, filter)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, conversationsResponse{Conversations: nonNil(page.Conversations), NextCursor: page.Next})
+}
+
+// workspace finds the workspace named slug. A slug that no workspace can
+// have is not found without asking the database, which might choke on it
+// (PostgreSQL refuses NUL bytes and invalid UTF-8 in text).
+func (h *handler) workspace(ctx context.Context, slug string) (model.Workspace, error) {
+	if store.ValidateSlug(slug) != nil {
+		return model.Workspace{}, fmt.Errorf("workspace %q: %w", slug, store.ErrNotFound)
+	}
+	return h.store.WorkspaceBySlug(ctx, slug)
+}
+
+// conversationFilter reads the status, limit and cursor parameters. The
+// store checks status, the cursor and the limit's upper bound; only what
+// cannot reach it as an int is checked here. An explicit limit=0 is refused
+// rather than passed on, where it would mean "the default".
+func conversationFilter(q url.Values) (store.ConversationFilter, error) {
+	f := store.ConversationFilter{Status: q.Get("status"), Cursor: q.Get("cursor")}
+	if raw := q.Get("limit"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil || n < 1 {
+			return f, fmt.Errorf("%w: limit %q: must be a whole number between 1 and 500", store.ErrInvalid, raw)
+		}
+		f.Limit = n
+	}
+	return f, nil
+}
+
+type conversationResponse struct {
+	Conversation model.Conversation    `json:"conversation"`
+	Messages     []store.StoredMessage `json:"messages"`
+}
+
+// showConversation answers one conversation with its messages in thread
+// order.
+func (h *handler) showConversation(w http.ResponseWriter, r *http.Request) {
+	raw := r.PathValue("id")
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id < 1 {
+		h.fail(w, r, fmt.Errorf("%w: conversation id %q: must be a positive whole number", store.ErrInvalid, raw))
+		return
+	}
+	conv, err := h.store.Conversation(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	msgs, err := h.store.ConversationMessages(r.Context(), id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, conversationResponse{Conversation: conv, Messages: nonNil(msgs)})
+}

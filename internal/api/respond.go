@@ -1,0 +1,45 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"palabre/internal/httpx"
+	"palabre/internal/store"
+)
+
+// respond answers 200 with v as JSON.
+func (h *handler) respond(w http.ResponseWriter, r *http.Request, v any) {
+	if err := httpx.WriteJSON(w, http.StatusOK, v); err != nil {
+		h.logger.ErrorContext(r.Context(), "api: write response",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+	}
+}
+
+// fail answers with the problem that err calls for. It is the one place
+// where errors become HTTP statuses: the store's sentinels say whose fault
+// it is, and their messages — written about the caller's input — become the
+// detail. Anything else is the server's fault: it is logged, and the client
+// learns nothing of it.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		httpx.WriteProblem(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, store.ErrInvalid):
+		httpx.WriteProblem(w, http.StatusBadRequest, err.Error())
+	default:
+		h.logger.ErrorContext(r.Context(), "api: request failed",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
+		httpx.WriteProblem(w, http.StatusInternalServerError, "internal error; the server log has the details")
+	}
+}
+
+// nonNil turns a nil slice into an empty one, so that lists encode as []
+// rather than null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

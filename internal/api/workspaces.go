@@ -1,0 +1,21 @@
+package api
+
+import (
+	"net/http"
+
+	"palabre/internal/model"
+)
+
+type workspacesResponse struct {
+	Workspaces []model.Workspace `json:"workspaces"`
+}
+
+// listWorkspaces answers every workspace, by slug.
+func (h *handler) listWorkspaces(w http.ResponseWriter, r *http.Request) {
+	all, err := h.store.Workspaces(r.Context())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, workspacesResponse{Workspaces: nonNil(all)})
+}

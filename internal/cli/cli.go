@@ -1,0 +1,146 @@
+// Package cli implements palabre's subcommands, one file each. Main parses
+// the command line and maps failures to exit codes; every command gets its
+// input, output and environment from Env, never from globals, so tests run
+// them in-process.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"palabre/internal/config"
+)
+
+// Exit codes.
+const (
+	ExitOK       = 0
+	ExitFailure  = 1 // the command failed; nothing it would have stored changed
+	ExitUsage    = 2 // the command line is wrong
+	ExitRejected = 3 // import finished, but some records were bad and skipped
+)
+
+// Env is what a command may use of the outside world.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+	// Ready, when set, is told the URL a serving command listens on.
+	Ready func(url string)
+}
+
+func (e Env) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(e.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+// usageError is a command-line mistake: exit code 2 and a hint.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+// exitError carries a specific exit code for an error already explained.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e exitError) Error() string { return e.err.Error() }
+func (e exitError) Unwrap() error { return e.err }
+
+type command struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, env Env) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "serve the web console and the API", runServe},
+		{"demo", "seed a demo agency in a throw-away database, then serve it", runDemo},
+		{"import", "import messages from a file, a URL or standard input", runImport},
+		{"export", "export a workspace's messages as NDJSON or CSV", runExport},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// Main runs the command named by args[0] and returns the process exit code.
+func Main(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = func(string) string { return "" }
+	}
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		printUsage(env.Stderr)
+		if len(args) == 0 {
+			return ExitUsage
+		}
+		return ExitOK
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], env)
+		if err == nil || errors.Is(err, flag.ErrHelp) {
+			return ExitOK
+		}
+		fmt.Fprintf(env.Stderr, "palabre %s: %v\n", c.name, err)
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(env.Stderr, "run 'palabre %s -h' for help\n", c.name)
+			return ExitUsage
+		}
+		var ee exitError
+		if errors.As(err, &ee) {
+			return ee.code
+		}
+		return ExitFailure
+	}
+	fmt.Fprintf(env.Stderr, "palabre: unknown command %q\n", args[0])
+	printUsage(env.Stderr)
+	return ExitUsage
+}
+
+func printUsage(w io.Writer) {
+	var b strings.Builder
+	b.WriteString("palabre — community management, self-hosted\n\nUsage: palabre COMMAND [flags]\n\nCommands:\n")
+	for _, c := range commands() {
+		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\nRun 'palabre COMMAND -h' for a command's flags.\n")
+	io.WriteString(w, b.String())
+}
+
+// parse binds the given settings, parses args and returns the positional
+// arguments left.
+func parse(name string, args []string, env Env, cfg *config.Config, settings ...config.Setting) ([]string, error) {
+	fs := flag.NewFlagSet("palabre "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	if err := cfg.Bind(fs, env.Getenv, settings...); err != nil {
+		return nil, usageError{err.Error()}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, usageError{err.Error()}
+	}
+	return fs.Args(), nil
+}
+
+// isTerminal reports whether w is a terminal, where progress bars belong.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

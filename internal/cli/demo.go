@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"palabre/internal/demo"
+	"palabre/internal/ingest"
+	"palabre/internal/store"
+)
+
+func runDemo(ctx context.Context, args []string, env Env) error {
+	fs := flag.NewFlagSet("palabre demo", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (a free port is used when this one is taken and --addr is not given)")
+	db := fs.String("db", "", "database to seed (default: a throw-away SQLite file, removed on exit; PALABRE_DB is deliberately not read)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return usagef("demo takes no arguments, got %q", fs.Args())
+	}
+	addrGiven := false
+	fs.Visit(func(f *flag.Flag) { addrGiven = addrGiven || f.Name == "addr" })
+
+	dsn := *db
+	if dsn == "" {
+		dir, err := os.MkdirTemp("", "palabre-demo-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		dsn = filepath.Join(dir, "demo.db")
+	}
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	// Times are laid out back from the start of today, so the demo looks
+	// current and is the same all day long.
+	now := time.Now().UTC().Truncate(24 * time.Hour)
+	total, slugs, err := seedDemo(ctx, st, now)
+	if err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
+	return serveStore(ctx, st, *addr, !addrGiven, env, []string{
+		fmt.Sprintf("demo agency: %d messages in %s", total, strings.Join(slugs, ", ")),
+		"login: none needed yet (accounts and sign-in come with a later release)",
+	})
+}
+
+// seedDemo stores the demo brands and their conversations. It is
+// idempotent: seeding an already seeded database adds nothing.
+func seedDemo(ctx context.Context, st *store.Store, now time.Time) (int, []string, error) {
+	total := 0
+	var slugs []string
+	for _, b := range demo.Brands() {
+		ws, err := st.EnsureWorkspace(ctx, b.Workspace)
+		if err != nil {
+			return 0, nil, err
+		}
+		for _, ch := range b.Channels {
+			if _, err := st.EnsureChannel(ctx, ws.ID, ch.Name, ch.Kind); err != nil {
+				return 0, nil, err
+			}
+		}
+		msgs := demo.Messages(ws.Slug, now)
+		sum, err := ingest.Import(ctx, st, ingest.FromMessages(msgs), ingest.Options{Workspace: ws, Channel: "demo"})
+		if err != nil {
+			return 0, nil, err
+		}
+		if sum.Rejected > 0 {
+			return 0, nil, fmt.Errorf("%s: %d demo messages rejected", ws.Slug, sum.Rejected)
+		}
+		total += len(msgs)
+		slugs = append(slugs, ws.Slug)
+	}
+	return total, slugs, nil
+}

@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"palabre/internal/config"
+	csvconn "palabre/internal/connector/csv"
+	"palabre/internal/connector/ndjson"
+	"palabre/internal/model"
+	"palabre/internal/store"
+)
+
+// messageWriter is what both export formats offer.
+type messageWriter interface {
+	Write(m *model.Message) error
+	Flush() error
+}
+
+func runExport(ctx context.Context, args []string, env Env) error {
+	var cfg config.Config
+	rest, err := parse("export", args, env, &cfg, config.DB, config.Workspace, config.Format, config.Out)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("export takes no arguments (use --out FILE), got %q", rest)
+	}
+	if cfg.Workspace == "" {
+		return usagef("--workspace is required")
+	}
+	format := cfg.Format
+	if format == "auto" || format == "" {
+		format = "ndjson"
+		if strings.HasSuffix(strings.ToLower(cfg.Out), ".csv") {
+			format = "csv"
+		}
+	}
+	if format != "ndjson" && format != "csv" {
+		return usagef("--format: export writes ndjson or csv, not %q", format)
+	}
+
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ws, err := st.WorkspaceBySlug(ctx, cfg.Workspace)
+	if err != nil {
+		return err
+	}
+
+	out := env.Stdout
+	var tmp *os.File
+	if cfg.Out != "" && cfg.Out != "-" {
+		// Write beside the target and rename at the end, so an interrupted
+		// export never leaves a half-written file under the final name.
+		tmp, err = os.CreateTemp(filepath.Dir(cfg.Out), "."+filepath.Base(cfg.Out)+".*")
+		if err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+		out = tmp
+	}
+	w := newWriter(format, out)
+	n := 0
+	err = st.ExportMessages(ctx, ws.ID, func(m *model.Message) error {
+		n++
+		return w.Write(m)
+	})
+	if err == nil {
+		err = w.Flush()
+	}
+	if err != nil {
+		return fmt.Errorf("export %s: %w", ws.Slug, err)
+	}
+	if tmp != nil {
+		if err := tmp.Close(); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		if err := os.Rename(tmp.Name(), cfg.Out); err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		fmt.Fprintf(env.Stderr, "exported %d messages of %s to %s\n", n, ws.Slug, cfg.Out)
+	}
+	return nil
+}
+
+func newWriter(format string, w io.Writer) messageWriter {
+	if format == "csv" {
+		return csvconn.NewWriter(w)
+	}
+	return ndjson.NewWriter(w)
+}

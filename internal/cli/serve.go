@@ -1,0 +1,54 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"palabre/internal/config"
+	"palabre/internal/server"
+	"palabre/internal/store"
+)
+
+func runServe(ctx context.Context, args []string, env Env) error {
+	var cfg config.Config
+	rest, err := parse("serve", args, env, &cfg, config.DB, config.Addr)
+	if err != nil {
+		return err
+	}
+	if len(rest) > 0 {
+		return usagef("serve takes no arguments, got %q", rest)
+	}
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return serveStore(ctx, st, cfg.Addr, false, env, nil)
+}
+
+// serveStore serves st on addr until ctx ends. When fallback is set and
+// addr is taken, it listens on a free port instead. Extra lines are printed
+// under the URL.
+func serveStore(ctx context.Context, st *store.Store, addr string, fallback bool, env Env, extra []string) error {
+	logger := env.logger()
+	srv := server.New(server.Config{Addr: addr}, st, logger)
+	ln, err := srv.Listen()
+	if err != nil && fallback {
+		host, _, _ := net.SplitHostPort(addr)
+		srv = server.New(server.Config{Addr: net.JoinHostPort(host, "0")}, st, logger)
+		ln, err = srv.Listen()
+	}
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String() + "/"
+	fmt.Fprintf(env.Stdout, "palabre is serving %s (%s) at %s\n", st.Engine(), "Ctrl+C to stop", url)
+	for _, line := range extra {
+		fmt.Fprintln(env.Stdout, line)
+	}
+	if env.Ready != nil {
+		env.Ready(url)
+	}
+	return srv.Serve(ctx, ln)
+}

@@ -1,0 +1,132 @@
+// Package config declares palabre's settings in one place: each has a
+// command-line flag, a PALABRE_* environment variable, a default and a help
+// text, declared together. A flag given on the command line wins over the
+// environment, which wins over the default. Nothing here is global: each
+// command builds its own Config.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config holds every setting a command may use.
+type Config struct {
+	DB           string        // database: SQLite file path or postgres:// URL
+	Addr         string        // HTTP listen address
+	Workspace    string        // workspace slug
+	Channel      string        // channel name
+	Format       string        // input or output format
+	JSON         bool          // print a JSON summary
+	Strict       bool          // refuse the whole input if any record is bad
+	Out          string        // output file
+	AllowPrivate bool          // let URL imports reach private and loopback addresses
+	BatchSize    int           // messages per transaction
+	Timeout      time.Duration // outbound fetch timeout
+}
+
+// Setting names one setting for a command's flag set.
+type Setting int
+
+// The settings a command can ask for.
+const (
+	DB Setting = iota
+	Addr
+	Workspace
+	Channel
+	Format
+	JSON
+	Strict
+	Out
+	AllowPrivate
+	BatchSize
+	Timeout
+)
+
+// DefaultDB is the SQLite file used when neither --db nor PALABRE_DB is set.
+const DefaultDB = "palabre.db"
+
+// Bind registers the given settings on fs, with defaults taken from the
+// environment (via getenv) where the matching PALABRE_* variable is set.
+// It fails when an environment value cannot be parsed.
+func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string, settings ...Setting) error {
+	var errs []string
+	str := func(p *string, name, def, help string) {
+		env := envName(name)
+		if v := getenv(env); v != "" {
+			def = v
+		}
+		fs.StringVar(p, name, def, help+" (env "+env+")")
+	}
+	boolean := func(p *bool, name string, def bool, help string) {
+		env := envName(name)
+		if v := getenv(env); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				errs = append(errs, fmt.Sprintf("%s=%q: not a boolean", env, v))
+			}
+			def = b
+		}
+		fs.BoolVar(p, name, def, help+" (env "+env+")")
+	}
+	for _, s := range settings {
+		switch s {
+		case DB:
+			str(&c.DB, "db", DefaultDB, "database: a SQLite file, or a postgres:// URL")
+		case Addr:
+			str(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
+		case Workspace:
+			str(&c.Workspace, "workspace", "", "workspace slug (required)")
+		case Channel:
+			str(&c.Channel, "channel", "", "channel name for records that do not name one (default: blog for WordPress and feeds, import otherwise)")
+		case Format:
+			str(&c.Format, "format", "auto", "format: auto, wxr, rss, atom, ndjson or csv")
+		case JSON:
+			boolean(&c.JSON, "json", false, "print one JSON summary on standard output")
+		case Strict:
+			boolean(&c.Strict, "strict", false, "import nothing if any record is bad")
+		case Out:
+			str(&c.Out, "out", "", "output file (default: standard output)")
+		case AllowPrivate:
+			boolean(&c.AllowPrivate, "allow-private", false, "allow URL imports from private and loopback addresses")
+		case BatchSize:
+			env := envName("batch-size")
+			def := 1000
+			if v := getenv(env); v != "" {
+				n, err := strconv.Atoi(v)
+				if err != nil || n <= 0 {
+					errs = append(errs, fmt.Sprintf("%s=%q: not a positive number", env, v))
+				}
+				def = n
+			}
+			fs.IntVar(&c.BatchSize, "batch-size", def, "messages written per transaction (env "+env+")")
+		case Timeout:
+			env := envName("timeout")
+			def := 30 * time.Second
+			if v := getenv(env); v != "" {
+				d, err := time.ParseDuration(v)
+				if err != nil {
+					errs = append(errs, fmt.Sprintf("%s=%q: not a duration", env, v))
+				}
+				def = d
+			}
+			fs.DurationVar(&c.Timeout, "timeout", def, "timeout of a URL fetch (env "+env+")")
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("environment: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// envName turns a flag name into its environment variable: db → PALABRE_DB.
+func envName(flagName string) string {
+	return "PALABRE_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+}
+
+// Getenv is the process environment, for Bind.
+func Getenv(key string) string { return os.Getenv(key) }
