@@ -87,6 +87,11 @@ func TestSeedThread(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			events, err := st.Events(ctx, ws.ID, 10)
+			if err != nil || len(events) != 2 || events[0].Action != "import" || events[0].Subject != rssPath ||
+				events[0].Detail != `{"read":22,"inserted":0,"duplicates":22,"rejected":0,"conversations":0,"members":0}` {
+				t.Fatalf("audit log: %+v %v", events, err)
+			}
 			stats, err := st.WorkspaceStats(ctx, ws.ID)
 			if err != nil {
 				t.Fatal(err)

@@ -146,6 +146,11 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w (what was stored before is kept; run the same import again to finish it)", in.name, err)
 	}
+	detail, _ := json.Marshal(sum)
+	if _, err := st.RecordEvent(ctx, model.Event{WorkspaceID: ws.ID, Actor: actor(env), Action: "import",
+		Subject: in.name, Detail: string(detail)}); err != nil {
+		return err
+	}
 	if cfg.JSON {
 		if err := json.NewEncoder(env.Stdout).Encode(sum); err != nil {
 			return err
@@ -158,6 +163,14 @@ func runImport(ctx context.Context, args []string, env Env) error {
 		return exitError{ExitRejected, fmt.Errorf("%d of %d records were rejected; the others were imported", sum.Rejected, sum.Read)}
 	}
 	return nil
+}
+
+// actor names who ran a command, for the audit log.
+func actor(env Env) string {
+	if u := env.Getenv("USER"); u != "" {
+		return "cli:" + u
+	}
+	return "cli"
 }
 
 func defaultChannel(f connector.Format) string {

@@ -43,7 +43,7 @@ func serveStore(ctx context.Context, st *store.Store, addr string, fallback bool
 		return err
 	}
 	url := "http://" + ln.Addr().String() + "/"
-	fmt.Fprintf(env.Stdout, "palabre is serving %s (%s) at %s\n", st.Engine(), "Ctrl+C to stop", url)
+	fmt.Fprintf(env.Stdout, "palabre is serving at %s (%s database; Ctrl+C stops it)\n", url, st.Engine())
 	for _, line := range extra {
 		fmt.Fprintln(env.Stdout, line)
 	}

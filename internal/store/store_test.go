@@ -286,3 +286,34 @@ func TestConversationPages(t *testing.T) {
 		}
 	})
 }
+
+func TestEvents(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w, _ := setup(t, st)
+		t0 := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
+		for i, action := range []string{"import", "export", "import"} {
+			if _, err := st.RecordEvent(ctx, model.Event{WorkspaceID: w.ID, Actor: "cli", Action: action,
+				Subject: fmt.Sprint("file", i), CreatedAt: t0.Add(time.Duration(i) * time.Minute)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := st.RecordEvent(ctx, model.Event{Actor: "cli", Action: "global"}); err != nil {
+			t.Fatalf("event without workspace: %v", err)
+		}
+		if _, err := st.RecordEvent(ctx, model.Event{Actor: "cli"}); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("event without action: %v", err)
+		}
+		evs, err := st.Events(ctx, w.ID, 2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != 2 || evs[0].Subject != "file2" || evs[1].Action != "export" || !evs[0].CreatedAt.Equal(t0.Add(2*time.Minute)) {
+			t.Fatalf("events %+v", evs)
+		}
+		if _, err := st.Events(ctx, w.ID, 0); !errors.Is(err, store.ErrInvalid) {
+			t.Fatalf("limit 0: %v", err)
+		}
+	})
+}
