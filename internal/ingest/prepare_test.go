@@ -17,7 +17,7 @@ func TestCanonicalID(t *testing.T) {
 		{"https://blog.example?p=7", "https://blog.example/?p=7"},
 		{"https://example.org/blog/?p=7", "https://example.org/blog/?p=7"},
 		{"  https://blog.example/?p=7  ", "https://blog.example/?p=7"},
-		{"https://blog.example/?p=abc", "https://blog.example/?p=abc"},         // not a post id
+		{"https://blog.example/?p=abc", "https://blog.example/?p=abc"},             // not a post id
 		{"https://blog.example/?p=7#respond", "https://blog.example/?p=7#respond"}, // not a comment anchor
 		{"ftp://blog.example/?p=7", "ftp://blog.example/?p=7"},
 		{"tag:blog.example,2024:7", "tag:blog.example,2024:7"},
