@@ -101,6 +101,11 @@ func runImport(ctx context.Context, args []string, env Env) error {
 		}
 	}
 
+	var bar *progressbar.ProgressBar
+	if isTerminal(env.Stderr) {
+		bar = newBar(env.Stderr, in.size, "importing")
+		in.progress = bar
+	}
 	src, err := in.source(format)
 	if err != nil {
 		return err
@@ -124,11 +129,6 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	ws, err := st.EnsureWorkspace(ctx, model.Workspace{Slug: cfg.Workspace, Name: cfg.Workspace})
 	if err != nil {
 		return err
-	}
-	var bar *progressbar.ProgressBar
-	if isTerminal(env.Stderr) {
-		bar = newBar(env.Stderr, in.size, "importing")
-		in.progress = bar
 	}
 	sum, err := ingest.Import(ctx, st, src, ingest.Options{
 		Workspace: ws, Channel: channel, ChannelKind: kind, BatchSize: cfg.BatchSize,

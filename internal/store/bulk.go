@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -58,7 +59,7 @@ func (d dialect) placeholders(b *strings.Builder, rows int, casts []string, firs
 // of cols values each, in as few statements as the parameter limit allows.
 // When scan is not nil the statement is a query (tail has RETURNING) and
 // scan is called for each returned row.
-func (d dialect) bulkInsert(ctx context.Context, tx *sql.Tx, head string, cols int, args []any, tail string, scan func(*sql.Rows) error) error {
+func (d dialect) bulkInsert(ctx context.Context, tx runner, head string, cols int, args []any, tail string, scan func(*sql.Rows) error) error {
 	return d.bulk(ctx, tx, head+" VALUES ", make([]string, cols), args, " "+tail, scan)
 }
 
@@ -66,11 +67,11 @@ func (d dialect) bulkInsert(ctx context.Context, tx *sql.Tx, head string, cols i
 // parameter limit allows: set is "UPDATE t SET … FROM", where is "WHERE …";
 // between them stands "(VALUES …) AS v", whose columns are v.column1,
 // v.column2, … in both engines. casts gives each column's SQL type.
-func (d dialect) bulkUpdate(ctx context.Context, tx *sql.Tx, set string, casts []string, args []any, where string) error {
+func (d dialect) bulkUpdate(ctx context.Context, tx runner, set string, casts []string, args []any, where string) error {
 	return d.bulk(ctx, tx, set+" (VALUES ", casts, args, ") AS v "+where, nil)
 }
 
-func (d dialect) bulk(ctx context.Context, tx *sql.Tx, prefix string, casts []string, args []any, suffix string, scan func(*sql.Rows) error) error {
+func (d dialect) bulk(ctx context.Context, tx runner, prefix string, casts []string, args []any, suffix string, scan func(*sql.Rows) error) error {
 	cols := len(casts)
 	per := maxParams / cols
 	for len(args) > 0 {
@@ -98,12 +99,15 @@ func (d dialect) bulk(ctx context.Context, tx *sql.Tx, prefix string, casts []st
 // inList runs "head IN (…) tail" with the given leading arguments and the
 // values, chunked under the parameter limit, scanning every row. The head's
 // own parameters must be written with d.param too (see leadParams).
-func (d dialect) inList(ctx context.Context, tx *sql.Tx, head string, lead []any, values []string, tail string, scan func(*sql.Rows) error) error {
+func (d dialect) inList(ctx context.Context, tx runner, head string, lead []any, values []string, tail string, scan func(*sql.Rows) error) error {
 	per := maxParams - len(lead)
 	for len(values) > 0 {
 		n := min(per, len(values))
 		chunk := values[:n]
 		values = values[n:]
+		if d.padLists {
+			chunk = padded(chunk, per)
+		}
 		var b strings.Builder
 		b.WriteString(head)
 		b.WriteString(" IN (")
@@ -125,7 +129,7 @@ func (d dialect) inList(ctx context.Context, tx *sql.Tx, head string, lead []any
 	return nil
 }
 
-func queryEach(ctx context.Context, tx *sql.Tx, q string, args []any, scan func(*sql.Rows) error) error {
+func queryEach(ctx context.Context, tx runner, q string, args []any, scan func(*sql.Rows) error) error {
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
@@ -137,4 +141,103 @@ func queryEach(ctx context.Context, tx *sql.Tx, q string, args []any, scan func(
 		}
 	}
 	return rows.Err()
+}
+
+// padded repeats the first value until the list has a power-of-two length
+// (at most limit), so that IN lists of nearby sizes share one statement
+// text, and so one cached prepared statement. Repeats do not change what
+// IN matches.
+func padded(values []string, limit int) []string {
+	size := 1
+	for size < len(values) {
+		size *= 2
+	}
+	size = min(size, limit)
+	if size == len(values) {
+		return values
+	}
+	out := make([]string, size)
+	copy(out, values)
+	for i := len(values); i < size; i++ {
+		out[i] = values[0]
+	}
+	return out
+}
+
+// runner is what the bulk helpers need of a transaction.
+type runner interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// stmtCache keeps statements prepared on the writer for the life of an
+// importer, so that the large statements a batch sends are parsed once
+// rather than once per batch. It serves SQLite, whose single writer
+// connection keeps them; on PostgreSQL statements are planned per use
+// (see postgres.Open), so it is not used there.
+//
+// The writer's one connection is busy during a transaction, so a statement
+// missing from the cache runs unprepared and is prepared after the commit,
+// for the batches that follow.
+type stmtCache struct {
+	db     *sql.DB
+	stmts  map[string]*sql.Stmt
+	wanted []string
+}
+
+// maxCachedStmts bounds the cache; statement texts vary little (batch
+// sizes and padded lists), so this is rarely reached.
+const maxCachedStmts = 64
+
+// prepareWanted prepares the statements the last transaction missed. Call
+// it outside any transaction.
+func (c *stmtCache) prepareWanted(ctx context.Context) error {
+	for _, q := range c.wanted {
+		if _, ok := c.stmts[q]; ok {
+			continue
+		}
+		if len(c.stmts) >= maxCachedStmts {
+			if err := c.close(); err != nil {
+				return err
+			}
+		}
+		st, err := c.db.PrepareContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		c.stmts[q] = st
+	}
+	c.wanted = c.wanted[:0]
+	return nil
+}
+
+func (c *stmtCache) close() error {
+	var errs []error
+	for q, st := range c.stmts {
+		errs = append(errs, st.Close())
+		delete(c.stmts, q)
+	}
+	return errors.Join(errs...)
+}
+
+// cachedTx runs a transaction's statements through a stmtCache.
+type cachedTx struct {
+	tx    *sql.Tx
+	cache *stmtCache
+}
+
+func (c cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st, ok := c.cache.stmts[query]; ok {
+		return c.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
+	}
+	c.cache.wanted = append(c.cache.wanted, query)
+	return c.tx.ExecContext(ctx, query, args...)
+}
+
+func (c cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st, ok := c.cache.stmts[query]; ok {
+		return c.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
+	}
+	c.cache.wanted = append(c.cache.wanted, query)
+	return c.tx.QueryContext(ctx, query, args...)
 }

@@ -61,17 +61,39 @@ type Importer struct {
 	convs   map[string]int64  // root external id → conversation id
 	keys    map[string]string // identity key → member id ("" = known absent)
 	members map[string]bool   // member id → exists
+	stmts   *stmtCache        // nil when the engine plans per use
 	failed  error
 }
 
 // NewImporter prepares an importer for one channel of a workspace.
+// Close releases it.
 func (s *Store) NewImporter(ws model.Workspace, ch model.Channel) *Importer {
-	return &Importer{
+	im := &Importer{
 		s: s, ws: ws, ch: ch,
 		convs:   make(map[string]int64),
 		keys:    make(map[string]string),
 		members: make(map[string]bool),
 	}
+	if s.d.cacheStmts {
+		im.stmts = &stmtCache{db: s.w, stmts: make(map[string]*sql.Stmt)}
+	}
+	return im
+}
+
+// Close releases the statements the importer kept prepared.
+func (im *Importer) Close() error {
+	if im.stmts == nil {
+		return nil
+	}
+	return im.stmts.close()
+}
+
+// run is how a batch's statements reach the transaction.
+func (im *Importer) run(tx *sql.Tx) runner {
+	if im.stmts == nil {
+		return tx
+	}
+	return cachedTx{tx: tx, cache: im.stmts}
 }
 
 // aggregate accumulates what a batch adds to a conversation or a member.
@@ -105,9 +127,12 @@ func (im *Importer) Write(ctx context.Context, items []IngestItem) (BatchResult,
 	var res BatchResult
 	err := im.s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		res, err = im.write(ctx, tx, items)
+		res, err = im.write(ctx, im.run(tx), items)
 		return err
 	})
+	if err == nil && im.stmts != nil {
+		err = im.stmts.prepareWanted(ctx)
+	}
 	if err != nil {
 		im.failed = err
 		return BatchResult{}, fmt.Errorf("store batch into %s/%s: %w", im.ws.Slug, im.ch.Name, err)
@@ -115,7 +140,7 @@ func (im *Importer) Write(ctx context.Context, items []IngestItem) (BatchResult,
 	return res, nil
 }
 
-func (im *Importer) write(ctx context.Context, tx *sql.Tx, items []IngestItem) (BatchResult, error) {
+func (im *Importer) write(ctx context.Context, tx runner, items []IngestItem) (BatchResult, error) {
 	var res BatchResult
 	fresh, err := im.newItems(ctx, tx, items)
 	if err != nil {
@@ -148,7 +173,7 @@ func (im *Importer) write(ctx context.Context, tx *sql.Tx, items []IngestItem) (
 }
 
 // newItems drops the items already stored and those repeated in the batch.
-func (im *Importer) newItems(ctx context.Context, tx *sql.Tx, items []IngestItem) ([]*IngestItem, error) {
+func (im *Importer) newItems(ctx context.Context, tx runner, items []IngestItem) ([]*IngestItem, error) {
 	ids := make([]string, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for i := range items {
@@ -189,7 +214,7 @@ func (im *Importer) newItems(ctx context.Context, tx *sql.Tx, items []IngestItem
 // earlier in the batch or is already stored. A reply whose parent is
 // unknown starts a conversation rooted at that parent's id, so that the
 // parent, arriving later, joins it.
-func (im *Importer) resolveRoots(ctx context.Context, tx *sql.Tx, items []*IngestItem) error {
+func (im *Importer) resolveRoots(ctx context.Context, tx runner, items []*IngestItem) error {
 	var ask []string
 	inBatch := make(map[string]bool, len(items))
 	for _, it := range items {
@@ -236,7 +261,7 @@ func (im *Importer) resolveRoots(ctx context.Context, tx *sql.Tx, items []*Inges
 }
 
 // resolveConversations finds or creates the conversation of every item.
-func (im *Importer) resolveConversations(ctx context.Context, tx *sql.Tx, items []*IngestItem) (map[string]int64, int, error) {
+func (im *Importer) resolveConversations(ctx context.Context, tx runner, items []*IngestItem) (map[string]int64, int, error) {
 	aggs := make(map[string]*aggregate)
 	var order []string
 	for _, it := range items {
@@ -330,7 +355,7 @@ func (im *Importer) resolveConversations(ctx context.Context, tx *sql.Tx, items 
 // identity, and records identities seen for the first time. The record's
 // own member id wins when that member exists; otherwise the strongest
 // identity already known decides; otherwise a new member is created.
-func (im *Importer) resolveMembers(ctx context.Context, tx *sql.Tx, items []*IngestItem) (map[*IngestItem]string, int, error) {
+func (im *Importer) resolveMembers(ctx context.Context, tx runner, items []*IngestItem) (map[*IngestItem]string, int, error) {
 	if err := im.lookupIdentities(ctx, tx, items); err != nil {
 		return nil, 0, err
 	}
@@ -455,7 +480,7 @@ func (im *Importer) resolveMembers(ctx context.Context, tx *sql.Tx, items []*Ing
 
 // lookupIdentities loads into the importer's memory what the database knows
 // of the batch's identity keys and requested member ids.
-func (im *Importer) lookupIdentities(ctx context.Context, tx *sql.Tx, items []*IngestItem) error {
+func (im *Importer) lookupIdentities(ctx context.Context, tx runner, items []*IngestItem) error {
 	var keys, ids []string
 	askedKey := make(map[string]bool)
 	askedID := make(map[string]bool)
@@ -515,7 +540,7 @@ const messageInsertColumns = 25
 
 // insertMessages writes the batch's new messages and returns how many the
 // database took.
-func (im *Importer) insertMessages(ctx context.Context, tx *sql.Tx, items []*IngestItem, convIDs map[string]int64, memberIDs map[*IngestItem]string) (int, error) {
+func (im *Importer) insertMessages(ctx context.Context, tx runner, items []*IngestItem, convIDs map[string]int64, memberIDs map[*IngestItem]string) (int, error) {
 	args := make([]any, 0, len(items)*messageInsertColumns)
 	for _, it := range items {
 		m := &it.Message
