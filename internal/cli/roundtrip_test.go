@@ -120,3 +120,32 @@ func TestExportRules(t *testing.T) {
 		t.Errorf("an anonymous author got member %q", m)
 	}
 }
+
+// TestSameNameOtherPeople checks that a shared name does not merge authors
+// whose e-mail addresses differ, while a name alone still finds its member.
+func TestSameNameOtherPeople(t *testing.T) {
+	t.Parallel()
+	in := strings.Join([]string{
+		`{"external_id":"1","author_name":"Julie","author_email":"julie@one.example","body":"a","created_at":"2024-01-01T00:00:00Z"}`,
+		`{"external_id":"2","author_name":"julie","author_email":"julie@two.example","body":"b","created_at":"2024-01-01T00:01:00Z"}`,
+		`{"external_id":"3","author_name":"JULIE","body":"c","created_at":"2024-01-01T00:02:00Z"}`,
+	}, "\n")
+	dsn := testutil.NewDSN(t, store.EngineSQLite)
+	code, out, errOut := run(t, "", "import", "--db", dsn, "--workspace", "w", "--json", writeFile(t, "j.ndjson", in))
+	if code != 0 {
+		t.Fatalf("import: %s", errOut)
+	}
+	if s := summary(t, out); s.Members != 2 {
+		t.Fatalf("two Julies with two addresses: %d members", s.Members)
+	}
+	_, out, _ = run(t, "", "export", "--db", dsn, "--workspace", "w")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	member := func(l string) string {
+		_, a, _ := strings.Cut(l, `"member_id":"`)
+		id, _, _ := strings.Cut(a, `"`)
+		return id
+	}
+	if member(lines[0]) == member(lines[1]) || member(lines[2]) != member(lines[0]) {
+		t.Fatalf("members %s %s %s", member(lines[0]), member(lines[1]), member(lines[2]))
+	}
+}

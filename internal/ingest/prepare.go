@@ -165,7 +165,8 @@ func anonymous(name string) bool {
 
 // IdentityKeys lists how the message's author can be recognised, strongest
 // first: the e-mail address (case-insensitive), the handle on this channel,
-// then — weakest — the name signed on this channel.
+// then — weakest — the name signed on this channel, which recognises only
+// authors who give neither of the others.
 func IdentityKeys(channel string, m model.Message) []store.IdentityKey {
 	var keys []store.IdentityKey
 	if e := strings.ToLower(strings.TrimSpace(m.AuthorEmail)); strings.Contains(e, "@") && len(e) <= maxKeyBytes {
@@ -175,7 +176,7 @@ func IdentityKeys(channel string, m model.Message) []store.IdentityKey {
 		keys = append(keys, store.IdentityKey{Key: "handle:" + channel + ":" + h, Kind: model.IdentityHandle, Value: m.AuthorHandle})
 	}
 	if n := foldName(m.AuthorName); n != "" && !anonymous(n) && len(n) <= maxKeyBytes {
-		keys = append(keys, store.IdentityKey{Key: "name:" + channel + ":" + n, Kind: model.IdentityName, Value: m.AuthorName})
+		keys = append(keys, store.IdentityKey{Key: "name:" + channel + ":" + n, Kind: model.IdentityName, Value: m.AuthorName, Weak: true})
 	}
 	return keys
 }

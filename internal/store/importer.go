@@ -17,6 +17,9 @@ type IdentityKey struct {
 	Key   string
 	Kind  string // model.Identity* kind
 	Value string // as the author wrote it, for display
+	// Weak identities (a name signed on a channel) only recognise authors
+	// who come with no stronger identity.
+	Weak bool
 }
 
 // IngestItem is one message ready to be stored. Ingest has normalised it:
@@ -379,10 +382,17 @@ func (im *Importer) resolveMembers(ctx context.Context, tx runner, items []*Inge
 		if it.MemberID != "" && im.members[it.MemberID] {
 			id = it.MemberID
 		}
+		strong := false
 		for _, k := range it.Identities {
 			if id != "" {
 				break
 			}
+			// A weak identity (a signed name) must not pull an author
+			// whom a stronger one already describes into someone else.
+			if k.Weak && strong {
+				break
+			}
+			strong = strong || !k.Weak
 			id = im.keys[k.Key]
 		}
 		at := toMicros(it.Message.CreatedAt)
