@@ -40,3 +40,22 @@ type Record struct {
 type Source interface {
 	Next() (Record, error)
 }
+
+// Sticky keeps the error that ended a Source, io.EOF included, so that
+// every later call to Next returns it again rather than reading on. A
+// reader embeds one and implements Next with it. The zero value is ready
+// to use.
+type Sticky struct{ err error }
+
+// Next returns the record and error of next, unless an earlier call ended
+// with an error: then it returns that error without calling next.
+func (s *Sticky) Next(next func() (Record, error)) (Record, error) {
+	if s.err != nil {
+		return Record{}, s.err
+	}
+	rec, err := next()
+	if err != nil {
+		s.err = err
+	}
+	return rec, err
+}

@@ -54,7 +54,7 @@ type Reader struct {
 	width   int           // fields in the header, hence in every row
 	fields  []columnIndex // known columns present, in model order
 	lastRow int           // line of the last row read, for I/O errors
-	err     error         // sticky fatal error
+	ended   connector.Sticky
 }
 
 // NewReader returns a Reader of r.
@@ -67,14 +67,7 @@ func NewReader(r io.Reader) *Reader {
 // header that is unusable (duplicate or missing columns, broken quoting),
 // or an unknown failure of the CSV parser.
 func (r *Reader) Next() (connector.Record, error) {
-	if r.err != nil {
-		return connector.Record{}, r.err
-	}
-	rec, err := r.next()
-	if err != nil {
-		r.err = err
-	}
-	return rec, err
+	return r.ended.Next(r.next)
 }
 
 func (r *Reader) next() (connector.Record, error) {
@@ -201,7 +194,7 @@ func isKnown(name string) bool {
 func (r *Reader) decodeRow(row []string) (model.Message, error) {
 	var m model.Message
 	for _, f := range r.fields {
-		if err := setField(&m, f.name, row[f.pos]); err != nil {
+		if err := connector.SetField(&m, f.name, cell(row[f.pos])); err != nil {
 			return m, err
 		}
 	}
@@ -214,117 +207,70 @@ func (r *Reader) decodeRow(row []string) (model.Message, error) {
 	return m, nil
 }
 
-// setField converts one cell. An empty cell leaves the field unset; ids and
-// topics are trimmed, text is kept as given.
-func setField(m *model.Message, name, cell string) error {
-	var err error
-	switch name {
-	case "channel":
-		m.Channel = cell
-	case "external_id":
-		m.ExternalID = strings.TrimSpace(cell)
-	case "parent_external_id":
-		m.ParentExternalID = strings.TrimSpace(cell)
-	case "conversation_external_id":
-		m.ConversationExternalID = strings.TrimSpace(cell)
-	case "kind":
-		m.Kind = cell
-	case "status":
-		m.Status = cell
-	case "title":
-		m.Title = cell
-	case "author_name":
-		m.AuthorName = cell
-	case "author_handle":
-		m.AuthorHandle = cell
-	case "author_email":
-		m.AuthorEmail = cell
-	case "author_url":
-		m.AuthorURL = cell
-	case "author_is_staff":
-		var b *bool
-		b, err = parseBool(name, cell)
-		m.AuthorIsStaff = b != nil && *b
-	case "member_id":
-		m.MemberID = strings.TrimSpace(cell)
-	case "body":
-		m.Body = cell
-	case "body_html":
-		m.BodyHTML = cell
-	case "url":
-		m.URL = cell
-	case "created_at":
-		m.CreatedAt, err = parseTime(name, cell)
-	case "lang":
-		m.Lang = cell
-	case "sentiment":
-		m.Sentiment = cell
-	case "sentiment_score":
-		m.SentimentScore, err = parseFloat(name, cell)
-	case "intent":
-		m.Intent = cell
-	case "needs_response":
-		m.NeedsResponse, err = parseBool(name, cell)
-	case "spam":
-		m.Spam, err = parseBool(name, cell)
-	case "topics":
-		m.Topics = splitTopics(cell)
-	}
-	return err
-}
+// cell is one CSV cell, for connector.SetField. An empty cell leaves the
+// field unset; ids and topics are trimmed, text is kept as given.
+type cell string
 
-// parseBool accepts the spellings spreadsheets and scripts produce.
-func parseBool(name, cell string) (*bool, error) {
+// Text returns the cell as written.
+func (c cell) Text(string) (string, error) { return string(c), nil }
+
+// ID returns the cell without surrounding spaces.
+func (c cell) ID(string) (string, error) { return strings.TrimSpace(string(c)), nil }
+
+// Bool accepts the spellings spreadsheets and scripts produce.
+func (c cell) Bool(name string) (*bool, error) {
 	var b bool
-	switch strings.ToLower(strings.TrimSpace(cell)) {
+	switch strings.ToLower(strings.TrimSpace(string(c))) {
 	case "":
 		return nil, nil
 	case "true", "1", "yes":
 		b = true
 	case "false", "0", "no":
 	default:
-		return nil, fmt.Errorf("%s %q is not a boolean (true/false, 1/0, yes/no)", name, cell)
+		return nil, fmt.Errorf("%s %q is not a boolean (true/false, 1/0, yes/no)", name, string(c))
 	}
 	return &b, nil
 }
 
-func parseFloat(name, cell string) (*float64, error) {
-	cell = strings.TrimSpace(cell)
-	if cell == "" {
+// Number reads a decimal number.
+func (c cell) Number(name string) (*float64, error) {
+	s := strings.TrimSpace(string(c))
+	if s == "" {
 		return nil, nil
 	}
-	f, err := strconv.ParseFloat(cell, 64)
+	f, err := strconv.ParseFloat(s, 64)
 	if err != nil {
 		var ne *strconv.NumError
 		if errors.As(err, &ne) && errors.Is(ne.Err, strconv.ErrRange) {
-			return nil, fmt.Errorf("%s %s is outside -1..1", name, cell)
+			return nil, fmt.Errorf("%s %s is outside -1..1", name, s)
 		}
-		return nil, fmt.Errorf("%s %q is not a number", name, cell)
+		return nil, fmt.Errorf("%s %q is not a number", name, s)
 	}
 	return &f, nil
 }
 
-// parseTime keeps the instant and the offset as written; writers convert
-// to UTC.
-func parseTime(name, cell string) (time.Time, error) {
-	cell = strings.TrimSpace(cell)
-	if cell == "" {
+// Time keeps the instant and the offset as written; writers convert to
+// UTC.
+func (c cell) Time(name string) (time.Time, error) {
+	s := strings.TrimSpace(string(c))
+	if s == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse(time.RFC3339, cell)
+	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%s %q is not an RFC 3339 time such as 2010-09-28T10:52:00+02:00", name, cell)
+		return time.Time{}, fmt.Errorf("%s %q is not an RFC 3339 time such as 2010-09-28T10:52:00+02:00", name, s)
 	}
 	return t, nil
 }
 
-// splitTopics trims each topic and drops blank ones; no topics is nil.
-func splitTopics(cell string) []string {
+// Topics splits the cell at the topic separator, trims each topic and
+// drops blank ones; no topics is nil.
+func (c cell) Topics(string) ([]string, error) {
 	var topics []string
-	for t := range strings.SplitSeq(cell, connector.TopicSeparator) {
+	for t := range strings.SplitSeq(string(c), connector.TopicSeparator) {
 		if t = strings.TrimSpace(t); t != "" {
 			topics = append(topics, t)
 		}
 	}
-	return topics
+	return topics, nil
 }

@@ -1,79 +1,31 @@
 package csvconn
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
-	"time"
 
 	"palabre/internal/connector"
+	"palabre/internal/connector/connectortest"
 	"palabre/internal/model"
 )
 
-func readAll(t *testing.T, src connector.Source) ([]connector.Record, error) {
-	t.Helper()
-	var recs []connector.Record
-	for i := 0; ; i++ {
-		if i > 1_000_000 {
-			t.Fatal("reader does not stop")
-		}
-		rec, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			return recs, nil
-		}
-		if err != nil {
-			return recs, err
-		}
-		recs = append(recs, rec)
+// csvFormat is CSV for the checks that NDJSON shares. On an in-memory
+// input only a header can be refused as a whole.
+func csvFormat() connectortest.LineFormat {
+	f := connectortest.NewLineFormat(NewReader, NewWriter, "csv: line ")
+	// encoding/csv reads CR LF inside a quoted cell as LF.
+	f.Lossy = func(m model.Message) bool {
+		j, _ := json.Marshal(m)
+		return bytes.Contains(j, []byte(`\r\n`))
 	}
-}
-
-func openFixture(t *testing.T, name string) *os.File {
-	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
 	return f
-}
-
-// sameMessage compares messages as the format defines equality: the same
-// instant for created_at, every other field equal.
-func sameMessage(a, b model.Message) bool {
-	if !a.CreatedAt.Equal(b.CreatedAt) {
-		return false
-	}
-	a.CreatedAt, b.CreatedAt = time.Time{}, time.Time{}
-	return reflect.DeepEqual(a, b)
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func mustTime(t *testing.T, s string) time.Time {
-	t.Helper()
-	tm, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tm
-}
-
-func checkErr(t *testing.T, err error, want string) {
-	t.Helper()
-	switch {
-	case want == "" && err != nil:
-		t.Errorf("unexpected error %v", err)
-	case want != "" && err == nil:
-		t.Errorf("no error, want %q", want)
-	case want != "" && !strings.Contains(err.Error(), want):
-		t.Errorf("error %q, want it to contain %q", err, want)
-	}
 }
 
 // TestColumnsFollowModel guards the hand-written column list: it must be
@@ -93,62 +45,34 @@ func TestColumnsFollowModel(t *testing.T) {
 
 func TestReaderGoodFile(t *testing.T) {
 	t.Parallel()
-	recs, err := readAll(t, NewReader(openFixture(t, "good.csv")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []struct {
-		line int
-		msg  model.Message
-	}{
-		{2, model.Message{
+	csvFormat().CheckGoodFile(t, "good.csv", []connectortest.Good{
+		{Line: 2, Message: model.Message{
 			ExternalID: "post-1", Kind: "post", AuthorName: "La Marque", AuthorIsStaff: true,
-			Body: "Découvrez notre gamme <b>bio</b> & locale.", CreatedAt: mustTime(t, "2010-09-28T08:52:00Z"),
+			Body: "Découvrez notre gamme <b>bio</b> & locale.", CreatedAt: connectortest.MustTime(t, "2010-09-28T08:52:00Z"),
 		}},
-		{3, model.Message{
+		{Line: 3, Message: model.Message{
 			ExternalID: "comment-7", ParentExternalID: "post-1", Kind: "comment", AuthorName: "Julie",
-			Body: "Livré en Belgique ?\nMerci d'avance, \"Julie\"", CreatedAt: mustTime(t, "2010-09-28T09:03:27.25Z"),
-			SentimentScore: ptr(0.1), Topics: []string{"livraison", "délai"}, NeedsResponse: ptr(true), Spam: ptr(false),
+			Body: "Livré en Belgique ?\nMerci d'avance, \"Julie\"", CreatedAt: connectortest.MustTime(t, "2010-09-28T09:03:27.25Z"),
+			SentimentScore: new(0.1), Topics: []string{"livraison", "délai"}, NeedsResponse: new(true), Spam: new(false),
 		}},
-		{6, model.Message{
+		{Line: 6, Message: model.Message{
 			ExternalID: "comment-8", ParentExternalID: "comment-7", Kind: "reply",
-			Body: "  spaces kept  ", CreatedAt: mustTime(t, "2010-09-28T09:30:00Z"), SentimentScore: ptr(-1.0),
+			Body: "  spaces kept  ", CreatedAt: connectortest.MustTime(t, "2010-09-28T09:30:00Z"), SentimentScore: new(-1.0),
 		}},
-	}
-	if len(recs) != len(want) {
-		t.Fatalf("got %d records, want %d: %+v", len(recs), len(want), recs)
-	}
-	for i, w := range want {
-		got := recs[i]
-		if got.Err != nil {
-			t.Errorf("record %d: unexpected error %v", i, got.Err)
-			continue
-		}
-		if got.Pos.Line != w.line {
-			t.Errorf("record %d: line %d, want %d", i, got.Pos.Line, w.line)
-		}
-		if !sameMessage(got.Message, w.msg) {
-			t.Errorf("record %d:\n got %+v\nwant %+v", i, got.Message, w.msg)
-		}
-	}
+	})
 }
 
 func TestReaderFiles(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		file    string
-		lines   []int    // line of each record
-		bad     []string // error substring of each record, "" when good
-		wantErr string   // fatal error, "" for a clean io.EOF
-	}{
-		{file: "empty.csv"},
-		{file: "header_only.csv"},
-		{file: "bom_crlf.csv", lines: []int{2, 3}, bad: []string{"", ""}},
-		{file: "no_final_newline.csv", lines: []int{2, 3}, bad: []string{"", ""}},
+	csvFormat().CheckFiles(t, []connectortest.FileCase{
+		{File: "empty.csv"},
+		{File: "header_only.csv"},
+		{File: "bom_crlf.csv", Lines: []int{2, 3}, Bad: []string{"", ""}},
+		{File: "no_final_newline.csv", Lines: []int{2, 3}, Bad: []string{"", ""}},
 		{
-			file:  "mixed.csv",
-			lines: []int{2, 3, 4, 5, 6, 7, 8, 9, 10},
-			bad: []string{
+			File:  "mixed.csv",
+			Lines: []int{2, 3, 4, 5, 6, 7, 8, 9, 10},
+			Bad: []string{
 				"",
 				"row has 7 fields, the header has 6",
 				"",
@@ -161,56 +85,23 @@ func TestReaderFiles(t *testing.T) {
 			},
 		},
 		{
-			file:  "unterminated.csv",
-			lines: []int{2, 3},
-			bad:   []string{"", `extraneous or missing " in quoted-field at line 4, column 32: a quoted cell runs over lines 3–4, which are skipped`},
+			File:  "unterminated.csv",
+			Lines: []int{2, 3},
+			Bad:   []string{"", `extraneous or missing " in quoted-field at line 4, column 32: a quoted cell runs over lines 3–4, which are skipped`},
 		},
-		{file: "dup_header.csv", wantErr: `csv: line 1: duplicate column "body"`},
-		{file: "missing_columns.csv", wantErr: `csv: line 1: header has no "external_id", "body" columns`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			t.Parallel()
-			r := NewReader(openFixture(t, tt.file))
-			recs, err := readAll(t, r)
-			if tt.wantErr != "" {
-				if err == nil || err.Error() != tt.wantErr {
-					t.Fatalf("error %v, want %q", err, tt.wantErr)
-				}
-				if _, err2 := r.Next(); err2 == nil || err2.Error() != tt.wantErr {
-					t.Errorf("error not sticky: %v", err2)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("unexpected fatal error %v", err)
-			}
-			if len(recs) != len(tt.lines) {
-				t.Fatalf("got %d records, want %d: %+v", len(recs), len(tt.lines), recs)
-			}
-			for i, rec := range recs {
-				if rec.Pos.Line != tt.lines[i] {
-					t.Errorf("record %d: line %d, want %d", i, rec.Pos.Line, tt.lines[i])
-				}
-				checkErr(t, rec.Err, tt.bad[i])
-			}
-		})
-	}
+		{File: "dup_header.csv", WantErr: `csv: line 1: duplicate column "body"`},
+		{File: "missing_columns.csv", WantErr: `csv: line 1: header has no "external_id", "body" columns`},
+	})
 }
 
 func TestReaderBOMAndCRLFContent(t *testing.T) {
 	t.Parallel()
-	recs, err := readAll(t, NewReader(openFixture(t, "bom_crlf.csv")))
-	if err != nil || len(recs) != 2 {
-		t.Fatalf("records %+v, error %v", recs, err)
-	}
-	if got := recs[0].Message.ExternalID; got != "a" {
-		t.Errorf("BOM not stripped from the header: external_id %q", got)
-	}
-	// encoding/csv turns CR LF inside a quoted cell into LF.
-	if got := recs[1].Message.Body; got != "two\nlines" {
-		t.Errorf("body %q", got)
-	}
+	// The BOM is not part of the first column's name, and encoding/csv
+	// turns CR LF inside a quoted cell into LF.
+	csvFormat().CheckGoodFile(t, "bom_crlf.csv", []connectortest.Good{
+		{Line: 2, Message: model.Message{ExternalID: "a", Body: "first", CreatedAt: connectortest.MustTime(t, "2021-03-04T05:06:07Z")}},
+		{Line: 3, Message: model.Message{ExternalID: "b", Body: "two\nlines", CreatedAt: connectortest.MustTime(t, "2021-03-04T05:06:08-05:00")}},
+	})
 }
 
 const header = "external_id,body,created_at,"
@@ -262,7 +153,7 @@ func TestReaderCells(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			recs, err := readAll(t, NewReader(strings.NewReader(header+tt.column+"\n"+tt.row+"\n")))
+			recs, err := connectortest.ReadAll(t, NewReader(strings.NewReader(header+tt.column+"\n"+tt.row+"\n")))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -270,7 +161,7 @@ func TestReaderCells(t *testing.T) {
 				t.Fatalf("got %d records: %+v", len(recs), recs)
 			}
 			rec := recs[0]
-			checkErr(t, rec.Err, tt.wantErr)
+			connectortest.CheckErr(t, rec.Err, tt.wantErr)
 			if rec.Err != nil {
 				return
 			}
@@ -305,7 +196,7 @@ func TestReaderHeaders(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			recs, err := readAll(t, NewReader(strings.NewReader(tt.input)))
+			recs, err := connectortest.ReadAll(t, NewReader(strings.NewReader(tt.input)))
 			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.HasPrefix(err.Error(), tt.wantErr)) {
 				t.Fatalf("error %v, want %q", err, tt.wantErr)
 			}
@@ -334,7 +225,7 @@ func TestReaderIOErrors(t *testing.T) {
 		t.Parallel()
 		input := "external_id,body,created_at\nm1,hi,2021-03-04T05:06:07Z\n" + strings.Repeat("m2,hi,2021-03-04T05:06:07Z\n", 1000)
 		r := NewReader(io.MultiReader(strings.NewReader(input), iotest.ErrReader(boom)))
-		recs, err := readAll(t, r)
+		recs, err := connectortest.ReadAll(t, r)
 		if !errors.Is(err, boom) || !strings.Contains(err.Error(), "after line 1002") {
 			t.Fatalf("error %v, want %v after line 1002", err, boom)
 		}
@@ -345,4 +236,23 @@ func TestReaderIOErrors(t *testing.T) {
 			t.Errorf("error not sticky: %v", err)
 		}
 	})
+}
+
+// FuzzReader checks, for any input: the reader never panics and always
+// ends; on an in-memory input its only fatal errors are about the header;
+// every good record passes connector.Validate; and every good record
+// survives Writer → Reader unchanged, unless it holds a CR LF, which CSV
+// cannot carry (see the package comment).
+func FuzzReader(f *testing.F) {
+	connectortest.AddFiles(f, filepath.Join("testdata", "*.csv"))
+	for _, s := range []string{
+		header + "topics\nm1,hi,2021-03-04T05:06:07Z, a ;; b\n",
+		header + "sentiment_score\nm1,hi,2021-03-04T05:06:07Z,-0\n",
+		"\uFEFF" + header + "spam\r\nm1,\"a\r\nb\",2021-03-04T05:06:07Z,YES\r\n",
+		"external_id,body,created_at\nm1,\"x\n",
+		"external_id,body,created_at\n\"m1\"x,y,z\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(csvFormat().CheckInput)
 }

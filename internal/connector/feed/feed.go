@@ -20,6 +20,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"palabre/internal/connector"
+	"palabre/internal/connector/xmlinput"
 )
 
 // Options tune a Reader.
@@ -54,13 +55,13 @@ const (
 // A Reader is not safe for concurrent use.
 type Reader struct {
 	opts   Options
-	in     *input
+	in     *xmlinput.Reader
 	dec    *xml.Decoder
 	parser *gofeed.Parser
 
 	state state
 	err   error // sticky: io.EOF or the error that ended reading
-	open  []openElement
+	open  []xmlinput.Element
 	info  Info
 
 	rootStart    []byte // the root's start tag as written, namespaces included
@@ -86,17 +87,12 @@ type itemStart struct {
 	off int64
 }
 
-// openElement is an element being read, for error messages.
-type openElement struct {
-	name string
-	off  int64
-}
-
 // NewReader returns a Reader of the feed r.
 func NewReader(r io.Reader, opts Options) *Reader {
-	in := newInput(r)
-	dec := xml.NewDecoder(in)
-	dec.CharsetReader = charsetReader
+	// The raw text of each item is handed to gofeed: keep it until the
+	// item has been read.
+	in := xmlinput.NewKeeping(r)
+	dec := in.NewDecoder()
 	// Feeds carry HTML, and many leave entities such as &nbsp; outside
 	// CDATA; gofeed accepts them, so the scan must too.
 	dec.Entity = xml.HTMLEntity
@@ -134,7 +130,7 @@ func (r *Reader) Next() (connector.Record, error) {
 		r.err = err
 		return connector.Record{}, err
 	}
-	r.in.release(r.dec.InputOffset())
+	r.in.Release(r.dec.InputOffset())
 	return r.record(it, raw), nil
 }
 
@@ -142,7 +138,7 @@ func (r *Reader) Next() (connector.Record, error) {
 func (r *Reader) findItem() (*itemStart, error) {
 	for {
 		// Between items nothing read so far is needed again.
-		r.in.release(r.dec.InputOffset())
+		r.in.Release(r.dec.InputOffset())
 		off := r.dec.InputOffset()
 		tok, err := r.dec.Token()
 		if err != nil {
@@ -168,7 +164,7 @@ func (r *Reader) start(t xml.StartElement, off int64) (*itemStart, error) {
 		return nil, r.root(t, off)
 	case inRSS:
 		if t.Name.Local == "channel" && t.Name.Space == "" {
-			r.channelStart = r.in.bytes(off, r.dec.InputOffset())
+			r.channelStart = r.in.Bytes(off, r.dec.InputOffset())
 			r.push("channel", off)
 			r.state = inItems
 			return nil, nil
@@ -193,9 +189,9 @@ func (r *Reader) root(t xml.StartElement, off int64) error {
 	case n.Local == "feed" && isAtom(n.Space):
 		r.info.Format, r.state = FormatAtom, inItems
 	default:
-		return &inputError{offset: off, reason: fmt.Sprintf("not an RSS or Atom feed: root element is <%s>", rawName(r.in.bytes(off, r.dec.InputOffset())))}
+		return &xmlinput.Error{Offset: off, Reason: fmt.Sprintf("not an RSS or Atom feed: root element is <%s>", rawName(r.in.Bytes(off, r.dec.InputOffset())))}
 	}
-	r.rootStart = r.in.bytes(off, r.dec.InputOffset())
+	r.rootStart = r.in.Bytes(off, r.dec.InputOffset())
 	r.rootName = rawName(r.rootStart)
 	r.push(r.rootName, off)
 	return nil
@@ -207,7 +203,7 @@ func (r *Reader) end(off int64) error {
 	}
 	switch {
 	case r.state == inRSS:
-		return &inputError{offset: off, reason: "not an RSS feed: <rss> has no <channel>"}
+		return &xmlinput.Error{Offset: off, Reason: "not an RSS feed: <rss> has no <channel>"}
 	case r.state == inItems && r.info.Format == FormatRSS:
 		r.state = afterItems
 		return nil
@@ -274,7 +270,7 @@ func (r *Reader) readItem(it *itemStart) ([]byte, error) {
 		return nil, r.fail(err)
 	}
 	r.pop()
-	item := r.in.bytes(it.off, r.dec.InputOffset())
+	item := r.in.Bytes(it.off, r.dec.InputOffset())
 	var doc bytes.Buffer
 	doc.Grow(len(r.rootStart) + len(r.channelStart) + len(item) + 32)
 	doc.Write(r.rootStart)
@@ -296,46 +292,15 @@ func (r *Reader) fail(err error) error {
 		case r.state != beforeRoot:
 			return io.EOF
 		case r.dec.InputOffset() == 0:
-			return &inputError{offset: 0, reason: "empty input: not a feed", err: io.ErrUnexpectedEOF}
+			return &xmlinput.Error{Offset: 0, Reason: "empty input: not a feed", Err: io.ErrUnexpectedEOF}
 		}
-		return &inputError{offset: r.dec.InputOffset(), reason: "not a feed: no XML element found", err: io.ErrUnexpectedEOF}
+		return &xmlinput.Error{Offset: r.dec.InputOffset(), Reason: "not a feed: no XML element found", Err: io.ErrUnexpectedEOF}
 	}
-	// The input's own verdict on a byte is more precise than the
-	// decoder's, which may report the same problem later and vaguer.
-	var bad *byteError
-	if errors.As(r.in.err, &bad) {
-		err = r.in.err
-	}
-	e := &inputError{offset: r.dec.InputOffset(), err: err}
-	var syn *xml.SyntaxError
-	var enc *encodingError
-	switch {
-	case errors.As(err, &bad):
-		e.offset, e.reason = bad.off, bad.msg
-	case errors.As(err, &enc):
-		e.reason = enc.Error() // without encoding/xml's prefix
-	case errors.As(err, &syn):
-		e.reason = syn.Msg
-		if strings.HasPrefix(syn.Msg, "unexpected EOF") {
-			e.err = io.ErrUnexpectedEOF
-		}
-	case errors.Is(err, io.EOF):
-		e.reason, e.err = "unexpected EOF", io.ErrUnexpectedEOF
-	default:
-		e.reason = "read: " + err.Error()
-	}
-	if n := len(r.open); n > 0 {
-		inner := r.open[n-1]
-		e.reason += fmt.Sprintf(" in element <%s>", inner.name)
-		if inner.off != e.offset {
-			e.reason += fmt.Sprintf(" (opened at offset %d)", inner.off)
-		}
-	}
-	return e
+	return r.in.Fail(err, r.dec.InputOffset(), r.open)
 }
 
 func (r *Reader) push(name string, off int64) {
-	r.open = append(r.open, openElement{name: name, off: off})
+	r.open = append(r.open, xmlinput.Element{Name: name, Offset: off})
 }
 
 func (r *Reader) pop() {

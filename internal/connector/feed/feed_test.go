@@ -5,63 +5,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"palabre/internal/connector"
+	"palabre/internal/connector/connectortest"
 	"palabre/internal/model"
 )
 
-// readAll drains a Reader and returns its records and the error that ended
-// it (nil at io.EOF).
-func readAll(t testing.TB, data []byte) ([]connector.Record, error) {
-	t.Helper()
-	r := NewReader(bytes.NewReader(data), Options{Channel: "feed"})
-	var recs []connector.Record
-	limit := bytes.Count(data, []byte("<")) + 1
-	for range limit + 1 {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return recs, nil
-		}
-		if err != nil {
-			if _, again := r.Next(); again == nil || again.Error() != err.Error() {
-				t.Fatalf("Next after error %q returned %v, want the same error", err, again)
-			}
-			return recs, err
-		}
-		recs = append(recs, rec)
-	}
-	t.Fatalf("more than %d records from %d bytes: reader loops", limit, len(data))
-	return nil, nil
-}
-
-func readFile(t testing.TB, name string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
 func TestSeedCommentFeed(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile("../../../../shared/data/seed-thread.comments.rss.xml")
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skip("shared fixture ../../../../shared/data/seed-thread.comments.rss.xml is absent; this test needs the shared/ folder beside the repository")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := readAll(t, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := connectortest.SharedFixture(t, "seed-thread.comments.rss.xml")
+	recs := xmlFormat().MustReadAll(t, data)
 	const post = "https://gregfromparis.example/?p=1843"
 	// The same comments read from the blog's WXR export have exactly these
 	// ids; the feed must agree so that importing both duplicates nothing.
@@ -147,16 +104,13 @@ func TestFormats(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
 			t.Parallel()
-			data := readFile(t, tt.file)
+			data := connectortest.ReadFile(t, tt.file)
 			r := NewReader(bytes.NewReader(data), Options{Channel: "feed"})
 			info, err := r.Info()
 			if err != nil || info != tt.info {
 				t.Errorf("Info() = %+v, %v; want %+v", info, err, tt.info)
 			}
-			recs, err := readAll(t, data)
-			if err != nil {
-				t.Fatal(err)
-			}
+			recs := xmlFormat().MustReadAll(t, data)
 			if len(recs) != len(tt.want) {
 				t.Fatalf("got %d records, want %d", len(recs), len(tt.want))
 			}
@@ -179,10 +133,7 @@ func TestFormats(t *testing.T) {
 
 func TestSanitisedHTML(t *testing.T) {
 	t.Parallel()
-	recs, err := readAll(t, readFile(t, "rss2.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := xmlFormat().MustReadAll(t, connectortest.ReadFile(t, "rss2.xml"))
 	html := recs[0].Message.BodyHTML
 	if strings.Contains(html, "script") || !strings.Contains(html, "<b>gonflez</b>") {
 		t.Errorf("BodyHTML %q: want the content:encoded markup without its script", html)
@@ -191,11 +142,8 @@ func TestSanitisedHTML(t *testing.T) {
 
 func TestBadItems(t *testing.T) {
 	t.Parallel()
-	data := readFile(t, "bad-items.xml")
-	recs, err := readAll(t, data)
-	if err != nil {
-		t.Fatalf("bad items must not stop the reader: %v", err)
-	}
+	data := connectortest.ReadFile(t, "bad-items.xml")
+	recs := xmlFormat().MustReadAll(t, data)
 	wants := []string{
 		`item "No id" has neither a guid/id nor a link`,
 		"item bad-1 has no date (published, pubDate or updated)",
@@ -221,46 +169,26 @@ func TestBadItems(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		file    string
-		want    string
-		records int
-		eof     bool // errors.Is(err, io.ErrUnexpectedEOF)
-	}{
-		{file: "empty.xml", want: "offset 0: empty input: not a feed", eof: true},
-		{file: "not-xml.txt", want: "offset 36: not a feed: no XML element found", eof: true},
-		{file: "json-feed.json", want: "offset 58: not a feed: no XML element found", eof: true},
-		{file: "binary.gz", want: "offset 1: invalid UTF-8 (byte 0x8B)"},
-		{file: "html.html", want: "offset 16: not an RSS or Atom feed: root element is <html>"},
-		{file: "no-channel.xml", want: "offset 87: not an RSS feed: <rss> has no <channel>"},
-		{file: "invalid-utf8.xml", want: "offset 77: invalid UTF-8 (byte 0xE9) in element <title> (opened at offset 67)"},
-		{file: "cp1252.xml", want: `offset 45: declared encoding "windows-1252" is not supported: only UTF-8 is read; convert the file to UTF-8 first`},
-		{file: "utf16.xml", want: "offset 0: input is UTF-16 (byte order mark), not UTF-8"},
-		{file: "truncated.xml", want: "offset 979: unexpected EOF in element <item> (opened at offset 970)", records: 1, eof: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			t.Parallel()
-			recs, err := readAll(t, readFile(t, tt.file))
-			if err == nil {
-				t.Fatalf("no error after %d records", len(recs))
-			}
-			if err.Error() != tt.want {
-				t.Errorf("error\n got %q\nwant %q", err, tt.want)
-			}
-			if len(recs) != tt.records {
-				t.Errorf("%d records before the error, want %d", len(recs), tt.records)
-			}
-			if got := errors.Is(err, io.ErrUnexpectedEOF); got != tt.eof {
-				t.Errorf("errors.Is(err, io.ErrUnexpectedEOF) = %v, want %v", got, tt.eof)
-			}
-		})
-	}
+	xmlFormat().CheckBadInputs(t, []connectortest.BadInput{
+		// Not a feed.
+		{File: "empty.xml", Want: "offset 0: empty input: not a feed", UnexpectedEOF: true},
+		{File: "not-xml.txt", Want: "offset 36: not a feed: no XML element found", UnexpectedEOF: true},
+		{File: "json-feed.json", Want: "offset 58: not a feed: no XML element found", UnexpectedEOF: true},
+		{File: "html.html", Want: "offset 16: not an RSS or Atom feed: root element is <html>"},
+		{File: "no-channel.xml", Want: "offset 87: not an RSS feed: <rss> has no <channel>"},
+		// Not UTF-8, or declared in another encoding: refused by xmlinput.
+		{File: "binary.gz", Want: "offset 1: invalid UTF-8 (byte 0x8B)"},
+		{File: "invalid-utf8.xml", Want: "offset 77: invalid UTF-8 (byte 0xE9) in element <title> (opened at offset 67)"},
+		{File: "cp1252.xml", Want: `offset 45: declared encoding "windows-1252" is not supported: only UTF-8 is read; convert the file to UTF-8 first`},
+		{File: "utf16.xml", Want: "offset 0: input is UTF-16 (byte order mark), not UTF-8"},
+		// A feed cut short after its first item.
+		{File: "truncated.xml", Want: "offset 979: unexpected EOF in element <item> (opened at offset 970)", Records: 1, UnexpectedEOF: true},
+	})
 }
 
 func TestInfoOnBadInput(t *testing.T) {
 	t.Parallel()
-	r := NewReader(bytes.NewReader(readFile(t, "html.html")), Options{})
+	r := NewReader(bytes.NewReader(connectortest.ReadFile(t, "html.html")), Options{})
 	if _, err := r.Info(); err == nil || !strings.Contains(err.Error(), "root element is <html>") {
 		t.Errorf("Info() error = %v, want the root element refused", err)
 	}
@@ -295,39 +223,21 @@ func TestWordpressComment(t *testing.T) {
 	}
 }
 
-// failingReader yields its data, then fails the way a broken download does.
-type failingReader struct {
-	data []byte
-	err  error
-}
-
-func (f *failingReader) Read(p []byte) (int, error) {
-	if len(f.data) == 0 {
-		return 0, f.err
-	}
-	n := copy(p, f.data)
-	f.data = f.data[n:]
-	return n, nil
-}
-
 // TestStreamsItemByItem shows that an item is handed out as soon as it is
 // read, without the rest of the document, and that the bytes kept between
 // items are released.
 func TestStreamsItemByItem(t *testing.T) {
 	t.Parallel()
-	data := readFile(t, "rss2.xml")
-	cut := bytes.Index(data, []byte("<title>Balade"))
-	broken := errors.New("connection reset")
-	r := NewReader(&failingReader{data: data[:cut], err: broken}, Options{})
+	r := NewReader(connectortest.BrokenAt(t, connectortest.ReadFile(t, "rss2.xml"), "<title>Balade"), Options{})
 	rec, err := r.Next()
 	if err != nil || rec.Err != nil || rec.Message.ExternalID != "https://velo.example/chambre-a-air" {
 		t.Fatalf("first record %+v, %v; want the first item before the input fails", rec, err)
 	}
-	if kept := len(r.in.kept); kept > 1 {
+	if kept, _ := r.in.Kept(); kept > 1 {
 		t.Errorf("%d bytes kept after the first item, want at most the one read ahead", kept)
 	}
 	_, err = r.Next()
-	if !errors.Is(err, broken) || !strings.HasPrefix(err.Error(), "offset ") {
+	if !errors.Is(err, connectortest.ErrBroken) || !strings.HasPrefix(err.Error(), "offset ") {
 		t.Errorf("error %v: want the read error with its offset", err)
 	}
 }
@@ -350,18 +260,11 @@ func TestMemoryBounded(t *testing.T) {
 		pw.Close()
 	}()
 	r := NewReader(pr, Options{})
-	largest, n := 0, 0
-	for {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil || rec.Err != nil {
-			t.Fatal(err, rec.Err)
-		}
-		n++
-		largest = max(largest, cap(r.in.kept))
-	}
+	largest := 0
+	n := connectortest.Drain(t, r, func(int) {
+		_, capacity := r.in.Kept()
+		largest = max(largest, capacity)
+	})
 	if n != items {
 		t.Errorf("read %d items, want %d", n, items)
 	}
@@ -373,31 +276,18 @@ func TestMemoryBounded(t *testing.T) {
 // FuzzReader checks that no input makes the reader panic or loop, and that
 // every good record has an id.
 func FuzzReader(f *testing.F) {
-	files, err := filepath.Glob("testdata/*.*")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, name := range files {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	connectortest.AddFiles(f, "testdata/*.*")
 	f.Add([]byte(`<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><item><link>x?p=1#comment-2</link><dc:date>2020-01-01</dc:date></item></rdf:RDF>`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r := NewReader(bytes.NewReader(data), Options{})
 		_, _ = r.Info()
-		recs, _ := readAll(t, data)
-		for _, rec := range recs {
-			if rec.Err == nil && rec.Message.ExternalID == "" {
-				t.Fatalf("good record without ExternalID at %v: %+v", rec.Pos, rec.Message)
-			}
-			if rec.Pos.Offset < 0 || rec.Pos.Offset > int64(len(data)) {
-				t.Fatalf("record offset %d outside the %d-byte input", rec.Pos.Offset, len(data))
-			}
-		}
+		xmlFormat().CheckInput(t, data)
 	})
+}
+
+// xmlFormat is RSS and Atom for the checks that WXR shares.
+func xmlFormat() connectortest.XMLFormat {
+	return connectortest.NewXMLFormat(NewReader, Options{Channel: "feed"})
 }
 
 // The reader is meant to be used wherever a connector.Source is expected.

@@ -9,68 +9,70 @@ import (
 	"unicode/utf8"
 )
 
-// The decoders below take one already-validated JSON value. Each accepts
-// null as "unset" and names the field and the JSON type it got when the
-// type is wrong, because that is what a person fixing an export script
-// needs to know.
+// jsonValue is one already-validated JSON value, for connector.SetField.
+// Each method accepts null as "unset" and names the field and the JSON
+// type it got when the type is wrong, because that is what a person fixing
+// an export script needs to know.
+type jsonValue json.RawMessage
 
-func isNull(value json.RawMessage) bool {
+func isNull(value []byte) bool {
 	return string(value) == "null"
 }
 
-func decodeString(key string, value json.RawMessage) (string, error) {
-	if isNull(value) {
+// Text decodes a string.
+func (v jsonValue) Text(key string) (string, error) {
+	if isNull(v) {
 		return "", nil
 	}
-	if value[0] != '"' {
-		return "", wrongType(key, "a string", value)
+	if v[0] != '"' {
+		return "", wrongType(key, "a string", v)
 	}
 	var s string
-	if err := json.Unmarshal(value, &s); err != nil {
+	if err := json.Unmarshal(v, &s); err != nil {
 		return "", fmt.Errorf("%s: %w", key, err)
 	}
 	return s, nil
 }
 
-// decodeID trims ids: spaces around an id are an accident of the exporting
-// tool, and keeping them would make the same message two records.
-func decodeID(key string, value json.RawMessage) (string, error) {
-	s, err := decodeString(key, value)
+// ID decodes a string and trims it.
+func (v jsonValue) ID(key string) (string, error) {
+	s, err := v.Text(key)
 	return strings.TrimSpace(s), err
 }
 
-func decodeBool(key string, value json.RawMessage) (*bool, error) {
+// Bool decodes true or false.
+func (v jsonValue) Bool(key string) (*bool, error) {
 	var b bool
-	switch string(value) {
+	switch string(v) {
 	case "null":
 		return nil, nil
 	case "true":
 		b = true
 	case "false":
 	default:
-		return nil, wrongType(key, "true or false", value)
+		return nil, wrongType(key, "true or false", v)
 	}
 	return &b, nil
 }
 
-func decodeFloat(key string, value json.RawMessage) (*float64, error) {
-	if isNull(value) {
+// Number decodes a number.
+func (v jsonValue) Number(key string) (*float64, error) {
+	if isNull(v) {
 		return nil, nil
 	}
-	if jsonKind(value) != "a number" {
-		return nil, wrongType(key, "a number", value)
+	if jsonKind(v) != "a number" {
+		return nil, wrongType(key, "a number", v)
 	}
-	f, err := strconv.ParseFloat(string(value), 64)
+	f, err := strconv.ParseFloat(string(v), 64)
 	if err != nil { // valid JSON numbers fail only by overflowing
-		return nil, fmt.Errorf("%s %s is outside -1..1", key, value)
+		return nil, fmt.Errorf("%s %s is outside -1..1", key, v)
 	}
 	return &f, nil
 }
 
-// decodeTime keeps the instant and the offset as written; writers convert
-// to UTC, so the offset never leaks into an export.
-func decodeTime(key string, value json.RawMessage) (time.Time, error) {
-	s, err := decodeString(key, value)
+// Time decodes a string holding an RFC 3339 time.
+func (v jsonValue) Time(key string) (time.Time, error) {
+	s, err := v.Text(key)
 	if err != nil || s == "" {
 		return time.Time{}, err
 	}
@@ -81,22 +83,21 @@ func decodeTime(key string, value json.RawMessage) (time.Time, error) {
 	return t, nil
 }
 
-// decodeTopics trims each topic and drops blank ones, and gives nil rather
-// than an empty list, so that "no topics" has one representation.
-func decodeTopics(key string, value json.RawMessage) ([]string, error) {
-	if isNull(value) {
+// Topics decodes an array of strings.
+func (v jsonValue) Topics(key string) ([]string, error) {
+	if isNull(v) {
 		return nil, nil
 	}
-	if value[0] != '[' {
-		return nil, wrongType(key, "an array of strings", value)
+	if v[0] != '[' {
+		return nil, wrongType(key, "an array of strings", v)
 	}
 	var raw []json.RawMessage
-	if err := json.Unmarshal(value, &raw); err != nil {
+	if err := json.Unmarshal(v, &raw); err != nil {
 		return nil, fmt.Errorf("%s: %w", key, err)
 	}
 	var topics []string
-	for i, v := range raw {
-		t, err := decodeString(fmt.Sprintf("%s[%d]", key, i), v)
+	for i, elem := range raw {
+		t, err := jsonValue(elem).Text(fmt.Sprintf("%s[%d]", key, i))
 		if err != nil {
 			return nil, err
 		}
@@ -107,12 +108,12 @@ func decodeTopics(key string, value json.RawMessage) ([]string, error) {
 	return topics, nil
 }
 
-func wrongType(key, want string, got json.RawMessage) error {
+func wrongType(key, want string, got []byte) error {
 	return fmt.Errorf("%s: want %s, got %s", key, want, jsonKind(got))
 }
 
 // jsonKind names the type of a valid JSON value for error messages.
-func jsonKind(value json.RawMessage) string {
+func jsonKind(value []byte) string {
 	switch value[0] {
 	case '{':
 		return "an object"

@@ -38,7 +38,7 @@ type Reader struct {
 	started bool   // the head has been examined
 	head    []byte // copy of the first headBytes bytes of input
 	seenObj bool   // a non-blank line has been read
-	err     error  // sticky fatal error
+	ended   connector.Sticky
 }
 
 // NewReader returns a Reader of r. It reads r through its own buffer, so r
@@ -52,14 +52,7 @@ func NewReader(r io.Reader) *Reader {
 // I/O error of the underlying reader, or input that is binary rather than
 // NDJSON.
 func (r *Reader) Next() (connector.Record, error) {
-	if r.err != nil {
-		return connector.Record{}, r.err
-	}
-	rec, err := r.next()
-	if err != nil {
-		r.err = err
-	}
-	return rec, err
+	return r.ended.Next(r.next)
 }
 
 func (r *Reader) next() (connector.Record, error) {
@@ -190,78 +183,18 @@ func decodeLine(line []byte) (model.Message, error) {
 		if key == "body" && !isNull(value) {
 			hasBody = true
 		}
-		if err := setField(&m, key, value); err != nil {
+		if err := connector.SetField(&m, key, jsonValue(value)); err != nil {
 			return m, err
 		}
 	}
 	if !hasBody {
 		return m, errors.New("body is missing")
 	}
-	if m.CreatedAt.IsZero() { // absent or null: a bad value failed in setField
+	if m.CreatedAt.IsZero() { // absent or null: a bad value failed in SetField
 		return m, errors.New("created_at is missing")
 	}
 	if err := connector.Validate(&m); err != nil {
 		return m, err
 	}
 	return m, nil
-}
-
-// setField decodes value into the field of m named key. Unknown keys are
-// ignored so that newer exports still import. null leaves a field unset.
-// Ids and topics are trimmed; text is kept as given.
-func setField(m *model.Message, key string, value json.RawMessage) error {
-	var err error
-	switch key {
-	case "channel":
-		m.Channel, err = decodeString(key, value)
-	case "external_id":
-		m.ExternalID, err = decodeID(key, value)
-	case "parent_external_id":
-		m.ParentExternalID, err = decodeID(key, value)
-	case "conversation_external_id":
-		m.ConversationExternalID, err = decodeID(key, value)
-	case "kind":
-		m.Kind, err = decodeString(key, value)
-	case "status":
-		m.Status, err = decodeString(key, value)
-	case "title":
-		m.Title, err = decodeString(key, value)
-	case "author_name":
-		m.AuthorName, err = decodeString(key, value)
-	case "author_handle":
-		m.AuthorHandle, err = decodeString(key, value)
-	case "author_email":
-		m.AuthorEmail, err = decodeString(key, value)
-	case "author_url":
-		m.AuthorURL, err = decodeString(key, value)
-	case "author_is_staff":
-		var b *bool
-		b, err = decodeBool(key, value)
-		m.AuthorIsStaff = b != nil && *b
-	case "member_id":
-		m.MemberID, err = decodeID(key, value)
-	case "body":
-		m.Body, err = decodeString(key, value)
-	case "body_html":
-		m.BodyHTML, err = decodeString(key, value)
-	case "url":
-		m.URL, err = decodeString(key, value)
-	case "created_at":
-		m.CreatedAt, err = decodeTime(key, value)
-	case "lang":
-		m.Lang, err = decodeString(key, value)
-	case "sentiment":
-		m.Sentiment, err = decodeString(key, value)
-	case "sentiment_score":
-		m.SentimentScore, err = decodeFloat(key, value)
-	case "intent":
-		m.Intent, err = decodeString(key, value)
-	case "needs_response":
-		m.NeedsResponse, err = decodeBool(key, value)
-	case "spam":
-		m.Spam, err = decodeBool(key, value)
-	case "topics":
-		m.Topics, err = decodeTopics(key, value)
-	}
-	return err
 }

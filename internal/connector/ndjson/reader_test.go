@@ -4,115 +4,44 @@ import (
 	"bytes"
 	"errors"
 	"io"
-	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
-	"time"
 
 	"palabre/internal/connector"
+	"palabre/internal/connector/connectortest"
 	"palabre/internal/model"
 )
 
-// readAll drains a Reader, returning its records and the error that ended
-// it (nil for io.EOF).
-func readAll(t *testing.T, src connector.Source) ([]connector.Record, error) {
-	t.Helper()
-	var recs []connector.Record
-	for i := 0; ; i++ {
-		if i > 1_000_000 {
-			t.Fatal("reader does not stop")
-		}
-		rec, err := src.Next()
-		if errors.Is(err, io.EOF) {
-			return recs, nil
-		}
-		if err != nil {
-			return recs, err
-		}
-		recs = append(recs, rec)
-	}
-}
-
-func openFixture(t *testing.T, name string) *os.File {
-	t.Helper()
-	f, err := os.Open(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { f.Close() })
-	return f
-}
-
-// sameMessage compares messages as the format defines equality: the same
-// instant for created_at (the offset is not kept by exports), every other
-// field equal.
-func sameMessage(a, b model.Message) bool {
-	if !a.CreatedAt.Equal(b.CreatedAt) {
-		return false
-	}
-	a.CreatedAt, b.CreatedAt = time.Time{}, time.Time{}
-	return reflect.DeepEqual(a, b)
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func mustTime(t *testing.T, s string) time.Time {
-	t.Helper()
-	tm, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tm
+// ndjsonFormat is NDJSON for the checks that CSV shares. On an in-memory
+// input only binary data is refused as a whole.
+func ndjsonFormat() connectortest.LineFormat {
+	return connectortest.NewLineFormat(NewReader, NewWriter, "not NDJSON: binary data at offset ")
 }
 
 func TestReaderGoodFile(t *testing.T) {
 	t.Parallel()
-	recs, err := readAll(t, NewReader(openFixture(t, "good.ndjson")))
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []struct {
-		line int
-		msg  model.Message
-	}{
-		{1, model.Message{
+	recs := ndjsonFormat().CheckGoodFile(t, "good.ndjson", []connectortest.Good{
+		{Line: 1, Message: model.Message{
 			Channel: "blog", ExternalID: "post-1", Kind: "post", Status: "approved",
 			Title: "Nouvelle gamme", AuthorName: "La Marque", AuthorIsStaff: true,
 			Body: "Découvrez notre nouvelle gamme <b>bio</b> & locale.",
-			URL:  "https://example.org/?p=1", CreatedAt: mustTime(t, "2010-09-28T08:52:00Z"),
+			URL:  "https://example.org/?p=1", CreatedAt: connectortest.MustTime(t, "2010-09-28T08:52:00Z"),
 		}},
-		{3, model.Message{
+		{Line: 3, Message: model.Message{
 			Channel: "blog", ExternalID: "comment-7", ParentExternalID: "post-1",
 			ConversationExternalID: "post-1", Kind: "comment", AuthorName: "Julie",
 			AuthorEmail: "julie@example.net", Body: "Est-ce que c'est livré en Belgique ?",
-			CreatedAt: mustTime(t, "2010-09-28T09:03:27.25Z"), Lang: "fr", Sentiment: "neu",
-			SentimentScore: ptr(0.1), Intent: "question", NeedsResponse: ptr(true),
-			Spam: ptr(false), Topics: []string{"livraison"},
+			CreatedAt: connectortest.MustTime(t, "2010-09-28T09:03:27.25Z"), Lang: "fr", Sentiment: "neu",
+			SentimentScore: new(0.1), Intent: "question", NeedsResponse: new(true),
+			Spam: new(false), Topics: []string{"livraison"},
 		}},
-		{5, model.Message{
+		{Line: 5, Message: model.Message{
 			ExternalID: "comment-8", ParentExternalID: "comment-7", Kind: "reply",
-			BodyHTML: "<p>Oui !</p>", CreatedAt: mustTime(t, "2010-09-28T09:30:00Z"),
+			BodyHTML: "<p>Oui !</p>", CreatedAt: connectortest.MustTime(t, "2010-09-28T09:30:00Z"),
 		}},
-	}
-	if len(recs) != len(want) {
-		t.Fatalf("got %d records, want %d: %+v", len(recs), len(want), recs)
-	}
-	for i, w := range want {
-		got := recs[i]
-		if got.Err != nil {
-			t.Errorf("record %d: unexpected error %v", i, got.Err)
-			continue
-		}
-		if got.Pos.Line != w.line {
-			t.Errorf("record %d: line %d, want %d", i, got.Pos.Line, w.line)
-		}
-		if !sameMessage(got.Message, w.msg) {
-			t.Errorf("record %d:\n got %+v\nwant %+v", i, got.Message, w.msg)
-		}
-	}
+	})
 	// The offset as written is kept, not only the instant.
 	if _, off := recs[0].Message.CreatedAt.Zone(); off != 2*3600 {
 		t.Errorf("created_at offset %d s, want 7200", off)
@@ -121,86 +50,35 @@ func TestReaderGoodFile(t *testing.T) {
 
 func TestReaderFiles(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		file    string
-		lines   []int    // line of each record
-		bad     []string // error substring of each record, "" when good
-		ids     []string // external id of each good record, "" for bad
-		wantErr string   // fatal error substring, "" for a clean io.EOF
-	}{
-		{file: "empty.ndjson"},
-		{file: "blank.ndjson"},
+	ndjsonFormat().CheckFiles(t, []connectortest.FileCase{
+		{File: "empty.ndjson"},
+		{File: "blank.ndjson"},
 		{
-			file:  "bom_crlf.ndjson",
-			lines: []int{1, 3}, bad: []string{"", ""}, ids: []string{"a", "b"},
+			File:  "bom_crlf.ndjson",
+			Lines: []int{1, 3}, Bad: []string{"", ""}, IDs: []string{"a", "b"},
 		},
 		{
-			file:  "no_final_newline.ndjson",
-			lines: []int{1, 2}, bad: []string{"", ""}, ids: []string{"a", "b"},
+			File:  "no_final_newline.ndjson",
+			Lines: []int{1, 2}, Bad: []string{"", ""}, IDs: []string{"a", "b"},
 		},
 		{
-			file:  "mixed.ndjson",
-			lines: []int{1, 2, 3, 4, 5, 6, 8},
-			bad: []string{"", "invalid JSON at column 2", "external_id is missing", "",
+			File:  "mixed.ndjson",
+			Lines: []int{1, 2, 3, 4, 5, 6, 8},
+			Bad: []string{"", "invalid JSON at column 2", "external_id is missing", "",
 				"not a JSON object but an array", `kind "tweet"`, ""},
-			ids: []string{"ok-1", "", "", "ok-2", "", "", "ok-3"},
+			IDs: []string{"ok-1", "", "", "ok-2", "", "", "ok-3"},
 		},
-		{file: "gzip.bin", wantErr: "not NDJSON: binary data at offset 1"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			t.Parallel()
-			recs, err := readAll(t, NewReader(openFixture(t, tt.file)))
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("error %v, want %q", err, tt.wantErr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatalf("unexpected fatal error %v", err)
-			}
-			if len(recs) != len(tt.lines) {
-				t.Fatalf("got %d records, want %d: %+v", len(recs), len(tt.lines), recs)
-			}
-			for i, rec := range recs {
-				if rec.Pos.Line != tt.lines[i] {
-					t.Errorf("record %d: line %d, want %d", i, rec.Pos.Line, tt.lines[i])
-				}
-				checkErr(t, rec.Err, tt.bad[i])
-				if rec.Err == nil && rec.Message.ExternalID != tt.ids[i] {
-					t.Errorf("record %d: external_id %q, want %q", i, rec.Message.ExternalID, tt.ids[i])
-				}
-			}
-		})
-	}
-}
-
-func checkErr(t *testing.T, err error, want string) {
-	t.Helper()
-	switch {
-	case want == "" && err != nil:
-		t.Errorf("unexpected error %v", err)
-	case want != "" && err == nil:
-		t.Errorf("no error, want %q", want)
-	case want != "" && !strings.Contains(err.Error(), want):
-		t.Errorf("error %q, want it to contain %q", err, want)
-	}
+		{File: "gzip.bin", WantErr: "not NDJSON: binary data at offset 1"},
+	})
 }
 
 func TestReaderBOMAndCRLFContent(t *testing.T) {
 	t.Parallel()
-	recs, err := readAll(t, NewReader(openFixture(t, "bom_crlf.ndjson")))
-	if err != nil || len(recs) != 2 {
-		t.Fatalf("records %+v, error %v", recs, err)
-	}
 	// CR LF inside a string is content; only the line end is stripped.
-	if got := recs[0].Message.Body; got != "line one\r\nline two" {
-		t.Errorf("body %q", got)
-	}
-	if got := recs[1].Message.Body; got != "second" {
-		t.Errorf("body %q", got)
-	}
+	ndjsonFormat().CheckGoodFile(t, "bom_crlf.ndjson", []connectortest.Good{
+		{Line: 1, Message: model.Message{ExternalID: "a", Body: "line one\r\nline two", CreatedAt: connectortest.MustTime(t, "2021-03-04T05:06:07Z")}},
+		{Line: 3, Message: model.Message{ExternalID: "b", Body: "second", CreatedAt: connectortest.MustTime(t, "2021-03-04T05:06:08-05:00")}},
+	})
 }
 
 // okLine is a valid record; the cases below break it one rule at a time.
@@ -276,7 +154,7 @@ func TestDecodeLine(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			m, err := decodeLine([]byte(tt.line))
-			checkErr(t, err, tt.wantErr)
+			connectortest.CheckErr(t, err, tt.wantErr)
 			if err == nil {
 				if verr := connector.Validate(&m); verr != nil {
 					t.Errorf("accepted message fails Validate: %v", verr)
@@ -296,10 +174,10 @@ func TestDecodeLineNormalises(t *testing.T) {
 	}
 	want := model.Message{
 		ExternalID: "e1", ParentExternalID: "p1", ConversationExternalID: "c1", MemberID: "m1",
-		Body: "  keep me  ", Title: " keep ", CreatedAt: mustTime(t, "2021-03-04T03:06:07Z"),
+		Body: "  keep me  ", Title: " keep ", CreatedAt: connectortest.MustTime(t, "2021-03-04T03:06:07Z"),
 		Topics: []string{"a", "b"},
 	}
-	if !sameMessage(m, want) {
+	if !connectortest.SameMessage(m, want) {
 		t.Errorf("got %+v\nwant %+v", m, want)
 	}
 	m, err = decodeLine([]byte(okLine + `,"topics":[]}`))
@@ -333,7 +211,7 @@ func TestReaderLongLines(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			recs, err := readAll(t, NewReader(strings.NewReader(tt.input)))
+			recs, err := connectortest.ReadAll(t, NewReader(strings.NewReader(tt.input)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -341,7 +219,7 @@ func TestReaderLongLines(t *testing.T) {
 				t.Fatalf("got %d records, want %d", len(recs), len(tt.wantErr))
 			}
 			for i, rec := range recs {
-				checkErr(t, rec.Err, tt.wantErr[i])
+				connectortest.CheckErr(t, rec.Err, tt.wantErr[i])
 				if rec.Pos.Line != i+1 {
 					t.Errorf("record %d at line %d, want %d", i, rec.Pos.Line, i+1)
 				}
@@ -371,7 +249,7 @@ func TestReaderBinary(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			r := NewReader(strings.NewReader(tt.input))
-			recs, err := readAll(t, r)
+			recs, err := connectortest.ReadAll(t, r)
 			if tt.wantErr != "" {
 				if err == nil || err.Error() != tt.wantErr {
 					t.Fatalf("error %v, want %q", err, tt.wantErr)
@@ -407,7 +285,7 @@ func TestReaderIOErrors(t *testing.T) {
 		// The head is read in one go; the failure comes on a later read.
 		input := okLine + "}\n" + strings.Repeat(" ", 70<<10) + okLine
 		r := NewReader(io.MultiReader(iotest.OneByteReader(strings.NewReader(input)), iotest.ErrReader(boom)))
-		recs, err := readAll(t, r)
+		recs, err := connectortest.ReadAll(t, r)
 		if !errors.Is(err, boom) || !strings.Contains(err.Error(), "line 2") {
 			t.Fatalf("error %v, want %v at line 2", err, boom)
 		}
@@ -438,7 +316,7 @@ func TestReaderLargeInputStreams(t *testing.T) {
 	for i := range 2000 {
 		buf.WriteString(`{"external_id":"id-` + strings.Repeat("z", i%50) + `","body":"b","created_at":"2021-03-04T05:06:07Z"}` + "\n")
 	}
-	recs, err := readAll(t, NewReader(iotest.HalfReader(&buf)))
+	recs, err := connectortest.ReadAll(t, NewReader(iotest.HalfReader(&buf)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -450,4 +328,24 @@ func TestReaderLargeInputStreams(t *testing.T) {
 			t.Fatalf("record %d: %+v", i, rec)
 		}
 	}
+}
+
+// FuzzReader checks, for any input: the reader never panics and always
+// ends; its only fatal error on an in-memory input is the binary-data one;
+// every good record passes connector.Validate; and every good record
+// survives Writer → Reader unchanged.
+func FuzzReader(f *testing.F) {
+	connectortest.AddFiles(f, filepath.Join("testdata", "*.*"))
+	for _, s := range []string{
+		okLine + "}",
+		okLine + `,"topics":[" a ",null,""],"sentiment_score":-0,"spam":null}`,
+		"\uFEFF" + okLine + "}\r\n\r\n" + okLine + `,"body":"x"}`,
+		`{"external_id":"\ud800","body":"\u0000","created_at":"2021-03-04T05:06:07,5+14:00"}`,
+		`{"external_id":"a","body":"b","created_at":"0001-01-01T00:00:00Z"}`,
+		"\x00binary",
+		"[]\n{}\n\"x\"\n",
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(ndjsonFormat().CheckInput)
 }

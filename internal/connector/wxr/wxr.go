@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"palabre/internal/connector"
+	"palabre/internal/connector/xmlinput"
 	"palabre/internal/htmltext"
 	"palabre/internal/model"
 )
@@ -33,12 +34,12 @@ type Options struct {
 // connector.Source. A Reader is not safe for concurrent use.
 type Reader struct {
 	opts Options
-	in   *input
+	in   *xmlinput.Reader
 	dec  *xml.Decoder
 
 	state readState
 	err   error // sticky: io.EOF or the error that ended reading
-	open  []openElement
+	open  []xmlinput.Element
 
 	sawWP   bool // a wp: element was seen in the channel
 	siteURL string
@@ -59,13 +60,6 @@ const (
 	afterChannel
 )
 
-// openElement is an element being read, named as in the file, for error
-// messages.
-type openElement struct {
-	name string
-	off  int64
-}
-
 // author is one wp:author of the export: a user account of the blog.
 type author struct {
 	ID          string `xml:"author_id"`
@@ -76,9 +70,8 @@ type author struct {
 
 // NewReader returns a Reader of the WXR export r.
 func NewReader(r io.Reader, opts Options) *Reader {
-	in := newInput(r)
-	dec := xml.NewDecoder(in)
-	dec.CharsetReader = charsetReader
+	in := xmlinput.New(r)
+	dec := in.NewDecoder()
 	// Post and comment texts are HTML, and some exporters leave HTML
 	// entities such as &nbsp; outside CDATA: accept them rather than
 	// reject a whole blog for one character.
@@ -132,7 +125,7 @@ func (r *Reader) start(t xml.StartElement, off int64) error {
 	switch r.state {
 	case beforeRoot:
 		if t.Name.Local != "rss" || t.Name.Space != "" {
-			return &inputError{offset: off, reason: fmt.Sprintf("not a WordPress export: root element is <%s>", qname(t.Name))}
+			return &xmlinput.Error{Offset: off, Reason: fmt.Sprintf("not a WordPress export: root element is <%s>", qname(t.Name))}
 		}
 		r.push("rss", off)
 		r.state = inRSS
@@ -159,7 +152,7 @@ func (r *Reader) end(off int64) error {
 		}
 		r.state = afterChannel
 	case inRSS:
-		return &inputError{offset: off, reason: "not a WordPress export: <rss> has no <channel>"}
+		return &xmlinput.Error{Offset: off, Reason: "not a WordPress export: <rss> has no <channel>"}
 	case afterChannel:
 		return io.EOF
 	}
@@ -171,55 +164,24 @@ func (r *Reader) fail(err error) error {
 	if errors.Is(err, io.EOF) && len(r.open) == 0 {
 		if r.state == beforeRoot {
 			if r.dec.InputOffset() == 0 {
-				return &inputError{offset: 0, reason: "empty input: not a WordPress export", err: io.ErrUnexpectedEOF}
+				return &xmlinput.Error{Offset: 0, Reason: "empty input: not a WordPress export", Err: io.ErrUnexpectedEOF}
 			}
-			return &inputError{offset: r.dec.InputOffset(), reason: "not a WordPress export: no XML element found", err: io.ErrUnexpectedEOF}
+			return &xmlinput.Error{Offset: r.dec.InputOffset(), Reason: "not a WordPress export: no XML element found", Err: io.ErrUnexpectedEOF}
 		}
 		return io.EOF
 	}
-	// The input's own verdict on a byte is more precise than the
-	// decoder's, which may report the same problem later and vaguer.
-	var bad *byteError
-	if errors.As(r.in.err, &bad) {
-		err = r.in.err
-	}
-	e := &inputError{offset: r.dec.InputOffset(), err: err}
-	var syn *xml.SyntaxError
-	var enc *encodingError
-	switch {
-	case errors.As(err, &bad):
-		e.offset, e.reason = bad.off, bad.msg
-	case errors.As(err, &enc):
-		e.reason = enc.Error() // without encoding/xml's prefix
-	case errors.As(err, &syn):
-		e.reason = syn.Msg
-		if strings.HasPrefix(syn.Msg, "unexpected EOF") {
-			e.err = io.ErrUnexpectedEOF
-		}
-	case errors.Is(err, io.EOF):
-		e.reason, e.err = "unexpected EOF", io.ErrUnexpectedEOF
-	default:
-		e.reason = "read: " + err.Error()
-	}
-	if n := len(r.open); n > 0 {
-		inner := r.open[n-1]
-		e.reason += fmt.Sprintf(" in element <%s>", inner.name)
-		if inner.off != e.offset {
-			e.reason += fmt.Sprintf(" (opened at offset %d)", inner.off)
-		}
-	}
-	return e
+	return r.in.Fail(err, r.dec.InputOffset(), r.open)
 }
 
 // notWXR is the error for an RSS document that is not an export: the
 // offset is that of the element that proved it (the first item or the end
 // of the channel).
 func notWXR(off int64) error {
-	return &inputError{offset: off, reason: "not a WordPress export: the RSS channel has no wp: elements (wp:wxr_version)"}
+	return &xmlinput.Error{Offset: off, Reason: "not a WordPress export: the RSS channel has no wp: elements (wp:wxr_version)"}
 }
 
 func (r *Reader) push(name string, off int64) {
-	r.open = append(r.open, openElement{name: name, off: off})
+	r.open = append(r.open, xmlinput.Element{Name: name, Offset: off})
 }
 
 func (r *Reader) pop() {

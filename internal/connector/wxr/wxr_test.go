@@ -5,49 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"palabre/internal/connector"
+	"palabre/internal/connector/connectortest"
 	"palabre/internal/model"
 )
-
-// readAll drains a Reader and returns its records and the error that ended
-// it (nil at io.EOF).
-func readAll(t testing.TB, data []byte) ([]connector.Record, error) {
-	t.Helper()
-	r := NewReader(bytes.NewReader(data), Options{Channel: "blog"})
-	var recs []connector.Record
-	limit := bytes.Count(data, []byte("<")) + 1
-	for range limit + 1 {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return recs, nil
-		}
-		if err != nil {
-			if _, again := r.Next(); again == nil || again.Error() != err.Error() {
-				t.Fatalf("Next after error %q returned %v, want the same error", err, again)
-			}
-			return recs, err
-		}
-		recs = append(recs, rec)
-	}
-	t.Fatalf("more than %d records from %d bytes: reader loops", limit, len(data))
-	return nil, nil
-}
-
-func readFile(t testing.TB, name string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
 
 // byID indexes good records by external id and fails on bad ones.
 func byID(t *testing.T, recs []connector.Record) map[string]model.Message {
@@ -64,17 +30,8 @@ func byID(t *testing.T, recs []connector.Record) map[string]model.Message {
 
 func TestSeedThread(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile("../../../../shared/data/seed-thread.wxr.xml")
-	if errors.Is(err, os.ErrNotExist) {
-		t.Skip("shared fixture ../../../../shared/data/seed-thread.wxr.xml is absent; this test needs the shared/ folder beside the repository")
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs, err := readAll(t, data)
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := connectortest.SharedFixture(t, "seed-thread.wxr.xml")
+	recs := xmlFormat().MustReadAll(t, data)
 	if len(recs) != 23 {
 		t.Fatalf("got %d records, want 23 (post + 22 comments)", len(recs))
 	}
@@ -126,10 +83,7 @@ func TestSeedThread(t *testing.T) {
 
 func TestThread(t *testing.T) {
 	t.Parallel()
-	recs, err := readAll(t, readFile(t, "thread.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := xmlFormat().MustReadAll(t, connectortest.ReadFile(t, "thread.xml"))
 	const post = "https://potager.example/blog/?p=42"
 	type want struct {
 		id, parent, kind, author, handle, email, url, authorURL, body string
@@ -188,10 +142,7 @@ func TestThread(t *testing.T) {
 
 func TestStatusesAndDates(t *testing.T) {
 	t.Parallel()
-	recs, err := readAll(t, readFile(t, "statuses.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := xmlFormat().MustReadAll(t, connectortest.ReadFile(t, "statuses.xml"))
 	const base = "https://status.example/?p="
 	tests := []struct {
 		id, status string
@@ -223,10 +174,7 @@ func TestStatusesAndDates(t *testing.T) {
 
 func TestSkippedTypesAndPings(t *testing.T) {
 	t.Parallel()
-	recs, err := readAll(t, readFile(t, "types.xml"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := xmlFormat().MustReadAll(t, connectortest.ReadFile(t, "types.xml"))
 	var ids []string
 	for _, rec := range recs {
 		if rec.Err != nil {
@@ -242,11 +190,8 @@ func TestSkippedTypesAndPings(t *testing.T) {
 
 func TestBadRecords(t *testing.T) {
 	t.Parallel()
-	data := readFile(t, "bad-records.xml")
-	recs, err := readAll(t, data)
-	if err != nil {
-		t.Fatalf("bad records must not stop the reader: %v", err)
-	}
+	data := connectortest.ReadFile(t, "bad-records.xml")
+	recs := xmlFormat().MustReadAll(t, data)
 	const base = "https://bad.example/?p="
 	tests := []struct {
 		at      string // what the record's offset points at
@@ -289,75 +234,35 @@ func TestBadRecords(t *testing.T) {
 
 func TestBadInput(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		file    string
-		want    string // the whole error, or its start when prefix is set
-		prefix  bool
-		records int
-		eof     bool // errors.Is(err, io.ErrUnexpectedEOF)
-	}{
-		{file: "empty.xml", want: "offset 0: empty input: not a WordPress export", eof: true},
-		{file: "not-xml.txt", want: "offset 53: not a WordPress export: no XML element found", eof: true},
-		{file: "binary.bin", want: "offset 0: invalid UTF-8 (byte 0x89)"},
-		{file: "html.html", want: "offset 16: not a WordPress export: root element is <html>"},
-		{file: "no-channel.xml", want: "offset 139: not a WordPress export: <rss> has no <channel>"},
-		{file: "plain-rss.xml", want: "offset 139: not a WordPress export: the RSS channel has no wp: elements (wp:wxr_version)"},
-		{file: "invalid-utf8.xml", want: "offset 158: invalid UTF-8 (byte 0xE9) in element <title> (opened at offset 148)"},
-		{file: "latin1.xml", want: `offset 44: declared encoding "ISO-8859-1" is not supported: only UTF-8 is read; convert the file to UTF-8 first`},
-		{file: "utf16.xml", want: "offset 0: input is UTF-16 (byte order mark), not UTF-8"},
-		{file: "truncated.xml", want: "offset 1691: unexpected EOF in element <item> (opened at offset 1130)", eof: true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.file, func(t *testing.T) {
-			t.Parallel()
-			recs, err := readAll(t, readFile(t, tt.file))
-			if err == nil {
-				t.Fatalf("no error after %d records", len(recs))
-			}
-			if err.Error() != tt.want {
-				t.Errorf("error\n got %q\nwant %q", err, tt.want)
-			}
-			if len(recs) != tt.records {
-				t.Errorf("%d records before the error, want %d", len(recs), tt.records)
-			}
-			if got := errors.Is(err, io.ErrUnexpectedEOF); got != tt.eof {
-				t.Errorf("errors.Is(err, io.ErrUnexpectedEOF) = %v, want %v", got, tt.eof)
-			}
-		})
-	}
+	xmlFormat().CheckBadInputs(t, []connectortest.BadInput{
+		// Not a WordPress export, or one cut short.
+		{File: "empty.xml", Want: "offset 0: empty input: not a WordPress export", UnexpectedEOF: true},
+		{File: "not-xml.txt", Want: "offset 53: not a WordPress export: no XML element found", UnexpectedEOF: true},
+		{File: "html.html", Want: "offset 16: not a WordPress export: root element is <html>"},
+		{File: "no-channel.xml", Want: "offset 139: not a WordPress export: <rss> has no <channel>"},
+		{File: "plain-rss.xml", Want: "offset 139: not a WordPress export: the RSS channel has no wp: elements (wp:wxr_version)"},
+		{File: "truncated.xml", Want: "offset 1691: unexpected EOF in element <item> (opened at offset 1130)", UnexpectedEOF: true},
+		// Not UTF-8, or declared in another encoding: refused by xmlinput.
+		{File: "binary.bin", Want: "offset 0: invalid UTF-8 (byte 0x89)"},
+		{File: "invalid-utf8.xml", Want: "offset 158: invalid UTF-8 (byte 0xE9) in element <title> (opened at offset 148)"},
+		{File: "latin1.xml", Want: `offset 44: declared encoding "ISO-8859-1" is not supported: only UTF-8 is read; convert the file to UTF-8 first`},
+		{File: "utf16.xml", Want: "offset 0: input is UTF-16 (byte order mark), not UTF-8"},
+	})
 }
 
 func TestEmptyExportWithBOM(t *testing.T) {
 	t.Parallel()
-	recs, err := readAll(t, readFile(t, "bom-empty-export.xml"))
+	recs, err := xmlFormat().ReadAll(t, connectortest.ReadFile(t, "bom-empty-export.xml"))
 	if err != nil || len(recs) != 0 {
 		t.Errorf("got %d records, error %v; want none and a clean end", len(recs), err)
 	}
-}
-
-// failingReader yields its data, then fails the way a broken download does.
-type failingReader struct {
-	data []byte
-	err  error
-}
-
-func (f *failingReader) Read(p []byte) (int, error) {
-	if len(f.data) == 0 {
-		return 0, f.err
-	}
-	n := copy(p, f.data)
-	f.data = f.data[n:]
-	return n, nil
 }
 
 // TestStreamsItemByItem shows that an item is handed out as soon as it is
 // read: the reader never needs the rest of the document to do so.
 func TestStreamsItemByItem(t *testing.T) {
 	t.Parallel()
-	data := readFile(t, "thread.xml")
-	cut := bytes.Index(data, []byte("<item>\n\t\t<title>À propos"))
-	broken := errors.New("connection reset")
-	r := NewReader(&failingReader{data: data[:cut], err: broken}, Options{})
+	r := NewReader(connectortest.BrokenAt(t, connectortest.ReadFile(t, "thread.xml"), "<item>\n\t\t<title>À propos"), Options{})
 	for i := range 5 {
 		rec, err := r.Next()
 		if err != nil || rec.Err != nil {
@@ -365,7 +270,7 @@ func TestStreamsItemByItem(t *testing.T) {
 		}
 	}
 	_, err := r.Next()
-	if !errors.Is(err, broken) || !strings.HasPrefix(err.Error(), "offset ") || !strings.Contains(err.Error(), "connection reset") {
+	if !errors.Is(err, connectortest.ErrBroken) || !strings.HasPrefix(err.Error(), "offset ") || !strings.Contains(err.Error(), "connection reset") {
 		t.Errorf("error %v: want the read error with its offset", err)
 	}
 }
@@ -413,29 +318,9 @@ func TestIsWP(t *testing.T) {
 // FuzzReader checks that no input makes the reader panic or loop, and that
 // every good record has an id.
 func FuzzReader(f *testing.F) {
-	files, err := filepath.Glob("testdata/*.*")
-	if err != nil {
-		f.Fatal(err)
-	}
-	for _, name := range files {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	connectortest.AddFiles(f, "testdata/*.*")
 	f.Add([]byte(`<rss><channel><wp:x/><item><wp:post_type>post</wp:post_type><wp:post_id>1</wp:post_id><wp:comment><wp:comment_id>2</wp:comment_id></wp:comment></item></channel></rss>`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		recs, _ := readAll(t, data)
-		for _, rec := range recs {
-			if rec.Err == nil && rec.Message.ExternalID == "" {
-				t.Fatalf("good record without ExternalID at %v: %+v", rec.Pos, rec.Message)
-			}
-			if rec.Pos.Offset < 0 || rec.Pos.Offset > int64(len(data)) {
-				t.Fatalf("record offset %d outside the %d-byte input", rec.Pos.Offset, len(data))
-			}
-		}
-	})
+	f.Fuzz(xmlFormat().CheckInput)
 }
 
 // syntheticExport writes a WXR export of n posts with comments each, for
@@ -475,22 +360,13 @@ func TestMemoryBounded(t *testing.T) {
 	r := NewReader(pr, Options{})
 	var ms runtime.MemStats
 	var peak uint64
-	n := 0
-	for {
-		rec, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil || rec.Err != nil {
-			t.Fatal(err, rec.Err)
-		}
-		n++
+	n := connectortest.Drain(t, r, func(n int) {
 		if n%5000 == 0 {
 			runtime.GC()
 			runtime.ReadMemStats(&ms)
 			peak = max(peak, ms.HeapAlloc)
 		}
-	}
+	})
 	if want := posts * (comments + 1); n != want {
 		t.Errorf("read %d records, want %d", n, want)
 	}
@@ -518,6 +394,11 @@ func BenchmarkReader(b *testing.B) {
 			}
 		}
 	}
+}
+
+// xmlFormat is WXR for the checks that feeds share.
+func xmlFormat() connectortest.XMLFormat {
+	return connectortest.NewXMLFormat(NewReader, Options{Channel: "blog"})
 }
 
 // The reader is meant to be used wherever a connector.Source is expected.
