@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,15 +29,15 @@ var t0 = time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
 type fixture struct {
 	base   string // http://127.0.0.1:port
 	client *http.Client
-	thread int64       // id of banque's threaded conversation
-	logs   *syncBuffer // what the API logged
+	thread int64                // id of banque's threaded conversation
+	logs   *testutil.SyncBuffer // what the API logged
 }
 
 // serve seeds st and serves the API over a real TCP listener until the
 // test ends.
 func serve(t *testing.T, st *store.Store) *fixture {
 	t.Helper()
-	f := &fixture{client: &http.Client{Timeout: 10 * time.Second}, logs: &syncBuffer{}}
+	f := &fixture{client: &http.Client{Timeout: 10 * time.Second}, logs: &testutil.SyncBuffer{}}
 	f.thread = seed(t, st)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -448,22 +447,4 @@ func TestHostileInput(t *testing.T) {
 			t.Errorf("hostile input logged errors:\n%s", f.logs)
 		}
 	})
-}
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -65,9 +63,9 @@ func (r *running) stop(t *testing.T) error {
 }
 
 // newServer makes a server on a free loopback port that logs into a buffer.
-func newServer(t *testing.T, cfg Config, st *store.Store) (*Server, *syncBuffer) {
+func newServer(t *testing.T, cfg Config, st *store.Store) (*Server, *testutil.SyncBuffer) {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	cfg.Addr = "127.0.0.1:0"
 	return New(cfg, st, slog.New(slog.NewTextHandler(logs, nil))), logs
 }
@@ -282,7 +280,7 @@ func TestRequestLog(t *testing.T) {
 // middlewares.
 func TestPanicRecovery(t *testing.T) {
 	t.Parallel()
-	logs := &syncBuffer{}
+	logs := &testutil.SyncBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, nil))
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /boom", func(http.ResponseWriter, *http.Request) { panic("kaboom") })
@@ -522,22 +520,4 @@ func TestConfigDefaults(t *testing.T) {
 	if got != want {
 		t.Errorf("defaults %+v, want %+v", got, want)
 	}
-}
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

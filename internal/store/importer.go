@@ -188,14 +188,7 @@ func (im *Importer) newItems(ctx context.Context, tx runner, items []IngestItem)
 	}
 	stored := make(map[string]bool)
 	err := im.s.d.inList(ctx, tx, `SELECT external_id FROM messages WHERE channel_id = `+im.s.d.p1()+` AND external_id`,
-		[]any{im.ch.ID}, ids, ``, func(r *sql.Rows) error {
-			var id string
-			if err := r.Scan(&id); err != nil {
-				return err
-			}
-			stored[id] = true
-			return nil
-		})
+		[]any{im.ch.ID}, ids, ``, intoSet(stored))
 	if err != nil {
 		return nil, fmt.Errorf("find stored messages: %w", err)
 	}
@@ -438,14 +431,7 @@ func (im *Importer) resolveMembers(ctx context.Context, tx runner, items []*Inge
 		inserted := make(map[string]bool, len(created))
 		err := im.s.d.bulkInsert(ctx, tx, `INSERT INTO members
 			(workspace_id, id, display_name, is_staff, message_count, first_seen_at, last_seen_at)`,
-			7, args, `ON CONFLICT (workspace_id, id) DO NOTHING RETURNING id`, func(r *sql.Rows) error {
-				var id string
-				if err := r.Scan(&id); err != nil {
-					return err
-				}
-				inserted[id] = true
-				return nil
-			})
+			7, args, `ON CONFLICT (workspace_id, id) DO NOTHING RETURNING id`, intoSet(inserted))
 		if err != nil {
 			return nil, 0, fmt.Errorf("create members: %w", err)
 		}
@@ -531,14 +517,7 @@ func (im *Importer) lookupIdentities(ctx context.Context, tx runner, items []*In
 	}
 	if len(ids) > 0 {
 		err := im.s.d.inList(ctx, tx, `SELECT id FROM members WHERE workspace_id = `+im.s.d.p1()+` AND id`,
-			[]any{im.ws.ID}, ids, ``, func(r *sql.Rows) error {
-				var id string
-				if err := r.Scan(&id); err != nil {
-					return err
-				}
-				im.members[id] = true
-				return nil
-			})
+			[]any{im.ws.ID}, ids, ``, intoSet(im.members))
 		if err != nil {
 			return fmt.Errorf("find members: %w", err)
 		}
@@ -593,6 +572,19 @@ func (im *Importer) insertMessages(ctx context.Context, tx runner, items []*Inge
 		return 0, errors.New("insert messages: a concurrent import stored some of the same messages; retry")
 	}
 	return inserted, nil
+}
+
+// intoSet returns a scan function that adds each row's one text column to
+// set.
+func intoSet(set map[string]bool) func(*sql.Rows) error {
+	return func(r *sql.Rows) error {
+		var v string
+		if err := r.Scan(&v); err != nil {
+			return err
+		}
+		set[v] = true
+		return nil
+	}
 }
 
 func encodeTopics(t []string) (string, error) {
