@@ -149,43 +149,35 @@ func decodeLine(line []byte) (model.Message, error) {
 	if !utf8.Valid(line) {
 		return m, fmt.Errorf("invalid UTF-8 at column %d", invalidUTF8Column(line))
 	}
-	var raw json.RawMessage
-	if err := json.Unmarshal(line, &raw); err != nil {
+	if !json.Valid(line) {
+		var raw json.RawMessage
+		err := json.Unmarshal(line, &raw)
 		var se *json.SyntaxError
 		if errors.As(err, &se) {
 			return m, fmt.Errorf("invalid JSON at column %d: %s", column(line, se.Offset), se.Error())
 		}
-		return m, fmt.Errorf("invalid JSON: %w", err)
+		return m, fmt.Errorf("invalid JSON: %v", err)
 	}
-	if raw[0] != '{' {
-		return m, fmt.Errorf("not a JSON object but %s", jsonKind(raw))
+	trimmed := bytes.TrimLeft(line, " \t\r\n")
+	if trimmed[0] != '{' {
+		return m, fmt.Errorf("not a JSON object but %s", jsonKind(bytes.TrimSpace(trimmed)))
 	}
-	seen := make(map[string]bool)
+	var seen []string // objects have few keys: a slice beats a map
 	hasBody := false
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil { // the opening brace
-		return m, fmt.Errorf("invalid JSON: %w", err)
-	}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return m, fmt.Errorf("invalid JSON: %w", err)
+	err := members(trimmed, func(key string, value []byte) error {
+		for _, k := range seen {
+			if k == key {
+				return fmt.Errorf("duplicate key %q", key)
+			}
 		}
-		key, _ := tok.(string) // json.Valid above guarantees string keys
-		var value json.RawMessage
-		if err := dec.Decode(&value); err != nil {
-			return m, fmt.Errorf("invalid JSON in %q: %w", key, err)
-		}
-		if seen[key] {
-			return m, fmt.Errorf("duplicate key %q", key)
-		}
-		seen[key] = true
+		seen = append(seen, key)
 		if key == "body" && !isNull(value) {
 			hasBody = true
 		}
-		if err := connector.SetField(&m, key, jsonValue(value)); err != nil {
-			return m, err
-		}
+		return connector.SetField(&m, key, jsonValue(value))
+	})
+	if err != nil {
+		return m, err
 	}
 	if !hasBody {
 		return m, errors.New("body is missing")
