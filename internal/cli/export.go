@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
 
 	"palabre/internal/config"
 	csvconn "palabre/internal/connector/csv"
@@ -68,9 +71,23 @@ func runExport(ctx context.Context, args []string, env Env) error {
 		out = tmp
 	}
 	w := newWriter(format, out)
+	var bar *progressbar.ProgressBar
+	if isTerminal(env.Stderr) {
+		stats, err := st.WorkspaceStats(ctx, ws.ID)
+		if err != nil {
+			return err
+		}
+		bar = progressbar.NewOptions(stats.Messages, progressbar.OptionSetWriter(env.Stderr),
+			progressbar.OptionSetDescription("exporting"), progressbar.OptionShowCount(),
+			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+		defer bar.Finish()
+	}
 	n := 0
 	err = st.ExportMessages(ctx, ws.ID, func(m *model.Message) error {
 		n++
+		if bar != nil {
+			bar.Add(1)
+		}
 		return w.Write(m)
 	})
 	if err == nil {
