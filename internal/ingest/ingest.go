@@ -60,11 +60,6 @@ func Import(ctx context.Context, st *store.Store, src connector.Source, opts Opt
 	}
 	batches := make(map[string]*channelBatch)
 	var order []string
-	defer func() {
-		for _, b := range batches {
-			b.importer.Close()
-		}
-	}()
 	flush := func(b *channelBatch) error {
 		if len(b.items) == 0 {
 			return nil

@@ -3,14 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"strconv"
 	"strings"
 )
 
-// maxParams bounds the bind parameters of one statement below SQLite's
-// limit (32766); PostgreSQL allows 65535.
-const maxParams = 30000
+// maxParams bounds the bind parameters of one statement. SQLite allows
+// 32766 and PostgreSQL 65535, but a few hundred rows a statement already
+// amortise the round trip, and larger statements cost memory to prepare.
+const maxParams = 8000
 
 // param writes the n-th (1-based) bind parameter. SQLite gets plain "?":
 // it treats "$N" as a name and looks each one up in a list, which makes a
@@ -105,9 +105,6 @@ func (d dialect) inList(ctx context.Context, tx runner, head string, lead []any,
 		n := min(per, len(values))
 		chunk := values[:n]
 		values = values[n:]
-		if d.padLists {
-			chunk = padded(chunk, per)
-		}
 		var b strings.Builder
 		b.WriteString(head)
 		b.WriteString(" IN (")
@@ -143,101 +140,8 @@ func queryEach(ctx context.Context, tx runner, q string, args []any, scan func(*
 	return rows.Err()
 }
 
-// padded repeats the first value until the list has a power-of-two length
-// (at most limit), so that IN lists of nearby sizes share one statement
-// text, and so one cached prepared statement. Repeats do not change what
-// IN matches.
-func padded(values []string, limit int) []string {
-	size := 1
-	for size < len(values) {
-		size *= 2
-	}
-	size = min(size, limit)
-	if size == len(values) {
-		return values
-	}
-	out := make([]string, size)
-	copy(out, values)
-	for i := len(values); i < size; i++ {
-		out[i] = values[0]
-	}
-	return out
-}
-
 // runner is what the bulk helpers need of a transaction.
 type runner interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}
-
-// stmtCache keeps statements prepared on the writer for the life of an
-// importer, so that the large statements a batch sends are parsed once
-// rather than once per batch. It serves SQLite, whose single writer
-// connection keeps them; on PostgreSQL statements are planned per use
-// (see postgres.Open), so it is not used there.
-//
-// The writer's one connection is busy during a transaction, so a statement
-// missing from the cache runs unprepared and is prepared after the commit,
-// for the batches that follow.
-type stmtCache struct {
-	db     *sql.DB
-	stmts  map[string]*sql.Stmt
-	wanted []string
-}
-
-// maxCachedStmts bounds the cache; statement texts vary little (batch
-// sizes and padded lists), so this is rarely reached.
-const maxCachedStmts = 64
-
-// prepareWanted prepares the statements the last transaction missed. Call
-// it outside any transaction.
-func (c *stmtCache) prepareWanted(ctx context.Context) error {
-	for _, q := range c.wanted {
-		if _, ok := c.stmts[q]; ok {
-			continue
-		}
-		if len(c.stmts) >= maxCachedStmts {
-			if err := c.close(); err != nil {
-				return err
-			}
-		}
-		st, err := c.db.PrepareContext(ctx, q)
-		if err != nil {
-			return err
-		}
-		c.stmts[q] = st
-	}
-	c.wanted = c.wanted[:0]
-	return nil
-}
-
-func (c *stmtCache) close() error {
-	var errs []error
-	for q, st := range c.stmts {
-		errs = append(errs, st.Close())
-		delete(c.stmts, q)
-	}
-	return errors.Join(errs...)
-}
-
-// cachedTx runs a transaction's statements through a stmtCache.
-type cachedTx struct {
-	tx    *sql.Tx
-	cache *stmtCache
-}
-
-func (c cachedTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st, ok := c.cache.stmts[query]; ok {
-		return c.tx.StmtContext(ctx, st).ExecContext(ctx, args...)
-	}
-	c.cache.wanted = append(c.cache.wanted, query)
-	return c.tx.ExecContext(ctx, query, args...)
-}
-
-func (c cachedTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st, ok := c.cache.stmts[query]; ok {
-		return c.tx.StmtContext(ctx, st).QueryContext(ctx, args...)
-	}
-	c.cache.wanted = append(c.cache.wanted, query)
-	return c.tx.QueryContext(ctx, query, args...)
 }

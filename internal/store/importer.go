@@ -64,39 +64,37 @@ type Importer struct {
 	convs   map[string]int64  // root external id → conversation id
 	keys    map[string]string // identity key → member id ("" = known absent)
 	members map[string]bool   // member id → exists
-	stmts   *stmtCache        // nil when the engine plans per use
 	failed  error
 }
 
 // NewImporter prepares an importer for one channel of a workspace.
-// Close releases it.
 func (s *Store) NewImporter(ws model.Workspace, ch model.Channel) *Importer {
-	im := &Importer{
+	return &Importer{
 		s: s, ws: ws, ch: ch,
 		convs:   make(map[string]int64),
 		keys:    make(map[string]string),
 		members: make(map[string]bool),
 	}
-	if s.d.cacheStmts {
-		im.stmts = &stmtCache{db: s.w, stmts: make(map[string]*sql.Stmt)}
-	}
-	return im
 }
 
-// Close releases the statements the importer kept prepared.
-func (im *Importer) Close() error {
-	if im.stmts == nil {
-		return nil
-	}
-	return im.stmts.close()
-}
+// maxRemembered bounds each of the importer's memories. Past it a memory
+// starts afresh: the database stays the truth, so forgetting costs a few
+// look-ups, while remembering every author of a million-message import
+// would cost hundreds of megabytes.
+const maxRemembered = 50_000
 
-// run is how a batch's statements reach the transaction.
-func (im *Importer) run(tx *sql.Tx) runner {
-	if im.stmts == nil {
-		return tx
+// bound forgets what the importer remembers once a memory grows past
+// maxRemembered. New maps, not clear(): a cleared map keeps its memory.
+func (im *Importer) bound() {
+	if len(im.convs) > maxRemembered {
+		im.convs = make(map[string]int64)
 	}
-	return cachedTx{tx: tx, cache: im.stmts}
+	if len(im.keys) > maxRemembered {
+		im.keys = make(map[string]string)
+	}
+	if len(im.members) > maxRemembered {
+		im.members = make(map[string]bool)
+	}
 }
 
 // aggregate accumulates what a batch adds to a conversation or a member.
@@ -130,12 +128,10 @@ func (im *Importer) Write(ctx context.Context, items []IngestItem) (BatchResult,
 	var res BatchResult
 	err := im.s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		res, err = im.write(ctx, im.run(tx), items)
+		res, err = im.write(ctx, tx, items)
 		return err
 	})
-	if err == nil && im.stmts != nil {
-		err = im.stmts.prepareWanted(ctx)
-	}
+	im.bound()
 	if err != nil {
 		im.failed = err
 		return BatchResult{}, fmt.Errorf("store batch into %s/%s: %w", im.ws.Slug, im.ch.Name, err)

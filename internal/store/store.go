@@ -46,8 +46,6 @@ type dialect struct {
 	greatest, least string
 	isUnique        func(error) bool
 	anonymousParams bool // bind parameters written "?" instead of "$N"
-	padLists        bool // pad IN lists so statements repeat (see padded)
-	cacheStmts      bool // keep importer statements prepared (see stmtCache)
 }
 
 // p1 is the first bind parameter, for statements built with param.
@@ -84,7 +82,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		}
 		s = &Store{engine: EngineSQLite, w: db.Writer, r: db.Reader, close: db.Close,
 			d: dialect{greatest: "MAX", least: "MIN", isUnique: sqlite.IsUniqueViolation,
-				anonymousParams: true, padLists: true, cacheStmts: true}}
+				anonymousParams: true}}
 		migrations = sqlite.Migrations
 	}
 	if err := migrate(ctx, s.w, migrations); err != nil {
