@@ -67,6 +67,7 @@ func commands() []command {
 		{"demo", "seed a demo agency in a throw-away database, then serve it", runDemo},
 		{"import", "import messages from a file, a URL or standard input", runImport},
 		{"export", "export a workspace's messages as NDJSON or CSV", runExport},
+		{"bench", "measure import throughput (see docs/BENCHMARKS.md)", runBench},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -533,22 +533,14 @@ func (im *Importer) insertMessages(ctx context.Context, tx runner, items []*Inge
 		if id := memberIDs[it]; id != "" {
 			member = id
 		}
-		topics, err := encodeTopics(m.Topics)
+		row, err := MessageRow(m, im.ws.ID, im.ch.ID, convIDs[it.Root], member)
 		if err != nil {
-			return 0, fmt.Errorf("message %q: %w", m.ExternalID, err)
+			return 0, err
 		}
-		args = append(args,
-			im.ws.ID, im.ch.ID, convIDs[it.Root], m.ExternalID, m.ParentExternalID,
-			m.Kind, m.Status, m.Title, m.AuthorName, m.AuthorHandle, m.AuthorEmail, m.AuthorURL,
-			m.AuthorIsStaff, member, m.Body, m.BodyHTML, m.URL, toMicros(m.CreatedAt),
-			m.Lang, m.Sentiment, floatArg(m.SentimentScore), m.Intent, boolArg(m.NeedsResponse), boolArg(m.Spam), topics)
+		args = append(args, row...)
 	}
 	inserted := 0
-	err := im.s.d.bulkInsert(ctx, tx, `INSERT INTO messages
-		(workspace_id, channel_id, conversation_id, external_id, parent_external_id,
-		 kind, status, title, author_name, author_handle, author_email, author_url,
-		 author_is_staff, member_id, body, body_html, url, created_at,
-		 lang, sentiment, sentiment_score, intent, needs_response, spam, topics)`,
+	err := im.s.d.bulkInsert(ctx, tx, `INSERT INTO messages (`+MessageInsertColumns+`)`,
 		messageInsertColumns, args, `ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id`,
 		func(r *sql.Rows) error {
 			var id int64
@@ -581,6 +573,27 @@ func intoSet(set map[string]bool) func(*sql.Rows) error {
 		set[v] = true
 		return nil
 	}
+}
+
+// MessageInsertColumns lists the messages columns MessageRow fills, in
+// its order.
+const MessageInsertColumns = `workspace_id, channel_id, conversation_id, external_id, parent_external_id,
+	kind, status, title, author_name, author_handle, author_email, author_url,
+	author_is_staff, member_id, body, body_html, url, created_at,
+	lang, sentiment, sentiment_score, intent, needs_response, spam, topics`
+
+// MessageRow gives the values the store writes for one message, in the
+// order of MessageInsertColumns; member is a member id or nil. The
+// benchmark's raw ceiling binds the same values.
+func MessageRow(m *model.Message, workspaceID, channelID, conversationID int64, member any) ([]any, error) {
+	topics, err := encodeTopics(m.Topics)
+	if err != nil {
+		return nil, fmt.Errorf("message %q: %w", m.ExternalID, err)
+	}
+	return []any{workspaceID, channelID, conversationID, m.ExternalID, m.ParentExternalID,
+		m.Kind, m.Status, m.Title, m.AuthorName, m.AuthorHandle, m.AuthorEmail, m.AuthorURL,
+		m.AuthorIsStaff, member, m.Body, m.BodyHTML, m.URL, toMicros(m.CreatedAt),
+		m.Lang, m.Sentiment, floatArg(m.SentimentScore), m.Intent, boolArg(m.NeedsResponse), boolArg(m.Spam), topics}, nil
 }
 
 func encodeTopics(t []string) (string, error) {

@@ -1,0 +1,195 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"palabre/internal/bench"
+	"palabre/internal/store"
+)
+
+// maxBenchMessages bounds --n: ten times the documented run is plenty, and
+// keeps a typo from filling the disk.
+const maxBenchMessages = 10_000_000
+
+// benchFlags are the settings of `palabre bench import`. They have their
+// own PALABRE_BENCH_* variables: the shared PALABRE_DB names the database
+// to work on, which a benchmark must never write to.
+type benchFlags struct {
+	n    int
+	db   string
+	dir  string
+	seed uint64
+	json bool
+}
+
+func runBench(ctx context.Context, args []string, env Env) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
+		fmt.Fprintln(env.Stderr, "Usage: palabre bench import [--n 1000000] [--db sqlite|postgres://…] [--dir DIR] [--seed 1] [--json]")
+		return flag.ErrHelp
+	}
+	if len(args) == 0 || args[0] != "import" {
+		return usagef("bench takes the name of a benchmark; the one there is: palabre bench import [flags]")
+	}
+	f, err := parseBenchFlags(args[1:], env)
+	if err != nil {
+		return err
+	}
+	exe, cleanup, err := palabreExecutable(ctx)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	opts := bench.Options{N: f.n, Seed: f.seed, DB: f.db, Dir: f.dir, Palabre: exe}
+	if isTerminal(env.Stderr) {
+		opts.Log = env.Stderr
+	}
+	res, err := bench.Run(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if f.json {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(res)
+	}
+	return printBench(env.Stdout, res)
+}
+
+func parseBenchFlags(args []string, env Env) (benchFlags, error) {
+	f := benchFlags{n: 1_000_000, db: bench.EngineSQLite, seed: 1}
+	var errs []string
+	if v := env.Getenv("PALABRE_BENCH_N"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("PALABRE_BENCH_N=%q: not a number", v))
+		}
+		f.n = n
+	}
+	if v := env.Getenv("PALABRE_BENCH_DB"); v != "" {
+		f.db = v
+	}
+	f.dir = env.Getenv("PALABRE_BENCH_DIR")
+	if v := env.Getenv("PALABRE_BENCH_SEED"); v != "" {
+		s, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("PALABRE_BENCH_SEED=%q: not a number", v))
+		}
+		f.seed = s
+	}
+	if v := env.Getenv("PALABRE_JSON"); v != "" {
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("PALABRE_JSON=%q: not a boolean", v))
+		}
+		f.json = b
+	}
+	if len(errs) > 0 {
+		return f, usagef("environment: %s", strings.Join(errs, "; "))
+	}
+
+	fs := flag.NewFlagSet("palabre bench import", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.IntVar(&f.n, "n", f.n, "messages to generate and import (env PALABRE_BENCH_N)")
+	fs.StringVar(&f.db, "db", f.db, "sqlite for fresh files in --dir, or the postgres:// URL of a server on which "+
+		"throw-away databases palabre_bench_* are created and dropped (env PALABRE_BENCH_DB)")
+	fs.StringVar(&f.dir, "dir", f.dir, "folder for the generated file, which stays, and the SQLite databases, which are removed "+
+		"(default: a temporary folder, removed) (env PALABRE_BENCH_DIR)")
+	fs.Uint64Var(&f.seed, "seed", f.seed, "seed of the generated messages (env PALABRE_BENCH_SEED)")
+	fs.BoolVar(&f.json, "json", f.json, "print one JSON object instead of a table (env PALABRE_JSON)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return f, err
+		}
+		return f, usageError{err.Error()}
+	}
+	switch {
+	case fs.NArg() > 0:
+		return f, usagef("bench import takes no arguments, got %q", fs.Args())
+	case f.n < 1 || f.n > maxBenchMessages:
+		return f, usagef("--n must be between 1 and %d", maxBenchMessages)
+	case f.db != bench.EngineSQLite && !store.IsPostgresDSN(f.db):
+		return f, usagef("--db must be sqlite or a postgres:// server URL, not %q", f.db)
+	}
+	return f, nil
+}
+
+// palabreExecutable finds the palabre binary the imports run: this very
+// program, unless it is not palabre (a test binary), in which case palabre
+// is built into a temporary folder that cleanup removes.
+func palabreExecutable(ctx context.Context) (exe string, cleanup func(), err error) {
+	exe, err = os.Executable()
+	if err == nil {
+		base := strings.TrimSuffix(filepath.Base(exe), ".exe")
+		if strings.HasPrefix(base, "palabre") && !strings.HasSuffix(base, ".test") {
+			return exe, func() {}, nil
+		}
+	}
+	dir, err := os.MkdirTemp("", "palabre-bench-bin-")
+	if err != nil {
+		return "", nil, err
+	}
+	exe, err = bench.Build(ctx, dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return "", nil, err
+	}
+	return exe, func() { os.RemoveAll(dir) }, nil
+}
+
+// printBench writes the result as a short report around one table row.
+func printBench(w io.Writer, r bench.Result) error {
+	var b strings.Builder
+	m := r.Machine
+	fmt.Fprintf(&b, "palabre bench import · %s · %s, %d cores, %.1f GiB · %s · %s\n",
+		r.Date, m.CPU, m.Cores, m.MemoryGB, m.OS, m.Go)
+	fmt.Fprintf(&b, "engine: %s (%s)\n", r.EngineVersion, settingsLine(r.EngineSettings))
+	fmt.Fprintf(&b, "input: %d messages in %d conversations by %d authors, %.0f MiB of NDJSON, seed %d\n\n",
+		r.N, r.Generated.Conversations, r.Generated.Authors, r.FileMB, r.Seed)
+
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "engine\tN\timport msg/s\tpeak RSS MiB\tre-import msg/s\tre-import speed-up\traw ceiling msg/s\tratio\t")
+	fmt.Fprintf(tw, "%s\t%d\t%.0f\t%.0f\t%.0f\t%.1f×\t%.0f\t%.0f%%\t\n",
+		r.Engine, r.N, r.ImportRate, r.PeakRSSMB, r.ReimportRate, r.ReimportSpeedup, r.RawRate, 100*r.Ratio)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+
+	fmt.Fprintf(&b, "\nimport %.1f s (CPU %.1f s), re-import %.1f s (CPU %.1f s, peak RSS %.0f MiB), raw ceiling %.1f s in the database\n",
+		r.ImportSeconds, r.ImportCPUSeconds, r.ReimportSeconds, r.ReimportCPUSeconds, r.ReimportPeakRSSMB, r.RawSeconds)
+	same := "the raw ceiling stored the same rows"
+	if !r.SameRows {
+		same = fmt.Sprintf("the raw ceiling stored OTHER rows: %+v", r.RawRows)
+	}
+	fmt.Fprintf(&b, "rows: %d messages, %d conversations, %d members, %d identities (%.0f MiB); %s\n",
+		r.Rows.Messages, r.Rows.Conversations, r.Rows.Members, r.Rows.Identities, r.DBMB, same)
+	for _, warn := range r.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", warn)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// settingsLine writes engine settings as "k=v k=v", sorted by name.
+func settingsLine(s map[string]string) string {
+	keys := make([]string, 0, len(s))
+	for k := range s {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + s[k]
+	}
+	return strings.Join(parts, " ")
+}
