@@ -454,6 +454,15 @@ func (im *Importer) resolveMembers(ctx context.Context, tx runner, items []*Inge
 		a := touched[id]
 		upd = append(upd, id, a.count, a.first, a.last, a.staff)
 	}
+	if len(upd) > 0 && im.s.d.anonymousParams {
+		// SQLite, lacking statistics on a fresh database, runs the bulk
+		// form below by reading every member of the workspace; one
+		// statement a member, in-process, stays a primary-key look-up.
+		if err := im.updateMembersOneByOne(ctx, tx, upd); err != nil {
+			return nil, 0, err
+		}
+		upd = nil
+	}
 	if len(upd) > 0 {
 		d := im.s.d
 		err := d.bulkUpdate(ctx, tx, `UPDATE members SET
@@ -468,6 +477,24 @@ func (im *Importer) resolveMembers(ctx context.Context, tx runner, items []*Inge
 		}
 	}
 	return out, newMembers, nil
+}
+
+// updateMembersOneByOne applies rows of (id, count, first, last, staff) to
+// stored members, one UPDATE each.
+func (im *Importer) updateMembersOneByOne(ctx context.Context, tx runner, upd []any) error {
+	d := im.s.d
+	q := `UPDATE members SET
+		message_count = message_count + ?,
+		first_seen_at = ` + d.least + `(first_seen_at, ?),
+		last_seen_at = ` + d.greatest + `(last_seen_at, ?),
+		is_staff = (is_staff OR ?)
+		WHERE workspace_id = ? AND id = ?`
+	for i := 0; i+5 <= len(upd); i += 5 {
+		if _, err := tx.ExecContext(ctx, q, upd[i+1], upd[i+2], upd[i+3], upd[i+4], im.ws.ID, upd[i]); err != nil {
+			return fmt.Errorf("update member %v: %w", upd[i], err)
+		}
+	}
+	return nil
 }
 
 // lookupIdentities loads into the importer's memory what the database knows
