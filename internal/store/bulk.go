@@ -59,7 +59,7 @@ func (d dialect) placeholders(b *strings.Builder, rows int, casts []string, firs
 // of cols values each, in as few statements as the parameter limit allows.
 // When scan is not nil the statement is a query (tail has RETURNING) and
 // scan is called for each returned row.
-func (d dialect) bulkInsert(ctx context.Context, tx runner, head string, cols int, args []any, tail string, scan func(*sql.Rows) error) error {
+func (d dialect) bulkInsert(ctx context.Context, tx *sql.Tx, head string, cols int, args []any, tail string, scan func(*sql.Rows) error) error {
 	return d.bulk(ctx, tx, head+" VALUES ", make([]string, cols), args, " "+tail, scan)
 }
 
@@ -67,11 +67,11 @@ func (d dialect) bulkInsert(ctx context.Context, tx runner, head string, cols in
 // parameter limit allows: set is "UPDATE t SET … FROM", where is "WHERE …";
 // between them stands "(VALUES …) AS v", whose columns are v.column1,
 // v.column2, … in both engines. casts gives each column's SQL type.
-func (d dialect) bulkUpdate(ctx context.Context, tx runner, set string, casts []string, args []any, where string) error {
+func (d dialect) bulkUpdate(ctx context.Context, tx *sql.Tx, set string, casts []string, args []any, where string) error {
 	return d.bulk(ctx, tx, set+" (VALUES ", casts, args, ") AS v "+where, nil)
 }
 
-func (d dialect) bulk(ctx context.Context, tx runner, prefix string, casts []string, args []any, suffix string, scan func(*sql.Rows) error) error {
+func (d dialect) bulk(ctx context.Context, tx *sql.Tx, prefix string, casts []string, args []any, suffix string, scan func(*sql.Rows) error) error {
 	cols := len(casts)
 	per := maxParams / cols
 	for len(args) > 0 {
@@ -99,7 +99,7 @@ func (d dialect) bulk(ctx context.Context, tx runner, prefix string, casts []str
 // inList runs "head IN (…) tail" with the given leading arguments and the
 // values, chunked under the parameter limit, scanning every row. The head's
 // own parameters must be written with d.param too (see leadParams).
-func (d dialect) inList(ctx context.Context, tx runner, head string, lead []any, values []string, tail string, scan func(*sql.Rows) error) error {
+func (d dialect) inList(ctx context.Context, tx *sql.Tx, head string, lead []any, values []string, tail string, scan func(*sql.Rows) error) error {
 	per := maxParams - len(lead)
 	for len(values) > 0 {
 		n := min(per, len(values))
@@ -126,7 +126,7 @@ func (d dialect) inList(ctx context.Context, tx runner, head string, lead []any,
 	return nil
 }
 
-func queryEach(ctx context.Context, tx runner, q string, args []any, scan func(*sql.Rows) error) error {
+func queryEach(ctx context.Context, tx *sql.Tx, q string, args []any, scan func(*sql.Rows) error) error {
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err
@@ -138,10 +138,4 @@ func queryEach(ctx context.Context, tx runner, q string, args []any, scan func(*
 		}
 	}
 	return rows.Err()
-}
-
-// runner is what the bulk helpers need of a transaction.
-type runner interface {
-	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }

@@ -139,7 +139,7 @@ func (im *Importer) Write(ctx context.Context, items []IngestItem) (BatchResult,
 	return res, nil
 }
 
-func (im *Importer) write(ctx context.Context, tx runner, items []IngestItem) (BatchResult, error) {
+func (im *Importer) write(ctx context.Context, tx *sql.Tx, items []IngestItem) (BatchResult, error) {
 	var res BatchResult
 	fresh, err := im.newItems(ctx, tx, items)
 	if err != nil {
@@ -172,7 +172,7 @@ func (im *Importer) write(ctx context.Context, tx runner, items []IngestItem) (B
 }
 
 // newItems drops the items already stored and those repeated in the batch.
-func (im *Importer) newItems(ctx context.Context, tx runner, items []IngestItem) ([]*IngestItem, error) {
+func (im *Importer) newItems(ctx context.Context, tx *sql.Tx, items []IngestItem) ([]*IngestItem, error) {
 	ids := make([]string, 0, len(items))
 	seen := make(map[string]bool, len(items))
 	for i := range items {
@@ -206,7 +206,7 @@ func (im *Importer) newItems(ctx context.Context, tx runner, items []IngestItem)
 // earlier in the batch or is already stored. A reply whose parent is
 // unknown starts a conversation rooted at that parent's id, so that the
 // parent, arriving later, joins it.
-func (im *Importer) resolveRoots(ctx context.Context, tx runner, items []*IngestItem) error {
+func (im *Importer) resolveRoots(ctx context.Context, tx *sql.Tx, items []*IngestItem) error {
 	var ask []string
 	inBatch := make(map[string]bool, len(items))
 	for _, it := range items {
@@ -253,7 +253,7 @@ func (im *Importer) resolveRoots(ctx context.Context, tx runner, items []*Ingest
 }
 
 // resolveConversations finds or creates the conversation of every item.
-func (im *Importer) resolveConversations(ctx context.Context, tx runner, items []*IngestItem) (map[string]int64, int, error) {
+func (im *Importer) resolveConversations(ctx context.Context, tx *sql.Tx, items []*IngestItem) (map[string]int64, int, error) {
 	aggs := make(map[string]*aggregate)
 	var order []string
 	for _, it := range items {
@@ -347,7 +347,7 @@ func (im *Importer) resolveConversations(ctx context.Context, tx runner, items [
 // identity, and records identities seen for the first time. The record's
 // own member id wins when that member exists; otherwise the strongest
 // identity already known decides; otherwise a new member is created.
-func (im *Importer) resolveMembers(ctx context.Context, tx runner, items []*IngestItem) (map[*IngestItem]string, int, error) {
+func (im *Importer) resolveMembers(ctx context.Context, tx *sql.Tx, items []*IngestItem) (map[*IngestItem]string, int, error) {
 	if err := im.lookupIdentities(ctx, tx, items); err != nil {
 		return nil, 0, err
 	}
@@ -454,7 +454,7 @@ func (im *Importer) resolveMembers(ctx context.Context, tx runner, items []*Inge
 		a := touched[id]
 		upd = append(upd, id, a.count, a.first, a.last, a.staff)
 	}
-	if len(upd) > 0 && im.s.d.anonymousParams {
+	if len(upd) > 0 && im.s.d.oneByOneMemberUpdates {
 		// SQLite, lacking statistics on a fresh database, runs the bulk
 		// form below by reading every member of the workspace; one
 		// statement a member, in-process, stays a primary-key look-up.
@@ -480,8 +480,9 @@ func (im *Importer) resolveMembers(ctx context.Context, tx runner, items []*Inge
 }
 
 // updateMembersOneByOne applies rows of (id, count, first, last, staff) to
-// stored members, one UPDATE each.
-func (im *Importer) updateMembersOneByOne(ctx context.Context, tx runner, upd []any) error {
+// stored members, one UPDATE each. Its "?" parameters are SQLite's, the
+// only engine that takes this path.
+func (im *Importer) updateMembersOneByOne(ctx context.Context, tx *sql.Tx, upd []any) error {
 	d := im.s.d
 	q := `UPDATE members SET
 		message_count = message_count + ?,
@@ -499,7 +500,7 @@ func (im *Importer) updateMembersOneByOne(ctx context.Context, tx runner, upd []
 
 // lookupIdentities loads into the importer's memory what the database knows
 // of the batch's identity keys and requested member ids.
-func (im *Importer) lookupIdentities(ctx context.Context, tx runner, items []*IngestItem) error {
+func (im *Importer) lookupIdentities(ctx context.Context, tx *sql.Tx, items []*IngestItem) error {
 	var keys, ids []string
 	askedKey := make(map[string]bool)
 	askedID := make(map[string]bool)
@@ -552,7 +553,7 @@ const messageInsertColumns = 25
 
 // insertMessages writes the batch's new messages and returns how many the
 // database took.
-func (im *Importer) insertMessages(ctx context.Context, tx runner, items []*IngestItem, convIDs map[string]int64, memberIDs map[*IngestItem]string) (int, error) {
+func (im *Importer) insertMessages(ctx context.Context, tx *sql.Tx, items []*IngestItem, convIDs map[string]int64, memberIDs map[*IngestItem]string) (int, error) {
 	args := make([]any, 0, len(items)*messageInsertColumns)
 	for _, it := range items {
 		m := &it.Message

@@ -46,6 +46,9 @@ type dialect struct {
 	greatest, least string
 	isUnique        func(error) bool
 	anonymousParams bool // bind parameters written "?" instead of "$N"
+	// oneByOneMemberUpdates: without planner statistics SQLite runs the
+	// bulk UPDATE … FROM (VALUES …) of members as a walk over the table.
+	oneByOneMemberUpdates bool
 }
 
 // p1 is the first bind parameter, for statements built with param.
@@ -82,7 +85,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		}
 		s = &Store{engine: EngineSQLite, w: db.Writer, r: db.Reader, close: db.Close,
 			d: dialect{greatest: "MAX", least: "MIN", isUnique: sqlite.IsUniqueViolation,
-				anonymousParams: true}}
+				anonymousParams: true, oneByOneMemberUpdates: true}}
 		migrations = sqlite.Migrations
 	}
 	if err := migrate(ctx, s.w, migrations); err != nil {
