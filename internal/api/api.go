@@ -1,7 +1,9 @@
 // Package api serves palabre's REST API, version 1, under /api/v1: JSON
-// views of workspaces and their conversations, read-only for now, and the
-// OpenAPI document that describes them (openapi.json, kept in step with the
-// route table by a test).
+// views of workspaces and their conversations, each workspace's vocabulary
+// of topics (which it can also edit), analysis of a text with a
+// workspace's model, CMs' corrections of analyses, and the OpenAPI document that
+// describes them (openapi.json, kept in step with the route table by a
+// test).
 //
 // Errors are RFC 9457 problem details; the store's sentinel errors decide
 // their status in one place, fail.
@@ -17,20 +19,24 @@ import (
 	"palabre/internal/store"
 )
 
-// Store is what the API reads. *store.Store satisfies it.
+// Store is what the API reads and changes. *store.Store satisfies it.
 type Store interface {
 	Workspaces(ctx context.Context) ([]model.Workspace, error)
 	WorkspaceBySlug(ctx context.Context, slug string) (model.Workspace, error)
 	Conversations(ctx context.Context, workspaceID int64, f store.ConversationFilter) (store.ConversationPage, error)
 	Conversation(ctx context.Context, id int64) (model.Conversation, error)
 	ConversationMessages(ctx context.Context, conversationID int64) ([]store.StoredMessage, error)
+	Topics(ctx context.Context, workspaceID int64) ([]model.Topic, error)
+	SetTopic(ctx context.Context, workspaceID int64, t model.Topic, actor string) (created bool, err error)
+	DeleteTopic(ctx context.Context, workspaceID int64, name, actor string) error
+	Corrections(ctx context.Context, workspaceID int64) ([]store.Correction, error)
 }
 
 // New returns the handler of every /api/v1 route. Paths under /api/v1 that
 // no route serves get a 404 problem, known paths asked with the wrong method
 // a 405 problem with an Allow header.
-func New(st Store, logger *slog.Logger) http.Handler {
-	h := &handler{store: st, logger: logger}
+func New(st Store, an Analysis, logger *slog.Logger) http.Handler {
+	h := &handler{store: st, analysis: an, logger: logger}
 	mux := http.NewServeMux()
 	for _, rt := range h.routes() {
 		mux.HandleFunc(rt.pattern, rt.serve)
@@ -42,8 +48,9 @@ func New(st Store, logger *slog.Logger) http.Handler {
 
 // handler holds what the route handlers need.
 type handler struct {
-	store  Store
-	logger *slog.Logger
+	store    Store
+	analysis Analysis
+	logger   *slog.Logger
 }
 
 // route is one line of the route table: a ServeMux pattern (method and
@@ -58,6 +65,12 @@ func (h *handler) routes() []route {
 	return []route{
 		{"GET /api/v1/workspaces", h.listWorkspaces},
 		{"GET /api/v1/workspaces/{slug}/conversations", h.listConversations},
+		{"GET /api/v1/workspaces/{slug}/topics", h.listTopics},
+		{"PUT /api/v1/workspaces/{slug}/topics/{name}", h.putTopic},
+		{"DELETE /api/v1/workspaces/{slug}/topics/{name}", h.deleteTopic},
+		{"POST /api/v1/workspaces/{slug}/analyze", h.analyze},
+		{"GET /api/v1/workspaces/{slug}/corrections", h.listCorrections},
+		{"POST /api/v1/workspaces/{slug}/messages/{id}/corrections", h.correct},
 		{"GET /api/v1/conversations/{id}", h.showConversation},
 		{"GET /api/v1/openapi.json", h.openAPI},
 	}

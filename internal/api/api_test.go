@@ -15,7 +15,9 @@ import (
 	"testing"
 	"time"
 
+	"palabre/internal/analysis"
 	"palabre/internal/api"
+	"palabre/internal/enrich"
 	"palabre/internal/httpx"
 	"palabre/internal/model"
 	"palabre/internal/store"
@@ -43,7 +45,11 @@ func serve(t *testing.T, st *store.Store) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: api.New(st, slog.New(slog.NewTextHandler(f.logs, nil)))}
+	m, err := enrich.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: api.New(st, analysis.NewRegistry(st, m), slog.New(slog.NewTextHandler(f.logs, nil)))}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	f.base = "http://" + ln.Addr().String()

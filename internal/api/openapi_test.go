@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"regexp"
@@ -63,8 +64,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 				t.Errorf("route %q is not in openapi.json", rt.pattern)
 				continue
 			}
-			if _, ok := op.Responses["200"]; !ok {
-				t.Errorf("%s: no 200 response documented", rt.pattern)
+			if !slices.ContainsFunc(slices.Collect(maps.Keys(op.Responses)), func(code string) bool { return code[0] == '2' }) {
+				t.Errorf("%s: no 2xx response documented", rt.pattern)
 			}
 			var want, got []string
 			for _, m := range wildcard.FindAllStringSubmatch(path, -1) {
@@ -103,7 +104,7 @@ func fetchOpenAPI(t *testing.T, st Store) openAPIDoc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: New(st, slog.New(slog.DiscardHandler))}
+	srv := &http.Server{Handler: New(st, nil, slog.New(slog.DiscardHandler))}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 

@@ -11,7 +11,12 @@ import (
 
 // respond answers 200 with v as JSON.
 func (h *handler) respond(w http.ResponseWriter, r *http.Request, v any) {
-	if err := httpx.WriteJSON(w, http.StatusOK, v); err != nil {
+	h.respondStatus(w, r, http.StatusOK, v)
+}
+
+// respondStatus answers status with v as JSON.
+func (h *handler) respondStatus(w http.ResponseWriter, r *http.Request, status int, v any) {
+	if err := httpx.WriteJSON(w, status, v); err != nil {
 		h.logger.ErrorContext(r.Context(), "api: write response",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
 	}
@@ -23,7 +28,10 @@ func (h *handler) respond(w http.ResponseWriter, r *http.Request, v any) {
 // detail. Anything else is the server's fault: it is logged, and the client
 // learns nothing of it.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var u unprocessable
 	switch {
+	case errors.As(err, &u):
+		httpx.WriteProblem(w, http.StatusUnprocessableEntity, err.Error())
 	case errors.Is(err, store.ErrNotFound):
 		httpx.WriteProblem(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, store.ErrInvalid):
@@ -34,6 +42,13 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		httpx.WriteProblem(w, http.StatusInternalServerError, "internal error; the server log has the details")
 	}
 }
+
+// unprocessable marks an error about a well-formed request whose content
+// the store refused, such as a vocabulary that does not compile: 422
+// rather than the 400 of a malformed request.
+type unprocessable struct{ error }
+
+func (u unprocessable) Unwrap() error { return u.error }
 
 // nonNil turns a nil slice into an empty one, so that lists encode as []
 // rather than null.

@@ -22,6 +22,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 
@@ -75,6 +76,12 @@ type Result struct {
 	Imported         ingest.Summary `json:"imported"` // what the import printed
 	Rows             Counts         `json:"rows"`     // rows in the database afterwards
 	DBMB             float64        `json:"db_mb"`    // database size afterwards
+
+	// The same file imported into another fresh database with analysis
+	// off (--analyze=false), and how the analysed import compares.
+	PlainImportSeconds float64 `json:"plain_import_seconds"`
+	PlainImportRate    float64 `json:"plain_import_msgs_per_s"`
+	AnalysisRatio      float64 `json:"analysis_ratio"` // ImportRate / PlainImportRate
 
 	// The same file imported again into the same database.
 	ReimportSeconds    float64        `json:"reimport_seconds"`
@@ -148,7 +155,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	res.Engine = dbs.engine
 
 	logf("palabre import into %s", dbs.name(dbs.dsn))
-	first, err := runImport(ctx, opts.Palabre, dbs.dsn, file)
+	first, err := runImport(ctx, opts.Palabre, dbs.dsn, file, true)
 	if err != nil {
 		return res, err
 	}
@@ -160,7 +167,7 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	res.PeakRSSMB, res.Imported = mib(first.maxRSS), first.summary
 
 	logf("palabre import again into the same database")
-	second, err := runImport(ctx, opts.Palabre, dbs.dsn, file)
+	second, err := runImport(ctx, opts.Palabre, dbs.dsn, file, true)
 	if err != nil {
 		return res, err
 	}
@@ -171,6 +178,14 @@ func Run(ctx context.Context, opts Options) (Result, error) {
 	if second.summary.Duplicates != opts.N || second.summary.Inserted != 0 {
 		res.Warnings = append(res.Warnings, fmt.Sprintf("the second import was not all duplicates: %+v", second.summary))
 	}
+
+	logf("palabre import --analyze=false into %s", dbs.name(dbs.plainDSN))
+	plain, err := runImport(ctx, opts.Palabre, dbs.plainDSN, file, false)
+	if err != nil {
+		return res, err
+	}
+	res.PlainImportSeconds, res.PlainImportRate = plain.elapsed.Seconds(), rate(opts.N, plain.elapsed)
+	res.AnalysisRatio = res.ImportRate / res.PlainImportRate
 
 	info, err := inspect(ctx, dbs.dsn)
 	if err != nil {
@@ -254,10 +269,11 @@ type importRun struct {
 // repeated.
 const maxShownStderr = 4 << 10
 
-// runImport runs `palabre import --json` on file into dsn.
-func runImport(ctx context.Context, exe, dsn, file string) (importRun, error) {
+// runImport runs `palabre import --json` on file into dsn, with or without
+// analysis of the messages.
+func runImport(ctx context.Context, exe, dsn, file string, analyze bool) (importRun, error) {
 	cmd := exec.CommandContext(ctx, exe, "import", "--db", dsn, "--workspace", Workspace,
-		"--format", "ndjson", "--json", file)
+		"--format", "ndjson", "--json", "--analyze="+strconv.FormatBool(analyze), file)
 	cmd.Env = childEnv(os.Environ())
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

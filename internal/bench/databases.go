@@ -16,12 +16,12 @@ import (
 	"palabre/internal/store/postgres"
 )
 
-// databases are the two fresh databases of a run: one for palabre's
-// imports, one for the raw ceiling.
+// databases are the fresh databases of a run: one for palabre's imports,
+// one for an import without analysis, one for the raw ceiling.
 type databases struct {
-	engine      string
-	dsn, rawDSN string
-	drop        func(ctx context.Context) error // removes them
+	engine                string
+	dsn, plainDSN, rawDSN string
+	drop                  func(ctx context.Context) error // removes them
 }
 
 // name shows a DSN without its password.
@@ -38,13 +38,14 @@ func (d databases) name(dsn string) string {
 func newDatabases(ctx context.Context, db, dir string) (databases, error) {
 	if db == EngineSQLite {
 		d := databases{
-			engine: store.EngineSQLite,
-			dsn:    filepath.Join(dir, "palabre.db"),
-			rawDSN: filepath.Join(dir, "raw.db"),
+			engine:   store.EngineSQLite,
+			dsn:      filepath.Join(dir, "palabre.db"),
+			plainDSN: filepath.Join(dir, "plain.db"),
+			rawDSN:   filepath.Join(dir, "raw.db"),
 		}
 		d.drop = func(context.Context) error {
 			var errs []error
-			for _, path := range []string{d.dsn, d.rawDSN} {
+			for _, path := range []string{d.dsn, d.plainDSN, d.rawDSN} {
 				for _, suffix := range []string{"", "-wal", "-shm", "-journal"} {
 					if err := os.Remove(path + suffix); err != nil && !errors.Is(err, os.ErrNotExist) {
 						errs = append(errs, err)
@@ -61,8 +62,8 @@ func newDatabases(ctx context.Context, db, dir string) (databases, error) {
 	return newPostgresDatabases(ctx, db)
 }
 
-// newPostgresDatabases creates two databases named palabre_bench_<random>
-// and palabre_bench_<random>_raw on the server.
+// newPostgresDatabases creates three databases named
+// palabre_bench_<random>, …_plain and …_raw on the server.
 func newPostgresDatabases(ctx context.Context, serverURL string) (databases, error) {
 	u, err := url.Parse(serverURL)
 	if err != nil {
@@ -73,14 +74,14 @@ func newPostgresDatabases(ctx context.Context, serverURL string) (databases, err
 		return databases{}, fmt.Errorf("bench: %w", err)
 	}
 	name := "palabre_bench_" + hex.EncodeToString(b[:])
-	names := []string{name, name + "_raw"}
+	names := []string{name, name + "_plain", name + "_raw"}
 	withDB := func(db string) string {
 		v := *u
 		v.Path = "/" + db
 		v.RawPath = ""
 		return v.String()
 	}
-	d := databases{engine: store.EnginePostgres, dsn: withDB(names[0]), rawDSN: withDB(names[1])}
+	d := databases{engine: store.EnginePostgres, dsn: withDB(names[0]), plainDSN: withDB(names[1]), rawDSN: withDB(names[2])}
 	admin, err := postgres.Open(ctx, serverURL)
 	if err != nil {
 		return d, fmt.Errorf("bench: %w", err)

@@ -314,7 +314,7 @@ func rawStatements() [stmtCount]string {
 		stmtIdentity: `INSERT INTO identities (workspace_id, key, member_id, kind, value) VALUES ($1, $2, $3, $4, $5)`,
 		stmtMessage: `INSERT INTO messages (` + store.MessageInsertColumns + `)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
-			 $19, $20, $21, $22, $23, $24, $25)`,
+			 $19, $20, $21, $22, $23, $24, $25, $26, $27, $28)`,
 	}
 }
 

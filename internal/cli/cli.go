@@ -67,6 +67,12 @@ func commands() []command {
 		{"demo", "seed a demo agency in a throw-away database, then serve it", runDemo},
 		{"import", "import messages from a file, a URL or standard input", runImport},
 		{"export", "export a workspace's messages as NDJSON or CSV", runExport},
+		{"analyze", "analyse JSON lines from standard input (language, sentiment, intent, spam, topics)", runAnalyze},
+		{"reanalyze", "analyse a workspace's stored messages again (after a model or vocabulary change)", runReanalyze},
+		{"correct", "correct a message's sentiment, intent, spam or needs_response; the workspace learns it", runCorrect},
+		{"train", "train the analysis model on labelled JSONL (see docs/ANALYSIS.md)", runTrain},
+		{"eval", "evaluate the analysis model on labelled JSONL", runEval},
+		{"topics", "list, set or delete a workspace's topics (its vocabulary)", runTopics},
 		{"bench", "measure import throughput (see docs/BENCHMARKS.md)", runBench},
 		{"version", "print the version", runVersion},
 	}
@@ -113,7 +119,7 @@ func printUsage(w io.Writer) {
 	var b strings.Builder
 	b.WriteString("palabre — community management, self-hosted\n\nUsage: palabre COMMAND [flags]\n\nCommands:\n")
 	for _, c := range commands() {
-		fmt.Fprintf(&b, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(&b, "  %-10s %s\n", c.name, c.summary)
 	}
 	b.WriteString("\nRun 'palabre COMMAND -h' for a command's flags.\n")
 	io.WriteString(w, b.String())

@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"palabre/internal/analysis"
 	"palabre/internal/demo"
+	"palabre/internal/enrich"
 	"palabre/internal/ingest"
 	"palabre/internal/store"
 )
@@ -74,8 +76,29 @@ func seedDemo(ctx context.Context, st *store.Store, now time.Time) (int, []strin
 				return 0, nil, err
 			}
 		}
+		have, err := st.Topics(ctx, ws.ID)
+		if err != nil {
+			return 0, nil, err
+		}
+		for _, t := range b.Topics {
+			if len(have) > 0 {
+				break // seeded before; a CM may have changed them since
+			}
+			if _, err := st.SetTopic(ctx, ws.ID, t, "demo"); err != nil {
+				return 0, nil, err
+			}
+		}
+		m, err := enrich.Default()
+		if err != nil {
+			return 0, nil, err
+		}
+		a, err := analysis.ForWorkspace(ctx, st, m, ws.ID)
+		if err != nil {
+			return 0, nil, err
+		}
 		msgs := demo.Messages(ws.Slug, now)
-		sum, err := ingest.Import(ctx, st, ingest.FromMessages(msgs), ingest.Options{Workspace: ws, Channel: "demo"})
+		sum, err := ingest.Import(ctx, st, ingest.FromMessages(msgs), ingest.Options{Workspace: ws, Channel: "demo",
+			Enrich: analysis.NewEnricher(a).Enrich})
 		if err != nil {
 			return 0, nil, err
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
+	"palabre/internal/analysis"
 	"palabre/internal/config"
 	"palabre/internal/connector"
 	csvconn "palabre/internal/connector/csv"
@@ -34,7 +35,7 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	var cfg config.Config
 	rest, err := parse("import", args, env, &cfg,
 		config.DB, config.Workspace, config.Channel, config.Format, config.JSON, config.Strict,
-		config.AllowPrivate, config.BatchSize, config.Timeout)
+		config.AllowPrivate, config.BatchSize, config.Timeout, config.Analyze, config.Model)
 	if err != nil {
 		return err
 	}
@@ -130,9 +131,21 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
+	var enrichFn func(*model.Message)
+	if cfg.Analyze {
+		m, err := loadModel(cfg)
+		if err != nil {
+			return err
+		}
+		a, err := analysis.ForWorkspace(ctx, st, m, ws.ID)
+		if err != nil {
+			return err
+		}
+		enrichFn = analysis.NewEnricher(a).Enrich
+	}
 	sum, err := ingest.Import(ctx, st, src, ingest.Options{
 		Workspace: ws, Channel: channel, ChannelKind: kind, BatchSize: cfg.BatchSize,
-		Bad: rep.add,
+		Bad: rep.add, Enrich: enrichFn,
 		Progress: func(read int) {
 			if bar != nil {
 				bar.Describe(fmt.Sprintf("importing: %d records", read))

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 
+	"palabre/internal/analysis"
 	"palabre/internal/config"
+	"palabre/internal/enrich"
 	"palabre/internal/server"
 	"palabre/internal/store"
 )
@@ -32,11 +34,16 @@ func runServe(ctx context.Context, args []string, env Env) error {
 // under the URL.
 func serveStore(ctx context.Context, st *store.Store, addr string, fallback bool, env Env, extra []string) error {
 	logger := env.logger()
-	srv := server.New(server.Config{Addr: addr}, st, logger)
+	m, err := enrich.Default()
+	if err != nil {
+		return err
+	}
+	an := analysis.NewRegistry(st, m)
+	srv := server.New(server.Config{Addr: addr}, st, an, logger)
 	ln, err := srv.Listen()
 	if err != nil && fallback {
 		host, _, _ := net.SplitHostPort(addr)
-		srv = server.New(server.Config{Addr: net.JoinHostPort(host, "0")}, st, logger)
+		srv = server.New(server.Config{Addr: net.JoinHostPort(host, "0")}, st, an, logger)
 		ln, err = srv.Listen()
 	}
 	if err != nil {

@@ -27,6 +27,8 @@ type Config struct {
 	AllowPrivate bool          // let URL imports reach private and loopback addresses
 	BatchSize    int           // messages per transaction
 	Timeout      time.Duration // outbound fetch timeout
+	Analyze      bool          // analyse messages as they are imported
+	Model        string        // analysis model file (default: built in)
 }
 
 // Setting names one setting for a command's flag set.
@@ -45,6 +47,8 @@ const (
 	AllowPrivate
 	BatchSize
 	Timeout
+	Analyze
+	Model
 )
 
 // DefaultDB is the SQLite file used when neither --db nor PALABRE_DB is set.
@@ -115,6 +119,10 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string, settings ...
 				def = d
 			}
 			fs.DurationVar(&c.Timeout, "timeout", def, "timeout of a URL fetch (env "+env+")")
+		case Analyze:
+			boolean(&c.Analyze, "analyze", true, "analyse messages as they are imported: language, sentiment, intent, needs_response, spam, topics")
+		case Model:
+			str(&c.Model, "model", "", "analysis model file written by palabre train (default: the model built into palabre)")
 		}
 	}
 	if len(errs) > 0 {

@@ -44,6 +44,12 @@ func SetField[D FieldDecoder](m *model.Message, name string, d D) error {
 		m.Spam, err = d.Bool(name)
 	case "sentiment_score":
 		m.SentimentScore, err = d.Number(name)
+	case "lang_confidence":
+		m.LangConfidence, err = d.Number(name)
+	case "needs_response_score":
+		m.NeedsResponseScore, err = d.Number(name)
+	case "spam_score":
+		m.SpamScore, err = d.Number(name)
 	case "created_at":
 		m.CreatedAt, err = d.Time(name)
 	case "topics":

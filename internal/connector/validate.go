@@ -85,6 +85,14 @@ func Validate(m *model.Message) error {
 	if s := m.SentimentScore; s != nil && !(*s >= -1 && *s <= 1) { // also rejects NaN
 		return fmt.Errorf("sentiment_score %v is outside -1..1", *s)
 	}
+	for _, p := range [...]struct {
+		name string
+		v    *float64
+	}{{"lang_confidence", m.LangConfidence}, {"needs_response_score", m.NeedsResponseScore}, {"spam_score", m.SpamScore}} {
+		if p.v != nil && !(*p.v >= 0 && *p.v <= 1) {
+			return fmt.Errorf("%s %v is outside 0..1", p.name, *p.v)
+		}
+	}
 	for i, t := range m.Topics {
 		if err := checkTopic(i, t); err != nil {
 			return err

@@ -24,6 +24,7 @@ import (
 type Brand struct {
 	Workspace model.Workspace
 	Channels  []model.Channel
+	Topics    []model.Topic // the brand's vocabulary
 }
 
 // Brands returns the three demo brands, in a fixed order: Maison Lumière

@@ -27,6 +27,10 @@ type Options struct {
 	Bad func(pos connector.Position, err error)
 	// Progress is told the number of records read so far, after each batch.
 	Progress func(read int)
+	// Enrich, when set, analyses every message that arrives without an
+	// analysis of its own (an export of palabre carries its analysis, and
+	// a CM's corrections in it, which are kept as they are).
+	Enrich func(m *model.Message)
 }
 
 // Summary counts what an import did; its JSON form is the one printed by
@@ -95,6 +99,9 @@ func Import(ctx context.Context, st *store.Store, src connector.Source, opts Opt
 			sum.Rejected++
 			report(opts.Bad, rec.Pos, err)
 			continue
+		}
+		if opts.Enrich != nil && !item.Message.Analysed() {
+			opts.Enrich(&item.Message)
 		}
 		b := batches[name]
 		if b == nil {

@@ -82,13 +82,22 @@ type Message struct {
 	URL                    string    `json:"url,omitempty"`
 	CreatedAt              time.Time `json:"created_at"`
 
-	Lang           string   `json:"lang,omitempty"`
-	Sentiment      string   `json:"sentiment,omitempty"`
-	SentimentScore *float64 `json:"sentiment_score,omitempty"`
-	Intent         string   `json:"intent,omitempty"`
-	NeedsResponse  *bool    `json:"needs_response,omitempty"`
-	Spam           *bool    `json:"spam,omitempty"`
-	Topics         []string `json:"topics,omitempty"`
+	Lang               string   `json:"lang,omitempty"`
+	LangConfidence     *float64 `json:"lang_confidence,omitempty"`
+	Sentiment          string   `json:"sentiment,omitempty"`
+	SentimentScore     *float64 `json:"sentiment_score,omitempty"`
+	Intent             string   `json:"intent,omitempty"`
+	NeedsResponse      *bool    `json:"needs_response,omitempty"`
+	NeedsResponseScore *float64 `json:"needs_response_score,omitempty"`
+	Spam               *bool    `json:"spam,omitempty"`
+	SpamScore          *float64 `json:"spam_score,omitempty"`
+	Topics             []string `json:"topics,omitempty"`
+}
+
+// Analysed reports whether the message carries an analysis (imported with
+// one, or computed).
+func (m *Message) Analysed() bool {
+	return m.Lang != "" || m.Sentiment != "" || m.Intent != "" || m.NeedsResponse != nil || m.Spam != nil
 }
 
 // Workspace is one brand or client: the unit of isolation.
@@ -164,4 +173,10 @@ type Event struct {
 	Subject     string    `json:"subject,omitempty"`
 	Detail      string    `json:"detail,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
+}
+
+// Topic is one named subject of a workspace's vocabulary, recognised by its terms.
+type Topic struct {
+	Name  string   `json:"name"`
+	Terms []string `json:"terms"`
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"palabre/internal/analysis"
 	"palabre/internal/api"
 	"palabre/internal/httpx"
 	"palabre/internal/store"
@@ -59,18 +60,19 @@ type Server struct {
 	addr net.Addr // where it listens, once known
 }
 
-// New prepares a server for the store's data. It does not listen yet.
-func New(cfg Config, st *store.Store, logger *slog.Logger) *Server {
+// New prepares a server for the store's data, analysed with an. It does
+// not listen yet.
+func New(cfg Config, st *store.Store, an *analysis.Registry, logger *slog.Logger) *Server {
 	s := &Server{cfg: cfg.withDefaults(), logger: logger}
-	s.handler = logRequests(logger, secureHeaders(recoverPanics(logger, s.routes(st))))
+	s.handler = logRequests(logger, secureHeaders(recoverPanics(logger, s.routes(st, an))))
 	return s
 }
 
 // routes is the whole route table of the server; the API brings its own.
-func (s *Server) routes(st *store.Store) http.Handler {
+func (s *Server) routes(st *store.Store, an *analysis.Registry) http.Handler {
 	p := newPages(st, s.logger)
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", api.New(st, s.logger))
+	mux.Handle("/api/v1/", api.New(st, an, s.logger))
 	mux.HandleFunc("GET /healthz", p.healthz)
 	mux.HandleFunc("GET /{$}", p.home)
 	return httpx.ProblemFallback(mux)

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"palabre/internal/analysis"
+	"palabre/internal/enrich"
 	"palabre/internal/httpx"
 	"palabre/internal/model"
 	"palabre/internal/store"
@@ -67,7 +69,7 @@ func newServer(t *testing.T, cfg Config, st *store.Store) (*Server, *testutil.Sy
 	t.Helper()
 	logs := &testutil.SyncBuffer{}
 	cfg.Addr = "127.0.0.1:0"
-	return New(cfg, st, slog.New(slog.NewTextHandler(logs, nil))), logs
+	return New(cfg, st, registry(t, st), slog.New(slog.NewTextHandler(logs, nil))), logs
 }
 
 // seed stores a workspace whose name and conversation subject are markup,
@@ -476,7 +478,7 @@ func TestListenAndURL(t *testing.T) {
 	}
 
 	// The same address again is taken: the error names it.
-	busy := New(Config{Addr: ln.Addr().String()}, st, slog.New(slog.DiscardHandler))
+	busy := New(Config{Addr: ln.Addr().String()}, st, registry(t, st), slog.New(slog.DiscardHandler))
 	if _, err := busy.Listen(); err == nil || !strings.Contains(err.Error(), ln.Addr().String()) {
 		t.Errorf("Listen on a busy address: %v", err)
 	}
@@ -520,4 +522,14 @@ func TestConfigDefaults(t *testing.T) {
 	if got != want {
 		t.Errorf("defaults %+v, want %+v", got, want)
 	}
+}
+
+// registry returns the analysis registry a server over st uses.
+func registry(t *testing.T, st *store.Store) *analysis.Registry {
+	t.Helper()
+	m, err := enrich.Default()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return analysis.NewRegistry(st, m)
 }

@@ -12,6 +12,16 @@ import (
 // RecordEvent appends one line to the audit log and returns it with its id.
 // A zero CreatedAt means now.
 func (s *Store) RecordEvent(ctx context.Context, e model.Event) (model.Event, error) {
+	e, err := insertEvent(ctx, s.w, e)
+	if err != nil {
+		return model.Event{}, s.translate(err)
+	}
+	return e, nil
+}
+
+// insertEvent appends e to the audit log through q, which may be the
+// transaction of the change it records.
+func insertEvent(ctx context.Context, q queryer, e model.Event) (model.Event, error) {
 	if e.Actor == "" || e.Action == "" {
 		return model.Event{}, fmt.Errorf("%w: an event needs an actor and an action", ErrInvalid)
 	}
@@ -23,11 +33,11 @@ func (s *Store) RecordEvent(ctx context.Context, e model.Event) (model.Event, er
 	if e.WorkspaceID != 0 {
 		ws = e.WorkspaceID
 	}
-	err := s.w.QueryRowContext(ctx, `INSERT INTO events (workspace_id, actor, action, subject, detail, created_at)
+	err := q.QueryRowContext(ctx, `INSERT INTO events (workspace_id, actor, action, subject, detail, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
 		ws, e.Actor, e.Action, e.Subject, e.Detail, toMicros(e.CreatedAt)).Scan(&e.ID)
 	if err != nil {
-		return model.Event{}, fmt.Errorf("record event %s: %w", e.Action, s.translate(err))
+		return model.Event{}, fmt.Errorf("record event %s: %w", e.Action, err)
 	}
 	return e, nil
 }

@@ -549,7 +549,7 @@ func (im *Importer) lookupIdentities(ctx context.Context, tx *sql.Tx, items []*I
 	return nil
 }
 
-const messageInsertColumns = 25
+const messageInsertColumns = 28
 
 // insertMessages writes the batch's new messages and returns how many the
 // database took.
@@ -608,7 +608,8 @@ func intoSet(set map[string]bool) func(*sql.Rows) error {
 const MessageInsertColumns = `workspace_id, channel_id, conversation_id, external_id, parent_external_id,
 	kind, status, title, author_name, author_handle, author_email, author_url,
 	author_is_staff, member_id, body, body_html, url, created_at,
-	lang, sentiment, sentiment_score, intent, needs_response, spam, topics`
+	lang, sentiment, sentiment_score, intent, needs_response, spam, topics,
+	lang_confidence, needs_response_score, spam_score`
 
 // MessageRow gives the values the store writes for one message, in the
 // order of MessageInsertColumns; member is a member id or nil. The
@@ -621,7 +622,8 @@ func MessageRow(m *model.Message, workspaceID, channelID, conversationID int64, 
 	return []any{workspaceID, channelID, conversationID, m.ExternalID, m.ParentExternalID,
 		m.Kind, m.Status, m.Title, m.AuthorName, m.AuthorHandle, m.AuthorEmail, m.AuthorURL,
 		m.AuthorIsStaff, member, m.Body, m.BodyHTML, m.URL, toMicros(m.CreatedAt),
-		m.Lang, m.Sentiment, floatArg(m.SentimentScore), m.Intent, boolArg(m.NeedsResponse), boolArg(m.Spam), topics}, nil
+		m.Lang, m.Sentiment, floatArg(m.SentimentScore), m.Intent, boolArg(m.NeedsResponse), boolArg(m.Spam), topics,
+		floatArg(m.LangConfidence), floatArg(m.NeedsResponseScore), floatArg(m.SpamScore)}, nil
 }
 
 func encodeTopics(t []string) (string, error) {

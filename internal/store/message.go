@@ -16,6 +16,9 @@ type StoredMessage struct {
 	ID             int64 `json:"id"`
 	ConversationID int64 `json:"conversation_id"`
 	Depth          int   `json:"depth"` // 0 for the root, 1 for its replies, …
+	// Corrected lists the analysis fields a CM corrected, which a later
+	// analysis leaves alone.
+	Corrected CorrectedFields `json:"corrected,omitempty"`
 	model.Message
 }
 
@@ -24,7 +27,8 @@ type StoredMessage struct {
 const messageColumns = `m.id, m.conversation_id, ch.name, m.external_id, m.parent_external_id, c.root_external_id,
 	m.kind, m.status, m.title, m.author_name, m.author_handle, m.author_email, m.author_url,
 	m.author_is_staff, m.member_id, m.body, m.body_html, m.url, m.created_at,
-	m.lang, m.sentiment, m.sentiment_score, m.intent, m.needs_response, m.spam, m.topics`
+	m.lang, m.sentiment, m.sentiment_score, m.intent, m.needs_response, m.spam, m.topics,
+	m.lang_confidence, m.needs_response_score, m.spam_score, m.corrected`
 
 const messageJoins = ` FROM messages m
 	JOIN channels ch ON ch.id = m.channel_id
@@ -34,19 +38,23 @@ func scanMessage(row interface{ Scan(...any) error }) (StoredMessage, error) {
 	var m StoredMessage
 	var member sql.NullString
 	var created int64
-	var score sql.NullFloat64
+	var score, langConf, needsScore, spamScore sql.NullFloat64
 	var needs, spam sql.NullBool
 	var topics string
 	err := row.Scan(&m.ID, &m.ConversationID, &m.Channel, &m.ExternalID, &m.ParentExternalID, &m.ConversationExternalID,
 		&m.Kind, &m.Status, &m.Title, &m.AuthorName, &m.AuthorHandle, &m.AuthorEmail, &m.AuthorURL,
 		&m.AuthorIsStaff, &member, &m.Body, &m.BodyHTML, &m.URL, &created,
-		&m.Lang, &m.Sentiment, &score, &m.Intent, &needs, &spam, &topics)
+		&m.Lang, &m.Sentiment, &score, &m.Intent, &needs, &spam, &topics,
+		&langConf, &needsScore, &spamScore, &m.Corrected)
 	if err != nil {
 		return m, err
 	}
 	m.MemberID = member.String
 	m.CreatedAt = fromMicros(created)
 	m.SentimentScore = nullFloatPtr(score)
+	m.LangConfidence = nullFloatPtr(langConf)
+	m.NeedsResponseScore = nullFloatPtr(needsScore)
+	m.SpamScore = nullFloatPtr(spamScore)
 	m.NeedsResponse = nullBoolPtr(needs)
 	m.Spam = nullBoolPtr(spam)
 	if topics != "" {

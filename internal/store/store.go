@@ -122,6 +122,13 @@ func (s *Store) translate(err error) error {
 	return err
 }
 
+// queryer is what reads need of *sql.DB and *sql.Tx alike, for the few
+// reads that also run inside a write transaction.
+type queryer interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 // inTx runs fn in a write transaction, committing when fn returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)

@@ -68,6 +68,16 @@ func (s *Store) WorkspaceBySlug(ctx context.Context, slug string) (model.Workspa
 	return w, nil
 }
 
+// Workspace returns the workspace with that id, or ErrNotFound.
+func (s *Store) Workspace(ctx context.Context, id int64) (model.Workspace, error) {
+	w, err := scanWorkspace(s.r.QueryRowContext(ctx,
+		`SELECT `+workspaceColumns+` FROM workspaces WHERE id = $1`, id))
+	if err != nil {
+		return model.Workspace{}, fmt.Errorf("workspace %d: %w", id, s.translate(err))
+	}
+	return w, nil
+}
+
 // Workspaces lists every workspace by slug.
 func (s *Store) Workspaces(ctx context.Context) ([]model.Workspace, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+workspaceColumns+` FROM workspaces ORDER BY slug`)

@@ -213,8 +213,9 @@ func FullMessage(t testing.TB) model.Message {
 		BodyHTML:  "<p>Merci&nbsp;!</p>",
 		URL:       "https://example.org/?p=1#comment-42",
 		CreatedAt: time.Date(2010, 9, 28, 10, 52, 0, 120_000_000, time.FixedZone("", 2*3600)),
-		Lang:      "fr", Sentiment: "pos", SentimentScore: new(0.75), Intent: "praise",
-		NeedsResponse: new(false), Spam: new(false), Topics: []string{"livraison", "délai"},
+		Lang:      "fr", LangConfidence: new(0.98), Sentiment: "pos", SentimentScore: new(0.75), Intent: "praise",
+		NeedsResponse: new(false), NeedsResponseScore: new(0.125), Spam: new(false), SpamScore: new(0.002),
+		Topics: []string{"livraison", "délai"},
 	}
 	v := reflect.ValueOf(m)
 	for i := range v.NumField() {

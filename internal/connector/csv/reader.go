@@ -30,8 +30,8 @@ func columns() []string {
 		"channel", "external_id", "parent_external_id", "conversation_external_id",
 		"kind", "status", "title", "author_name", "author_handle", "author_email",
 		"author_url", "author_is_staff", "member_id", "body", "body_html", "url",
-		"created_at", "lang", "sentiment", "sentiment_score", "intent",
-		"needs_response", "spam", "topics",
+		"created_at", "lang", "lang_confidence", "sentiment", "sentiment_score", "intent",
+		"needs_response", "needs_response_score", "spam", "spam_score", "topics",
 	}
 }
 

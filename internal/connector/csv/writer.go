@@ -103,11 +103,14 @@ func encodeRow(m *model.Message) ([]string, error) {
 		m.URL,
 		formatTime(m),
 		m.Lang,
+		formatFloat(m.LangConfidence),
 		m.Sentiment,
 		formatFloat(m.SentimentScore),
 		m.Intent,
 		formatBool(m.NeedsResponse),
+		formatFloat(m.NeedsResponseScore),
 		formatBool(m.Spam),
+		formatFloat(m.SpamScore),
 		strings.Join(m.Topics, connector.TopicSeparator),
 	}, nil
 }

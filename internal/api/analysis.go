@@ -1,0 +1,121 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"palabre/internal/enrich"
+	"palabre/internal/store"
+)
+
+// Analysis is what the API needs of palabre's analysis: each workspace's
+// analyzer, and a way to record a CM's correction. *analysis.Registry
+// satisfies it.
+type Analysis interface {
+	Analyzer(ctx context.Context, workspaceID int64) (*enrich.Analyzer, error)
+	Correct(ctx context.Context, workspaceID, messageID int64, field, value, actor string) (store.Correction, error)
+}
+
+// maxAnalyzeBody bounds the body of an analyze request.
+const maxAnalyzeBody = 1 << 20
+
+type analyzeRequest struct {
+	Text string `json:"text"`
+}
+
+// analysisResponse is one analysis, with the field names of the NDJSON
+// format and of palabre analyze.
+type analysisResponse struct {
+	Lang               string   `json:"lang"`
+	LangConfidence     float64  `json:"lang_confidence"`
+	Sentiment          string   `json:"sentiment"`
+	SentimentScore     float64  `json:"sentiment_score"`
+	Intent             string   `json:"intent"`
+	IntentConfidence   float64  `json:"intent_confidence"`
+	NeedsResponse      bool     `json:"needs_response"`
+	NeedsResponseScore float64  `json:"needs_response_score"`
+	Spam               bool     `json:"spam"`
+	SpamScore          float64  `json:"spam_score"`
+	Topics             []string `json:"topics"`
+}
+
+// analyze answers the analysis of a text with the workspace's vocabulary
+// and learned corrections; nothing is stored.
+func (h *handler) analyze(w http.ResponseWriter, r *http.Request) {
+	var req analyzeRequest
+	if err := decodeBody(w, r, maxAnalyzeBody, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ws, err := h.workspace(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	a, err := h.analysis.Analyzer(r.Context(), ws.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	res := a.Analyze(enrich.NewScratch(a.Model()), req.Text)
+	h.respond(w, r, analysisResponse{
+		Lang: res.Lang, LangConfidence: res.LangConfidence,
+		Sentiment: res.Sentiment, SentimentScore: res.SentimentScore,
+		Intent: res.Intent, IntentConfidence: res.IntentConfidence,
+		NeedsResponse: res.NeedsResponse, NeedsResponseScore: res.NeedsResponseScore,
+		Spam: res.Spam, SpamScore: res.SpamScore,
+		Topics: nonNil(append([]string(nil), res.Topics...)),
+	})
+}
+
+type correctionRequest struct {
+	Field string `json:"field"`
+	Value string `json:"value"`
+}
+
+// correct records a CM's correction of one analysis field of a message:
+// the message takes the value, and the workspace's model learns it.
+func (h *handler) correct(w http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		h.fail(w, r, fmt.Errorf("message %q: %w", r.PathValue("id"), store.ErrNotFound))
+		return
+	}
+	var req correctionRequest
+	if err := decodeBody(w, r, maxTopicBody, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ws, err := h.workspace(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	c, err := h.analysis.Correct(r.Context(), ws.ID, id, req.Field, req.Value, actorAPI)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respondStatus(w, r, http.StatusCreated, c)
+}
+
+type correctionsResponse struct {
+	Corrections []store.Correction `json:"corrections"`
+}
+
+// listCorrections answers a workspace's corrections, oldest first.
+func (h *handler) listCorrections(w http.ResponseWriter, r *http.Request) {
+	ws, err := h.workspace(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	cs, err := h.store.Corrections(r.Context(), ws.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, correctionsResponse{Corrections: nonNil(cs)})
+}
