@@ -14,7 +14,6 @@ import (
 	"palabre/internal/analysis"
 	"palabre/internal/config"
 	"palabre/internal/enrich"
-	"palabre/internal/store"
 )
 
 // maxAnalyzeLine bounds one input line of palabre analyze.
@@ -78,15 +77,11 @@ func loadAnalyzer(ctx context.Context, cfg config.Config) (*enrich.Analyzer, err
 	if cfg.Workspace == "" {
 		return enrich.NewAnalyzer(m, nil, nil), nil
 	}
-	st, err := store.Open(ctx, cfg.DB)
+	st, ws, err := openWorkspace(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer st.Close()
-	ws, err := st.WorkspaceBySlug(ctx, cfg.Workspace)
-	if err != nil {
-		return nil, err
-	}
 	return analysis.ForWorkspace(ctx, st, m, ws.ID)
 }
 

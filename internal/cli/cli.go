@@ -15,6 +15,8 @@ import (
 	"strings"
 
 	"palabre/internal/config"
+	"palabre/internal/model"
+	"palabre/internal/store"
 )
 
 // Exit codes.
@@ -150,4 +152,19 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// openWorkspace opens the store and finds the workspace cfg names. The
+// caller closes the store.
+func openWorkspace(ctx context.Context, cfg config.Config) (*store.Store, model.Workspace, error) {
+	st, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, model.Workspace{}, err
+	}
+	ws, err := st.WorkspaceBySlug(ctx, cfg.Workspace)
+	if err != nil {
+		st.Close()
+		return nil, model.Workspace{}, err
+	}
+	return st, ws, nil
 }

@@ -15,7 +15,6 @@ import (
 	csvconn "palabre/internal/connector/csv"
 	"palabre/internal/connector/ndjson"
 	"palabre/internal/model"
-	"palabre/internal/store"
 )
 
 // messageWriter is what both export formats offer.
@@ -47,15 +46,11 @@ func runExport(ctx context.Context, args []string, env Env) error {
 		return usagef("--format: export writes ndjson or csv, not %q", format)
 	}
 
-	st, err := store.Open(ctx, cfg.DB)
+	st, ws, err := openWorkspace(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ws, err := st.WorkspaceBySlug(ctx, cfg.Workspace)
-	if err != nil {
-		return err
-	}
 
 	out := env.Stdout
 	var tmp *os.File

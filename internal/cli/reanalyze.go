@@ -31,15 +31,11 @@ func runReanalyze(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.DB)
+	st, ws, err := openWorkspace(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ws, err := st.WorkspaceBySlug(ctx, cfg.Workspace)
-	if err != nil {
-		return err
-	}
 	a, err := analysis.ForWorkspace(ctx, st, m, ws.ID)
 	if err != nil {
 		return err
@@ -90,15 +86,11 @@ func runCorrect(ctx context.Context, args []string, env Env) error {
 	if err != nil || id <= 0 {
 		return usagef("message id %q is not a positive number", rest[0])
 	}
-	st, err := store.Open(ctx, cfg.DB)
+	st, ws, err := openWorkspace(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	ws, err := st.WorkspaceBySlug(ctx, cfg.Workspace)
-	if err != nil {
-		return err
-	}
 	c, err := analysis.Correct(ctx, st, ws.ID, id, rest[1], rest[2], actor(env))
 	if errors.Is(err, store.ErrInvalid) {
 		return exitError{ExitUsage, err} // FIELD or VALUE is wrong; the message says which

@@ -65,21 +65,6 @@ func topicsFlags(name string, args []string, env Env, cfg *config.Config, settin
 	return rest, nil
 }
 
-// topicsWorkspace opens the store and finds the workspace cfg names. The
-// caller closes the store.
-func topicsWorkspace(ctx context.Context, cfg *config.Config) (*store.Store, model.Workspace, error) {
-	st, err := store.Open(ctx, cfg.DB)
-	if err != nil {
-		return nil, model.Workspace{}, err
-	}
-	ws, err := st.WorkspaceBySlug(ctx, cfg.Workspace)
-	if err != nil {
-		st.Close()
-		return nil, model.Workspace{}, err
-	}
-	return st, ws, nil
-}
-
 type topicsOutput struct {
 	Topics []model.Topic `json:"topics"`
 }
@@ -93,7 +78,7 @@ func topicsList(ctx context.Context, args []string, env Env) error {
 	if len(rest) > 0 {
 		return usagef("topics list takes no arguments, got %q", rest)
 	}
-	st, ws, err := topicsWorkspace(ctx, &cfg)
+	st, ws, err := openWorkspace(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -132,7 +117,7 @@ func topicsSet(ctx context.Context, args []string, env Env) error {
 	if len(terms) == 0 {
 		return usagef("topic %q: give at least one TERM", name)
 	}
-	st, ws, err := topicsWorkspace(ctx, &cfg)
+	st, ws, err := openWorkspace(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -175,7 +160,7 @@ func topicsDelete(ctx context.Context, args []string, env Env) error {
 	if len(rest) != 1 {
 		return usagef("topics delete takes one NAME, got %q", rest)
 	}
-	st, ws, err := topicsWorkspace(ctx, &cfg)
+	st, ws, err := openWorkspace(ctx, cfg)
 	if err != nil {
 		return err
 	}
