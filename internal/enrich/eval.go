@@ -129,6 +129,9 @@ func evaluateResults(examples []Example, preds []Result) *Report {
 	for i, e := range examples {
 		r := preds[i]
 		slices := []string{SliceAll, "lang=" + e.Lang, "source=" + e.Source}
+		if g := sourceGroup(e.Source); g != "" {
+			slices = append(slices, "sources="+g)
+		}
 		record := func(field string, labels []string, gold, pred string) {
 			for _, sl := range slices {
 				add(field, sl, labels, gold, pred)
@@ -218,4 +221,16 @@ func (r *Report) Print(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	}
+}
+
+// sourceGroup names the family of a source whose name ends in a part
+// ("uci-sentiment-yelp" → "uci-sentiment-*", "xed-en-neutral" →
+// "xed-en-*"), so that families are scored as a whole; "" when the name
+// has a single part.
+func sourceGroup(source string) string {
+	i := strings.LastIndexByte(source, '-')
+	if i <= 0 {
+		return ""
+	}
+	return source[:i] + "-*"
 }

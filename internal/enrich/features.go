@@ -47,6 +47,9 @@ const (
 	fLexPosFR
 	fLexNegFR
 	fQuestionFR
+	fLexPositive // the lexicons lean positive
+	fLexNegative // the lexicons lean negative
+	fLexSilent   // the lexicons found nothing
 	numDense
 )
 
@@ -138,7 +141,7 @@ func (s *Scratch) extract(lx *lexicons, lang int) float32 {
 	contrastAt := -1
 	weights := s.weights[:0]
 
-	for _, tok := range t.tokens {
+	for ti, tok := range t.tokens {
 		switch tok.kind {
 		case tURL:
 			urls++
@@ -249,7 +252,17 @@ func (s *Scratch) extract(lx *lexicons, lang int) float32 {
 				if tok.elong {
 					v *= 1.2
 				}
-				if negated {
+				switch {
+				case primary == langFR && string(w) == "terrible":
+					// "terrible" praises in spoken French, and "pas
+					// terrible" is a polite "bad": neither flips.
+					v = 2
+					if negated {
+						v = -2
+					}
+				case primary == langFR && string(w) == "plait" && politeFormula(t, ti):
+					v = 0 // "s'il vous plaît" asks; it does not like
+				case negated:
 					v *= -0.7
 				}
 				weights = append(weights, v)
@@ -311,6 +324,14 @@ func (s *Scratch) extract(lx *lexicons, lang int) float32 {
 	d[fLexPos] = min(st.pos/4, 3)
 	d[fLexNeg] = min(st.neg/4, 3)
 	d[fCompound] = compound
+	switch {
+	case total > 0.5:
+		d[fLexPositive] = 1
+	case total < -0.5:
+		d[fLexNegative] = 1
+	case st.pos == 0 && st.neg == 0 && st.emoPos == 0 && st.emoNeg == 0:
+		d[fLexSilent] = 1
+	}
 	d[fEmoPos] = min(st.emoPos/3, 3)
 	d[fEmoNeg] = min(st.emoNeg/3, 3)
 	d[fNegations] = capped(st.negations, 3)
@@ -352,7 +373,7 @@ func (s *Scratch) extract(lx *lexicons, lang int) float32 {
 
 	// Hashed features share a unit of weight; dense ones keep their values.
 	if n := len(s.feats); n > 0 {
-		scale := float32(1 / math.Sqrt(float64(n)))
+		scale := 1 / float32(math.Sqrt(float64(n)))
 		for i := range s.feats {
 			s.feats[i].v = scale
 		}
@@ -363,6 +384,28 @@ func (s *Scratch) extract(lx *lexicons, lang int) float32 {
 		}
 	}
 	return compound
+}
+
+// politeFormula reports whether the word at token i ends "s'il vous
+// plaît" or "s'il te plaît".
+func politeFormula(t *tokenizer, i int) bool {
+	want := [...]string{"vous", "il", "s"}
+	k := 0
+	for j := i - 1; j >= 0 && k < len(want); j-- {
+		tok := t.tokens[j]
+		if tok.kind != tWord {
+			return false
+		}
+		w := string(t.text(tok))
+		if k == 0 && w == "te" {
+			w = "vous"
+		}
+		if w != want[k] {
+			return false
+		}
+		k++
+	}
+	return k == len(want)
 }
 
 // urlWord stands for every web address in hashed features.

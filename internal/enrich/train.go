@@ -211,7 +211,11 @@ func Train(examples []Example, opt TrainOptions) (*Model, error) {
 					base := int(f.id) * rowWidth
 					for k := range h.classes {
 						j := base + h.col + k
-						g := grad[k]*f.v + opt.L2*m.main[j]
+						v := f.v
+						if f.id >= reservedRows {
+							v *= hashedWeight[h.col+k]
+						}
+						g := grad[k]*v + opt.L2*m.main[j]
 						acc[j] += g * g
 						m.main[j] -= opt.LearningRate * g / float32(math.Sqrt(float64(acc[j])+1e-8))
 					}
