@@ -3,6 +3,7 @@ package enrich
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"strings"
@@ -160,6 +161,41 @@ func FuzzAnalyze(f *testing.F) {
 
 func BenchmarkAnalyze(b *testing.B) {
 	a := defaultAnalyzer(b)
+	texts := comments200(b)
+	s := NewScratch(a.Model())
+	for _, text := range texts {
+		a.Analyze(s, text)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		a.Analyze(s, texts[i%len(texts)])
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
+}
+
+// BenchmarkAnalyzeWithTopics adds a workspace vocabulary of 40 topics of
+// five terms each to BenchmarkAnalyze.
+func BenchmarkAnalyzeWithTopics(b *testing.B) {
+	words := strings.Fields("livraison colis commande remboursement facture carte compte application connexion " +
+		"mot de passe frais agios crédit prêt taux assurance sinistre contrat résiliation abonnement forfait " +
+		"réseau fibre box panne débit service client conseiller agence rendez-vous horaires magasin produit " +
+		"qualité prix promo réduction taille couleur stock rupture retour échange garantie réparation " +
+		"delivery refund invoice card account app login password fees loan rate insurance claim contract")
+	var vocab []model.Topic
+	for i := range 40 {
+		var terms []string
+		for j := range 5 {
+			terms = append(terms, words[(i*5+j)%len(words)]+" "+words[(i*7+j*3)%len(words)])
+		}
+		terms[0] = words[i%len(words)]
+		vocab = append(vocab, model.Topic{Name: fmt.Sprintf("topic %d", i), Terms: terms})
+	}
+	m, err := topics.Compile(vocab)
+	if err != nil {
+		b.Fatal(err)
+	}
+	a := NewAnalyzer(defaultModel(b), m, nil)
 	texts := comments200(b)
 	s := NewScratch(a.Model())
 	for _, text := range texts {
