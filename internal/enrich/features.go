@@ -47,9 +47,11 @@ const (
 	fLexPosFR
 	fLexNegFR
 	fQuestionFR
-	fLexPositive // the lexicons lean positive
-	fLexNegative // the lexicons lean negative
-	fLexSilent   // the lexicons found nothing
+	fLexPositive     // the lexicons lean positive
+	fLexNegative     // the lexicons lean negative
+	fLexSilent       // the lexicons found nothing
+	fNegatedPositive // "pas terrible", "not good": negation of praise
+	fNegatedNegative // "pas mal", "not bad": negation of blame
 	numDense
 )
 
@@ -109,6 +111,8 @@ type sentimentState struct {
 	pos, neg       float32 // sums of word values
 	emoPos, emoNeg float32
 	negations      int
+	negatedPos     int // positive words under a negation
+	negatedNeg     int // negative words under a negation
 	contrast       bool
 }
 
@@ -263,6 +267,11 @@ func (s *Scratch) extract(lx *lexicons, lang int) float32 {
 				case primary == langFR && string(w) == "plait" && politeFormula(t, ti):
 					v = 0 // "s'il vous plaît" asks; it does not like
 				case negated:
+					if v > 0 {
+						st.negatedPos++
+					} else {
+						st.negatedNeg++
+					}
 					v *= -0.7
 				}
 				weights = append(weights, v)
@@ -273,12 +282,19 @@ func (s *Scratch) extract(lx *lexicons, lang int) float32 {
 			}
 		}
 
-		if negated {
+		// A negator is not a word of its own: what it means depends on
+		// what it negates, which the negated words' own features carry
+		// ("n:bad" is not "bad"). As a plain word, "not" would only learn
+		// that negative reviews say it often.
+		isNegator := info.isNegator(primary)
+		switch {
+		case isNegator:
+		case negated:
 			s.addHashed(hNegated, w)
-		} else {
+		default:
 			s.addHash(h)
 		}
-		if havePrev {
+		if havePrev && !isNegator {
 			s.addHash(mix(prevHash, h) ^ hBigram)
 		}
 		if firstWord {
@@ -334,7 +350,11 @@ func (s *Scratch) extract(lx *lexicons, lang int) float32 {
 	}
 	d[fEmoPos] = min(st.emoPos/3, 3)
 	d[fEmoNeg] = min(st.emoNeg/3, 3)
-	d[fNegations] = capped(st.negations, 3)
+	// A negation that turns blame around ("pas mal", "not bad") is not
+	// the mark of a complaint that other negations are.
+	d[fNegations] = capped(max(st.negations-st.negatedNeg, 0), 3)
+	d[fNegatedPositive] = capped(st.negatedPos, 2)
+	d[fNegatedNegative] = capped(st.negatedNeg, 2)
 	d[fQuestionMarks] = capped(qmarks, 3)
 	if lastKind == tQuest {
 		d[fEndsWithQuestion] = 1
