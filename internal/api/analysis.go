@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"palabre/internal/enrich"
+	"palabre/internal/model"
 	"palabre/internal/store"
 )
 
@@ -45,13 +46,8 @@ type analysisResponse struct {
 // and learned corrections; nothing is stored.
 func (h *handler) analyze(w http.ResponseWriter, r *http.Request) {
 	var req analyzeRequest
-	if err := decodeBody(w, r, maxAnalyzeBody, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ws, err := h.workspace(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		h.fail(w, r, err)
+	ws, ok := h.decodeForWorkspace(w, r, maxAnalyzeBody, &req)
+	if !ok {
 		return
 	}
 	a, err := h.analysis.Analyzer(r.Context(), ws.ID)
@@ -84,13 +80,8 @@ func (h *handler) correct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req correctionRequest
-	if err := decodeBody(w, r, maxTopicBody, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ws, err := h.workspace(r.Context(), r.PathValue("slug"))
-	if err != nil {
-		h.fail(w, r, err)
+	ws, ok := h.decodeForWorkspace(w, r, maxTopicBody, &req)
+	if !ok {
 		return
 	}
 	c, err := h.analysis.Correct(r.Context(), ws.ID, id, req.Field, req.Value, actorAPI)
@@ -118,4 +109,20 @@ func (h *handler) listCorrections(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.respond(w, r, correctionsResponse{Corrections: nonNil(cs)})
+}
+
+// decodeForWorkspace reads a request's JSON body into v and finds the
+// workspace of its path. On failure it has answered the problem and
+// returns false.
+func (h *handler) decodeForWorkspace(w http.ResponseWriter, r *http.Request, limit int64, v any) (model.Workspace, bool) {
+	if err := decodeBody(w, r, limit, v); err != nil {
+		h.fail(w, r, err)
+		return model.Workspace{}, false
+	}
+	ws, err := h.workspace(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		h.fail(w, r, err)
+		return model.Workspace{}, false
+	}
+	return ws, true
 }

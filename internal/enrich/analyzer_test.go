@@ -159,8 +159,11 @@ func FuzzAnalyze(f *testing.F) {
 	})
 }
 
-func BenchmarkAnalyze(b *testing.B) {
-	a := defaultAnalyzer(b)
+func BenchmarkAnalyze(b *testing.B) { benchAnalyze(b, defaultAnalyzer(b)) }
+
+// benchAnalyze measures a on 200-character comments, one Scratch reused
+// as palabre uses it, after a warm-up pass.
+func benchAnalyze(b *testing.B, a *Analyzer) {
 	texts := comments200(b)
 	s := NewScratch(a.Model())
 	for _, text := range texts {
@@ -195,16 +198,5 @@ func BenchmarkAnalyzeWithTopics(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	a := NewAnalyzer(defaultModel(b), m, nil)
-	texts := comments200(b)
-	s := NewScratch(a.Model())
-	for _, text := range texts {
-		a.Analyze(s, text)
-	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
-		a.Analyze(s, texts[i%len(texts)])
-	}
-	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "texts/s")
+	benchAnalyze(b, NewAnalyzer(defaultModel(b), m, nil))
 }
