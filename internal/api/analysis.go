@@ -23,7 +23,7 @@ type Analysis interface {
 const maxAnalyzeBody = 1 << 20
 
 type analyzeRequest struct {
-	Text string `json:"text"`
+	Text *string `json:"text"` // a pointer, to refuse a body without it
 }
 
 // analysisResponse is one analysis, with the field names of the NDJSON
@@ -50,12 +50,16 @@ func (h *handler) analyze(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if req.Text == nil {
+		h.fail(w, r, fmt.Errorf(`%w: the body needs "text", the text to analyse`, store.ErrInvalid))
+		return
+	}
 	a, err := h.analysis.Analyzer(r.Context(), ws.ID)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	res := a.Analyze(enrich.NewScratch(a.Model()), req.Text)
+	res := a.Analyze(enrich.NewScratch(a.Model()), *req.Text)
 	h.respond(w, r, analysisResponse{
 		Lang: res.Lang, LangConfidence: res.LangConfidence,
 		Sentiment: res.Sentiment, SentimentScore: res.SentimentScore,
