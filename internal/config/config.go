@@ -29,6 +29,12 @@ type Config struct {
 	Timeout      time.Duration // outbound fetch timeout
 	Analyze      bool          // analyse messages as they are imported
 	Model        string        // analysis model file (default: built in)
+	Name         string        // a user's or a token's display name
+	Admin        bool          // the user administers the whole instance
+	Role         string        // a membership's role in a workspace
+	PasswordFile string        // where to read a password ("-": standard input)
+	Write        bool          // an API token may change data
+	Expires      time.Duration // an API token's lifetime (0: none)
 }
 
 // Setting names one setting for a command's flag set.
@@ -49,6 +55,12 @@ const (
 	Timeout
 	Analyze
 	Model
+	Name
+	Admin
+	Role
+	PasswordFile
+	Write
+	Expires
 )
 
 // DefaultDB is the SQLite file used when neither --db nor PALABRE_DB is set.
@@ -123,6 +135,27 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string, settings ...
 			boolean(&c.Analyze, "analyze", true, "analyse messages as they are imported: language, sentiment, intent, needs_response, spam, topics")
 		case Model:
 			str(&c.Model, "model", "", "analysis model file written by palabre train (default: the model built into palabre)")
+		case Name:
+			str(&c.Name, "name", "", "display name")
+		case Admin:
+			boolean(&c.Admin, "admin", false, "the user administers the whole instance: every workspace, every user")
+		case Role:
+			str(&c.Role, "role", "", "role in the workspace: owner, manager, cm, expert or client")
+		case PasswordFile:
+			str(&c.PasswordFile, "password-file", "", "read the password from this file's first line (- for standard input); default: generate one and print it once")
+		case Write:
+			boolean(&c.Write, "write", false, "the token may change data (default: read-only)")
+		case Expires:
+			env := envName("expires")
+			var def time.Duration
+			if v := getenv(env); v != "" {
+				d, err := time.ParseDuration(v)
+				if err != nil || d < 0 {
+					errs = append(errs, fmt.Sprintf("%s=%q: not a duration", env, v))
+				}
+				def = d
+			}
+			fs.DurationVar(&c.Expires, "expires", def, "the token stops working after this long, e.g. 2160h (default: never) (env "+env+")")
 		}
 	}
 	if len(errs) > 0 {

@@ -180,3 +180,57 @@ type Topic struct {
 	Name  string   `json:"name"`
 	Terms []string `json:"terms"`
 }
+
+// User is a person who signs in to palabre: a CM, a manager, an expert, a
+// client. Their password hash stays in the store and never reaches this type.
+type User struct {
+	ID        int64     `json:"id"`
+	Login     string    `json:"login"`
+	Name      string    `json:"name"`
+	IsAdmin   bool      `json:"is_admin"`
+	Disabled  bool      `json:"disabled"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Roles a user holds in a workspace. What each may do is decided above the
+// store; the store only keeps who holds which.
+const (
+	RoleOwner   = "owner"
+	RoleManager = "manager"
+	RoleCM      = "cm"     // a community manager, working the inbox
+	RoleExpert  = "expert" // a company expert the CMs call on
+	RoleClient  = "client" // someone of the brand the workspace serves
+)
+
+// ValidRole reports whether r is a known workspace role.
+func ValidRole(r string) bool {
+	switch r {
+	case RoleOwner, RoleManager, RoleCM, RoleExpert, RoleClient:
+		return true
+	}
+	return false
+}
+
+// Membership is a user's role in one workspace.
+type Membership struct {
+	UserID      int64     `json:"user_id"`
+	WorkspaceID int64     `json:"workspace_id"`
+	Workspace   string    `json:"workspace"` // the workspace's slug
+	Role        string    `json:"role"`
+	CreatedAt   time.Time `json:"created_at"`
+}
+
+// APIToken is a user's key to the REST API. Its secret is shown once, at
+// creation; the store keeps only a hash of it.
+type APIToken struct {
+	ID     int64  `json:"id"`
+	UserID int64  `json:"user_id"`
+	Name   string `json:"name"`
+	// Workspaces restricts the token to these workspaces; empty means all
+	// of the user's. It never grants more than the user's memberships.
+	Workspaces []int64    `json:"workspaces"`
+	CanWrite   bool       `json:"can_write"`
+	CreatedAt  time.Time  `json:"created_at"`
+	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
+	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
+}
