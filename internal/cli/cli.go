@@ -72,6 +72,8 @@ func commands() []command {
 		{"analyze", "analyse JSON lines from standard input (language, sentiment, intent, spam, topics)", runAnalyze},
 		{"reanalyze", "analyse a workspace's stored messages again (after a model or vocabulary change)", runReanalyze},
 		{"correct", "correct a message's sentiment, intent, spam or needs_response; the workspace learns it", runCorrect},
+		{"user", "add users, set their passwords and their roles in workspaces", runUser},
+		{"token", "create, list or revoke a user's personal API tokens", runToken},
 		{"train", "train the analysis model on labelled JSONL (see docs/ANALYSIS.md)", runTrain},
 		{"eval", "evaluate the analysis model on labelled JSONL", runEval},
 		{"topics", "list, set or delete a workspace's topics (its vocabulary)", runTopics},

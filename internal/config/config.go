@@ -138,7 +138,9 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string, settings ...
 		case Name:
 			str(&c.Name, "name", "", "display name")
 		case Admin:
-			boolean(&c.Admin, "admin", false, "the user administers the whole instance: every workspace, every user")
+			// The one flag without an environment variable: a PALABRE_ADMIN
+			// left in a shell would make every user added an administrator.
+			fs.BoolVar(&c.Admin, "admin", false, "the user administers the whole instance: every workspace, every user")
 		case Role:
 			str(&c.Role, "role", "", "role in the workspace: owner, manager, cm, expert or client")
 		case PasswordFile:
