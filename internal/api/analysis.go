@@ -46,7 +46,7 @@ type analysisResponse struct {
 // and learned corrections; nothing is stored.
 func (h *handler) analyze(w http.ResponseWriter, r *http.Request) {
 	var req analyzeRequest
-	ws, ok := h.decodeForWorkspace(w, r, maxAnalyzeBody, &req)
+	ws, ok := h.decodeForWorkspace(w, r, maxAnalyzeBody, &req, accessRead)
 	if !ok {
 		return
 	}
@@ -84,7 +84,7 @@ func (h *handler) correct(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req correctionRequest
-	ws, ok := h.decodeForWorkspace(w, r, maxTopicBody, &req)
+	ws, ok := h.decodeForWorkspace(w, r, maxTopicBody, &req, accessWork)
 	if !ok {
 		return
 	}
@@ -102,7 +102,7 @@ type correctionsResponse struct {
 
 // listCorrections answers a workspace's corrections, oldest first.
 func (h *handler) listCorrections(w http.ResponseWriter, r *http.Request) {
-	ws, err := h.workspace(r.Context(), r.PathValue("slug"))
+	ws, err := h.workspace(r, r.PathValue("slug"), accessRead)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -118,12 +118,12 @@ func (h *handler) listCorrections(w http.ResponseWriter, r *http.Request) {
 // decodeForWorkspace reads a request's JSON body into v and finds the
 // workspace of its path. On failure it has answered the problem and
 // returns false.
-func (h *handler) decodeForWorkspace(w http.ResponseWriter, r *http.Request, limit int64, v any) (model.Workspace, bool) {
+func (h *handler) decodeForWorkspace(w http.ResponseWriter, r *http.Request, limit int64, v any, need access) (model.Workspace, bool) {
 	if err := decodeBody(w, r, limit, v); err != nil {
 		h.fail(w, r, err)
 		return model.Workspace{}, false
 	}
-	ws, err := h.workspace(r.Context(), r.PathValue("slug"))
+	ws, err := h.workspace(r, r.PathValue("slug"), need)
 	if err != nil {
 		h.fail(w, r, err)
 		return model.Workspace{}, false

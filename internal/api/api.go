@@ -13,6 +13,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"palabre/internal/httpx"
 	"palabre/internal/model"
@@ -21,7 +22,9 @@ import (
 
 // Store is what the API reads and changes. *store.Store satisfies it.
 type Store interface {
+	Accounts
 	Workspaces(ctx context.Context) ([]model.Workspace, error)
+	Workspace(ctx context.Context, id int64) (model.Workspace, error)
 	WorkspaceBySlug(ctx context.Context, slug string) (model.Workspace, error)
 	Conversations(ctx context.Context, workspaceID int64, f store.ConversationFilter) (store.ConversationPage, error)
 	Conversation(ctx context.Context, id int64) (model.Conversation, error)
@@ -35,21 +38,34 @@ type Store interface {
 // New returns the handler of every /api/v1 route. Paths under /api/v1 that
 // no route serves get a 404 problem, known paths asked with the wrong method
 // a 405 problem with an Allow header.
-func New(st Store, an Analysis, logger *slog.Logger) http.Handler {
-	h := &handler{store: st, analysis: an, logger: logger}
+//
+// Every route but login asks for a session cookie or an API token, and
+// answers only about the workspaces the caller has a role in.
+// authn signs users in; nil makes one for this handler alone.
+func New(st Store, an Analysis, authn *Authenticator, logger *slog.Logger) http.Handler {
+	if authn == nil {
+		authn = NewAuthenticator(st, logger)
+	}
+	h := &handler{store: st, accounts: st, analysis: an, authn: authn, logger: logger}
 	mux := http.NewServeMux()
 	for _, rt := range h.routes() {
 		mux.HandleFunc(rt.pattern, rt.serve)
 	}
-	// Authentication, when it comes, wraps this handler as a middleware
-	// (or single routes in the table, for finer rules).
-	return httpx.ProblemFallback(mux)
+	return h.authenticate(mux, httpx.ProblemFallback(mux))
 }
+
+// Failed sign-ins allowed per client address and per login in a window.
+const (
+	loginAttempts = 10
+	loginWindow   = 15 * time.Minute
+)
 
 // handler holds what the route handlers need.
 type handler struct {
 	store    Store
+	accounts Accounts
 	analysis Analysis
+	authn    *Authenticator
 	logger   *slog.Logger
 }
 
@@ -63,6 +79,10 @@ type route struct {
 // routes is the whole route table of the API.
 func (h *handler) routes() []route {
 	return []route{
+		{"POST /api/v1/login", h.login},
+		{"POST /api/v1/logout", h.logout},
+		{"DELETE /api/v1/sessions", h.logoutEverywhere},
+		{"GET /api/v1/me", h.me},
 		{"GET /api/v1/workspaces", h.listWorkspaces},
 		{"GET /api/v1/workspaces/{slug}/conversations", h.listConversations},
 		{"GET /api/v1/workspaces/{slug}/topics", h.listTopics},

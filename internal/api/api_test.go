@@ -17,6 +17,7 @@ import (
 
 	"palabre/internal/analysis"
 	"palabre/internal/api"
+	"palabre/internal/auth"
 	"palabre/internal/enrich"
 	"palabre/internal/httpx"
 	"palabre/internal/model"
@@ -39,7 +40,7 @@ type fixture struct {
 // test ends.
 func serve(t *testing.T, st *store.Store) *fixture {
 	t.Helper()
-	f := &fixture{client: &http.Client{Timeout: 10 * time.Second}, logs: &testutil.SyncBuffer{}}
+	f := &fixture{client: authorized(t, st), logs: &testutil.SyncBuffer{}}
 	f.thread = seed(t, st)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -49,11 +50,42 @@ func serve(t *testing.T, st *store.Store) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: api.New(st, analysis.NewRegistry(st, m), slog.New(slog.NewTextHandler(f.logs, nil)))}
+	srv := &http.Server{Handler: api.New(st, analysis.NewRegistry(st, m), nil, slog.New(slog.NewTextHandler(f.logs, nil)))}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	f.base = "http://" + ln.Addr().String()
 	return f
+}
+
+// authorized returns an HTTP client that acts as a new administrator of
+// st, with a read-write API token, unless a request sets its own
+// Authorization header.
+func authorized(t *testing.T, st *store.Store) *http.Client {
+	t.Helper()
+	ctx := context.Background()
+	u, err := st.CreateUser(ctx, model.User{Login: fmt.Sprintf("admin%d", time.Now().UnixNano()), IsAdmin: true}, "x", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, hash, err := auth.NewAPIToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateAPIToken(ctx, model.APIToken{UserID: u.ID, Name: "tests", CanWrite: true}, hash, "test"); err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Timeout: 10 * time.Second, Transport: bearer{token: token}}
+}
+
+// bearer adds an API token to requests that carry no Authorization.
+type bearer struct{ token string }
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Header.Get("Authorization") == "" && r.Header.Get("Cookie") == "" {
+		r = r.Clone(r.Context())
+		r.Header.Set("Authorization", "Bearer "+b.token)
+	}
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 // seed stores two workspaces: velo, with seven one-message conversations

@@ -1,7 +1,7 @@
 package api
 
 import (
-	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -24,7 +24,7 @@ func (h *handler) listConversations(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	ws, err := h.workspace(r.Context(), r.PathValue("slug"))
+	ws, err := h.workspace(r, r.PathValue("slug"), accessRead)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -37,14 +37,22 @@ func (h *handler) listConversations(w http.ResponseWriter, r *http.Request) {
 	h.respond(w, r, conversationsResponse{Conversations: nonNil(page.Conversations), NextCursor: page.Next})
 }
 
-// workspace finds the workspace named slug. A slug that no workspace can
-// have is not found without asking the database, which might choke on it
-// (PostgreSQL refuses NUL bytes and invalid UTF-8 in text).
-func (h *handler) workspace(ctx context.Context, slug string) (model.Workspace, error) {
+// workspace finds the workspace named slug and checks that the caller may
+// act on it as need asks. A slug that no workspace can have is not found
+// without asking the database, which might choke on it (PostgreSQL refuses
+// NUL bytes and invalid UTF-8 in text).
+func (h *handler) workspace(r *http.Request, slug string, need access) (model.Workspace, error) {
 	if store.ValidateSlug(slug) != nil {
 		return model.Workspace{}, fmt.Errorf("workspace %q: %w", slug, store.ErrNotFound)
 	}
-	return h.store.WorkspaceBySlug(ctx, slug)
+	ws, err := h.store.WorkspaceBySlug(r.Context(), slug)
+	if err != nil {
+		return model.Workspace{}, err
+	}
+	if err := h.authorize(r.Context(), ws, need); err != nil {
+		return model.Workspace{}, err
+	}
+	return ws, nil
 }
 
 // conversationFilter reads the status, limit and cursor parameters. The
@@ -79,6 +87,17 @@ func (h *handler) showConversation(w http.ResponseWriter, r *http.Request) {
 	}
 	conv, err := h.store.Conversation(r.Context(), id)
 	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ws, err := h.store.Workspace(r.Context(), conv.WorkspaceID)
+	if err == nil {
+		err = h.authorize(r.Context(), ws, accessRead)
+	}
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			err = fmt.Errorf("conversation %d: %w", id, store.ErrNotFound)
+		}
 		h.fail(w, r, err)
 		return
 	}

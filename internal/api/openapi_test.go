@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -13,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"palabre/internal/auth"
+	"palabre/internal/model"
 	"palabre/internal/store"
 	"palabre/internal/testutil"
 )
@@ -98,18 +101,35 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	})
 }
 
-func fetchOpenAPI(t *testing.T, st Store) openAPIDoc {
+func fetchOpenAPI(t *testing.T, st *store.Store) openAPIDoc {
 	t.Helper()
+	ctx := context.Background()
+	u, err := st.CreateUser(ctx, model.User{Login: "openapi-reader"}, "x", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	token, hash, err := auth.NewAPIToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateAPIToken(ctx, model.APIToken{UserID: u.ID, Name: "openapi"}, hash, "test"); err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: New(st, nil, slog.New(slog.DiscardHandler))}
+	srv := &http.Server{Handler: New(st, nil, nil, slog.New(slog.DiscardHandler))}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 
 	client := &http.Client{Timeout: 10 * time.Second}
-	res, err := client.Get("http://" + ln.Addr().String() + "/api/v1/openapi.json")
+	req, err := http.NewRequest(http.MethodGet, "http://"+ln.Addr().String()+"/api/v1/openapi.json", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := client.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

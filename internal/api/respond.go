@@ -29,7 +29,10 @@ func (h *handler) respondStatus(w http.ResponseWriter, r *http.Request, status i
 // learns nothing of it.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var u unprocessable
+	var f forbidden
 	switch {
+	case errors.As(err, &f):
+		httpx.WriteProblem(w, http.StatusForbidden, err.Error())
 	case errors.As(err, &u):
 		httpx.WriteProblem(w, http.StatusUnprocessableEntity, err.Error())
 	case errors.Is(err, store.ErrNotFound):

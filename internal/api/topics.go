@@ -24,7 +24,7 @@ type topicsResponse struct {
 // listTopics answers a workspace's vocabulary, in the order its topics
 // were created.
 func (h *handler) listTopics(w http.ResponseWriter, r *http.Request) {
-	ws, err := h.workspace(r.Context(), r.PathValue("slug"))
+	ws, err := h.workspace(r, r.PathValue("slug"), accessRead)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -61,7 +61,7 @@ func (h *handler) putTopic(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf(`%w: the body needs "terms", a list of words and phrases`, store.ErrInvalid))
 		return
 	}
-	ws, err := h.workspace(r.Context(), r.PathValue("slug"))
+	ws, err := h.workspace(r, r.PathValue("slug"), accessManage)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -84,7 +84,7 @@ func (h *handler) putTopic(w http.ResponseWriter, r *http.Request) {
 
 // deleteTopic removes a topic: 204, or 404 when there is none.
 func (h *handler) deleteTopic(w http.ResponseWriter, r *http.Request) {
-	ws, err := h.workspace(r.Context(), r.PathValue("slug"))
+	ws, err := h.workspace(r, r.PathValue("slug"), accessManage)
 	if err != nil {
 		h.fail(w, r, err)
 		return

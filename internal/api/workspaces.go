@@ -10,9 +10,13 @@ type workspacesResponse struct {
 	Workspaces []model.Workspace `json:"workspaces"`
 }
 
-// listWorkspaces answers every workspace, by slug.
+// listWorkspaces answers the workspaces the caller has a role in (every
+// one for an administrator), by slug.
 func (h *handler) listWorkspaces(w http.ResponseWriter, r *http.Request) {
 	all, err := h.store.Workspaces(r.Context())
+	if err == nil {
+		all, err = h.visible(r.Context(), all)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"palabre/internal/analysis"
+	"palabre/internal/auth"
 	"palabre/internal/demo"
 	"palabre/internal/enrich"
 	"palabre/internal/ingest"
+	"palabre/internal/model"
 	"palabre/internal/store"
 )
 
@@ -55,10 +57,40 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("seed demo: %w", err)
 	}
+	password, err := demoAdmin(ctx, st)
+	if err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
 	return serveStore(ctx, st, *addr, !addrGiven, env, []string{
 		fmt.Sprintf("demo agency: %d messages in %s", total, strings.Join(slugs, ", ")),
-		"login: none needed yet (accounts and sign-in come with a later release)",
+		fmt.Sprintf("login: %s · password: %s", demoLogin, password),
 	})
+}
+
+// demoLogin is the demo's administrator.
+const demoLogin = "demo"
+
+// demoAdmin gives the demo's administrator a new password, creating the
+// account on first use, and returns the password.
+func demoAdmin(ctx context.Context, st *store.Store) (string, error) {
+	secret, err := auth.NewSecret()
+	if err != nil {
+		return "", err
+	}
+	password := secret[:16]
+	hash, err := auth.HashPassword(password, auth.DefaultParams())
+	if err != nil {
+		return "", err
+	}
+	u, err := st.UserByLogin(ctx, demoLogin)
+	if errors.Is(err, store.ErrNotFound) {
+		_, err = st.CreateUser(ctx, model.User{Login: demoLogin, Name: "Demo administrator", IsAdmin: true}, hash, "demo")
+		return password, err
+	}
+	if err != nil {
+		return "", err
+	}
+	return password, st.SetPasswordHash(ctx, u.ID, hash, "demo")
 }
 
 // seedDemo stores the demo brands and their conversations. It is

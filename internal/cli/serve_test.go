@@ -49,9 +49,19 @@ func startCommand(t *testing.T, args ...string) (url string, stdout *bytes.Buffe
 	}
 }
 
-func getJSON(t *testing.T, url string, v any) {
+// getJSON gets url, with the given Authorization or Cookie header lines
+// ("Authorization: Bearer …"), and decodes its JSON answer into v.
+func getJSON(t *testing.T, url string, v any, headers ...string) {
 	t.Helper()
-	resp, err := http.Get(url)
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range headers {
+		k, val, _ := strings.Cut(h, ": ")
+		req.Header.Set(k, val)
+	}
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,6 +74,34 @@ func getJSON(t *testing.T, url string, v any) {
 	}
 }
 
+// demoSignIn signs in as the administrator the demo printed, and returns
+// the session's Cookie header line.
+func demoSignIn(t *testing.T, url, out string) string {
+	t.Helper()
+	_, rest, ok := strings.Cut(out, "login: ")
+	login, rest, ok2 := strings.Cut(rest, " · password: ")
+	password, _, _ := strings.Cut(rest, "\n")
+	if !ok || !ok2 || password == "" {
+		t.Fatalf("the demo does not print its login and password:\n%s", out)
+	}
+	body, _ := json.Marshal(map[string]string{"login": login, "password": password})
+	resp, err := http.Post(url+"api/v1/login", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("sign in as %s: %s", login, resp.Status)
+	}
+	for _, c := range resp.Cookies() {
+		if c.Name == "palabre_session" {
+			return "Cookie: " + c.Name + "=" + c.Value
+		}
+	}
+	t.Fatal("no session cookie after sign-in")
+	return ""
+}
+
 func TestDemoSeedsAndServes(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "demo.db")
@@ -71,8 +109,9 @@ func TestDemoSeedsAndServes(t *testing.T) {
 	if !strings.HasPrefix(url, "http://127.0.0.1:") {
 		t.Fatalf("demo serves on %q, want loopback", url)
 	}
+	cookie := demoSignIn(t, url, out.String())
 	var ws struct{ Workspaces []struct{ Slug string } }
-	getJSON(t, url+"api/v1/workspaces", &ws)
+	getJSON(t, url+"api/v1/workspaces", &ws, cookie)
 	if len(ws.Workspaces) != 3 {
 		t.Fatalf("demo workspaces: %+v", ws)
 	}
@@ -82,7 +121,7 @@ func TestDemoSeedsAndServes(t *testing.T) {
 			MessageCount int `json:"message_count"`
 		}
 	}
-	getJSON(t, url+"api/v1/workspaces/velo-atelier/conversations?limit=500", &convs)
+	getJSON(t, url+"api/v1/workspaces/velo-atelier/conversations?limit=500", &convs, cookie)
 	if len(convs.Conversations) < 10 {
 		t.Fatalf("velo-atelier has %d conversations", len(convs.Conversations))
 	}
@@ -117,6 +156,17 @@ func TestServe(t *testing.T) {
 	if code, _, errOut := run(t, "", "import", "--db", db, "--workspace", "w", writeFile(t, "s.ndjson", sampleNDJSON())); code != 0 {
 		t.Fatalf("import: %s", errOut)
 	}
+	if code, _, errOut := run(t, "", "user", "add", "--db", db, "lea", "--admin"); code != 0 {
+		t.Fatalf("user add: %s", errOut)
+	}
+	code, tokenOut, errOut := run(t, "", "token", "create", "--db", db, "lea", "--name", "test", "--json")
+	if code != 0 {
+		t.Fatalf("token create: %s", errOut)
+	}
+	var tok struct{ Token string }
+	if err := json.Unmarshal([]byte(tokenOut), &tok); err != nil {
+		t.Fatal(err)
+	}
 	url, _, stop := startCommand(t, "serve", "--addr", "127.0.0.1:0", "--db", db)
 	var health struct{ Status string }
 	getJSON(t, url+"healthz", &health)
@@ -124,7 +174,7 @@ func TestServe(t *testing.T) {
 		t.Fatalf("healthz: %+v", health)
 	}
 	var convs struct{ Conversations []struct{ Subject string } }
-	getJSON(t, url+"api/v1/workspaces/w/conversations", &convs)
+	getJSON(t, url+"api/v1/workspaces/w/conversations", &convs, "Authorization: Bearer "+tok.Token)
 	if len(convs.Conversations) != 3 || convs.Conversations[0].Subject != "Horaires du magasin samedi ?" {
 		t.Fatalf("conversations: %+v", convs)
 	}

@@ -70,10 +70,13 @@ func New(cfg Config, st *store.Store, an *analysis.Registry, logger *slog.Logger
 
 // routes is the whole route table of the server; the API brings its own.
 func (s *Server) routes(st *store.Store, an *analysis.Registry) http.Handler {
-	p := newPages(st, s.logger)
+	authn := api.NewAuthenticator(st, s.logger)
+	p := newPages(st, authn, s.logger)
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", api.New(st, an, s.logger))
+	mux.Handle("/api/v1/", api.New(st, an, authn, s.logger))
 	mux.HandleFunc("GET /healthz", p.healthz)
+	mux.HandleFunc("GET /login", p.loginForm)
+	mux.HandleFunc("POST /login", p.login)
 	mux.HandleFunc("GET /{$}", p.home)
 	return httpx.ProblemFallback(mux)
 }

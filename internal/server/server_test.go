@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"palabre/internal/analysis"
+	"palabre/internal/api"
+	"palabre/internal/auth"
 	"palabre/internal/enrich"
 	"palabre/internal/httpx"
 	"palabre/internal/model"
@@ -107,13 +109,19 @@ type response struct {
 	body   string
 }
 
-func do(t *testing.T, method, url string) response {
+// do sends a request, with a session cookie when one is given, and does
+// not follow redirects.
+func do(t *testing.T, method, url string, session ...string) response {
 	t.Helper()
 	req, err := http.NewRequest(method, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	client := &http.Client{Timeout: 10 * time.Second}
+	for _, secret := range session {
+		req.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: secret})
+	}
+	client := &http.Client{Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := client.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, url, err)
@@ -168,6 +176,7 @@ func TestRoutes(t *testing.T) {
 		conv := seed(t, st)
 		s, _ := newServer(t, Config{}, st)
 		r := start(t, s)
+		session := adminSession(t, st)
 		cases := []struct {
 			method      string
 			path        string
@@ -197,7 +206,7 @@ func TestRoutes(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.method+" "+c.path, func(t *testing.T) {
-				res := do(t, c.method, r.url+c.path)
+				res := do(t, c.method, r.url+c.path, session)
 				if res.status >= 400 {
 					checkProblem(t, res, c.status)
 				}
@@ -230,7 +239,7 @@ func TestHomeWithoutWorkspaces(t *testing.T) {
 	t.Parallel()
 	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
 		s, _ := newServer(t, Config{}, st)
-		res := do(t, "GET", start(t, s).url+"/")
+		res := do(t, "GET", start(t, s).url+"/", adminSession(t, st))
 		if res.status != 200 || !strings.Contains(res.body, "No workspace yet") || strings.Contains(res.body, "<ul>") {
 			t.Errorf("status %d, body:\n%s", res.status, res.body)
 		}
@@ -242,6 +251,7 @@ func TestHealthzWhenStoreClosed(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
 		s, logs := newServer(t, Config{}, st)
 		r := start(t, s)
+		session := adminSession(t, st)
 		if res := do(t, "GET", r.url+"/healthz"); res.status != http.StatusOK {
 			t.Fatalf("before close: status %d %s", res.status, res.body)
 		}
@@ -256,7 +266,7 @@ func TestHealthzWhenStoreClosed(t *testing.T) {
 			t.Errorf("the log does not say why:\n%s", logs)
 		}
 		// The home page, which needs the database too, fails cleanly.
-		checkProblem(t, do(t, "GET", r.url+"/"), http.StatusInternalServerError)
+		checkProblem(t, do(t, "GET", r.url+"/", session), http.StatusInternalServerError)
 	})
 }
 
@@ -266,7 +276,7 @@ func TestRequestLog(t *testing.T) {
 		s, logs := newServer(t, Config{}, st)
 		r := start(t, s)
 		do(t, "GET", r.url+"/healthz")
-		do(t, "GET", r.url+"/api/v1/conversations/abc")
+		do(t, "GET", r.url+"/api/v1/conversations/abc", adminSession(t, st))
 		for _, want := range []string{
 			"level=INFO msg=request method=GET path=/healthz status=200 duration=",
 			"level=INFO msg=request method=GET path=/api/v1/conversations/abc status=400 duration=",
@@ -522,6 +532,25 @@ func TestConfigDefaults(t *testing.T) {
 	if got != want {
 		t.Errorf("defaults %+v, want %+v", got, want)
 	}
+}
+
+// adminSession stores an administrator with an open session and returns
+// the session's secret, the value of its cookie.
+func adminSession(t *testing.T, st *store.Store) string {
+	t.Helper()
+	ctx := context.Background()
+	u, err := st.CreateUser(ctx, model.User{Login: fmt.Sprintf("admin%d", time.Now().UnixNano()), IsAdmin: true}, "x", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, err := auth.NewSecret()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.CreateSession(ctx, auth.HashSecret(secret), u.ID, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return secret
 }
 
 // registry returns the analysis registry a server over st uses.
