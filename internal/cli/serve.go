@@ -26,7 +26,15 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	defer st.Close()
-	return serveStore(ctx, st, cfg.Addr, false, env, nil)
+	var extra []string
+	n, err := st.CountUsers(ctx)
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		extra = append(extra, "no user yet: create the first administrator with 'palabre user add LOGIN --admin'")
+	}
+	return serveStore(ctx, st, cfg.Addr, false, env, extra)
 }
 
 // serveStore serves st on addr until ctx ends. When fallback is set and
