@@ -235,3 +235,21 @@ func TestCommandLine(t *testing.T) {
 		t.Errorf("--batch-size 0: exit %d %s", code, errOut)
 	}
 }
+
+func TestServeWithoutUsersSaysHowToStart(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "empty.db")
+	url, out, stop := startCommand(t, "serve", "--addr", "127.0.0.1:0", "--db", db)
+	resp, err := http.Get(url + "api/v1/workspaces")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /api/v1/workspaces without credentials: %s, want 401", resp.Status)
+	}
+	stop()
+	if !strings.Contains(out.String(), "palabre user add LOGIN --admin") {
+		t.Errorf("serve on a database without users does not say how to create one:\n%s", out)
+	}
+}
