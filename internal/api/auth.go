@@ -79,6 +79,11 @@ func (need access) allows(role string) bool {
 	return false
 }
 
+// SeesWorkspace reports whether a role lets its holder see a workspace and
+// its conversations, as the API's routes decide: pages that list
+// workspaces follow the same rule.
+func SeesWorkspace(role string) bool { return accessRead.allows(role) }
+
 // csrfToken derives a session's CSRF token from its secret; the server keeps
 // only the secret's hash, and the token is worthless without the cookie.
 func csrfToken(secret string) string { return auth.HashSecret("csrf:" + secret) }
@@ -253,7 +258,10 @@ var (
 // time), ErrThrottled, or the store's error.
 func (a *Authenticator) SignIn(ctx context.Context, login, password, ip string, secure bool) (*http.Cookie, model.User, error) {
 	login = strings.ToLower(strings.TrimSpace(login))
-	for _, key := range []string{"ip:" + ip, "login:" + login} {
+	// The limiter holds its keys in memory: a hash bounds what a long
+	// login, sent by many addresses, can make it hold.
+	loginKey := "login:" + auth.HashSecret(login)
+	for _, key := range []string{"ip:" + ip, loginKey} {
 		if ok, _ := a.limiter.Allow(key); !ok {
 			return nil, model.User{}, ErrThrottled
 		}
@@ -274,10 +282,10 @@ func (a *Authenticator) SignIn(ctx context.Context, login, password, ip string, 
 	}
 	if !ok {
 		a.limiter.Fail("ip:" + ip)
-		a.limiter.Fail("login:" + login)
+		a.limiter.Fail(loginKey)
 		return nil, model.User{}, ErrWrongCredentials
 	}
-	a.limiter.Reset("login:" + login)
+	a.limiter.Reset(loginKey)
 	secret, err := auth.NewSecret()
 	if err != nil {
 		return nil, model.User{}, err
@@ -312,9 +320,10 @@ func IsUnauthenticated(err error) bool {
 	return errors.As(err, &u)
 }
 
-// secureRequest reports whether a request reached palabre over HTTPS,
-// directly or through a proxy that says so.
-func secureRequest(r *http.Request) bool {
+// SecureRequest reports whether a request reached palabre over HTTPS,
+// directly or through a proxy that says so: the cookies it sets must
+// then be Secure.
+func SecureRequest(r *http.Request) bool {
 	return r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"
 }
 
@@ -325,7 +334,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	cookie, u, err := h.authn.SignIn(r.Context(), req.Login, req.Password, clientIP(r), secureRequest(r))
+	cookie, u, err := h.authn.SignIn(r.Context(), req.Login, req.Password, clientIP(r), SecureRequest(r))
 	switch {
 	case errors.Is(err, ErrThrottled):
 		w.Header().Set("Retry-After", fmt.Sprint(int(loginWindow.Seconds())))

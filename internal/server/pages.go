@@ -80,7 +80,7 @@ func (p *pages) renderLogin(w http.ResponseWriter, r *http.Request, status int, 
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Value: token, Path: "/login", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteStrictMode, Secure: api.SecureRequest(r)})
 	p.render(w, r, status, p.loginPage, loginData{CSRF: token, Login: login, Error: problem, NoUsers: n == 0})
 }
 
@@ -98,7 +98,7 @@ func (p *pages) login(w http.ResponseWriter, r *http.Request) {
 	}
 	login := r.PostForm.Get("login")
 	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	cookie, _, err := p.authn.SignIn(r.Context(), login, r.PostForm.Get("password"), host, r.TLS != nil)
+	cookie, _, err := p.authn.SignIn(r.Context(), login, r.PostForm.Get("password"), host, api.SecureRequest(r))
 	switch {
 	case errors.Is(err, api.ErrWrongCredentials):
 		p.renderLogin(w, r, http.StatusUnauthorized, login, "Wrong login or password.")
@@ -176,7 +176,7 @@ func (p *pages) home(w http.ResponseWriter, r *http.Request) {
 		}
 		mine := map[int64]bool{}
 		for _, m := range ms {
-			mine[m.WorkspaceID] = true
+			mine[m.WorkspaceID] = api.SeesWorkspace(m.Role)
 		}
 		all = slices.DeleteFunc(all, func(ws model.Workspace) bool { return !mine[ws.ID] })
 	}

@@ -1,0 +1,1120 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"palabre/internal/api"
+	"palabre/internal/auth"
+	"palabre/internal/model"
+	"palabre/internal/store"
+	"palabre/internal/testutil"
+)
+
+// fastParams hash the test users' passwords cheaply: these tests check
+// sign-in, not argon2's cost.
+func fastParams() auth.Params { return auth.Params{Memory: 64, Time: 1, Threads: 1} }
+
+// Who the authorization tests act as, besides the roles of workspace A.
+const (
+	admin  = "admin"  // an administrator, with no role anywhere
+	nobody = "nobody" // a user with no role at all
+)
+
+// world is the API over two workspaces, A (velo) and B (banque), with an
+// administrator, one user per role in A (and none in B) and a user with no
+// role, each with a password and a read-write API token.
+type world struct {
+	*fixture
+	st           *store.Store
+	a, b         model.Workspace
+	msgA, msgB   int64 // a message of each workspace
+	convA, convB int64 // a conversation of each workspace
+	names        []string
+	people       map[string]person
+}
+
+// person is one user of a world. Their login is their name.
+type person struct {
+	user     model.User
+	password string
+	token    string // read-write, every workspace the user may see
+}
+
+func newWorld(t *testing.T, st *store.Store) *world {
+	t.Helper()
+	ctx := context.Background()
+	w := &world{fixture: serve(t, st), st: st, people: make(map[string]person)}
+	var err error
+	if w.a, err = st.WorkspaceBySlug(ctx, "velo"); err != nil {
+		t.Fatal(err)
+	}
+	if w.b, err = st.WorkspaceBySlug(ctx, "banque"); err != nil {
+		t.Fatal(err)
+	}
+	w.msgA, w.convA = firstMessage(t, st, w.a.ID, "p0")
+	w.msgB, w.convB = firstMessage(t, st, w.b.ID, "r")
+	w.names = []string{admin, model.RoleOwner, model.RoleManager, model.RoleCM, model.RoleExpert, model.RoleClient, nobody}
+	for _, name := range w.names {
+		p := w.addUser(t, name, name == admin)
+		if model.ValidRole(name) {
+			if err := st.SetMembership(ctx, p.user.ID, w.a.ID, name, "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p.token, _ = w.newToken(t, p.user.ID, model.APIToken{Name: "read-write", CanWrite: true})
+		w.people[name] = p
+	}
+	return w
+}
+
+// addUser creates a user whose login is login, with a password.
+func (w *world) addUser(t *testing.T, login string, isAdmin bool) person {
+	t.Helper()
+	p := person{password: "pass phrase of " + login}
+	hash, err := auth.HashPassword(p.password, fastParams())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.user, err = w.st.CreateUser(context.Background(), model.User{Login: login, IsAdmin: isAdmin}, hash, "test"); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// newToken creates an API token like tok for a user and returns its secret.
+func (w *world) newToken(t *testing.T, userID int64, tok model.APIToken) (string, model.APIToken) {
+	t.Helper()
+	secret, hash, err := auth.NewAPIToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok.UserID = userID
+	created, err := w.st.CreateAPIToken(context.Background(), tok, hash, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return secret, created
+}
+
+// opt adds credentials or headers to a request.
+type opt func(*http.Request)
+
+func withToken(token string) opt {
+	return func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+token) }
+}
+
+func withAuthorization(value string) opt {
+	return func(r *http.Request) { r.Header.Set("Authorization", value) }
+}
+
+func withSession(secret string) opt {
+	return func(r *http.Request) { r.AddCookie(&http.Cookie{Name: api.SessionCookie, Value: secret}) }
+}
+
+func withCSRF(token string) opt {
+	return func(r *http.Request) { r.Header.Set(api.CSRFHeader, token) }
+}
+
+func withHeader(name, value string) opt {
+	return func(r *http.Request) { r.Header.Set(name, value) }
+}
+
+// call makes a request with only the credentials opts give.
+func (f *fixture) call(t *testing.T, method, path, body string, opts ...opt) response {
+	t.Helper()
+	return f.callFrom(t, "", method, path, body, opts...)
+}
+
+// callFrom makes a request from a loopback address of its own, such as
+// 127.0.0.9, so that the API, which throttles sign-ins per client address,
+// sees another client; "" is 127.0.0.1. Redirects are not followed.
+func (f *fixture) callFrom(t *testing.T, ip, method, path, body string, opts ...opt) response {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, f.base+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for _, o := range opts {
+		o(req)
+	}
+	client := &http.Client{Timeout: 10 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if ip != "" {
+		d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: 5 * time.Second}
+		client.Transport = &http.Transport{DialContext: d.DialContext, DisableKeepAlives: true}
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatalf("%s %s: read body: %v", method, path, err)
+	}
+	return response{status: res.StatusCode, header: res.Header, body: b}
+}
+
+// cookie returns the cookie named name that res sets, or nil.
+func cookie(res response, name string) *http.Cookie {
+	for _, c := range (&http.Response{Header: res.header}).Cookies() {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// meAnswer is the body of a login and of GET /api/v1/me.
+type meAnswer struct {
+	User        model.User         `json:"user"`
+	Memberships []model.Membership `json:"memberships"`
+	CSRFToken   string             `json:"csrf_token"`
+	ExpiresAt   *time.Time         `json:"expires_at"`
+}
+
+// checkMe checks that body is a 200 answer of login or me for the person
+// named who of w.
+func checkMe(t *testing.T, w *world, who string, body []byte) meAnswer {
+	t.Helper()
+	var me meAnswer
+	if err := json.Unmarshal(body, &me); err != nil {
+		t.Fatalf("%v in %s", err, body)
+	}
+	if me.User.Login != who || me.User.ID != w.people[who].user.ID || me.User.IsAdmin != (who == admin) {
+		t.Errorf("user %+v, want %s", me.User, who)
+	}
+	var roles []string
+	for _, m := range me.Memberships {
+		roles = append(roles, m.Workspace+":"+m.Role)
+	}
+	var want []string
+	if model.ValidRole(who) {
+		want = []string{"velo:" + who}
+	}
+	if !slices.Equal(roles, want) || !bytes.Contains(body, []byte(`"memberships":[`)) {
+		t.Errorf("memberships %v, want %v, in %s", roles, want, body)
+	}
+	if bytes.Contains(body, []byte("argon2")) || bytes.Contains(body, []byte("password")) {
+		t.Errorf("the answer tells of the password: %s", body)
+	}
+	return me
+}
+
+// workspaceSlugs decodes a GET /api/v1/workspaces answer into its slugs,
+// sorted.
+func workspaceSlugs(t *testing.T, body []byte) []string {
+	t.Helper()
+	var got struct {
+		Workspaces []model.Workspace `json:"workspaces"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil || got.Workspaces == nil {
+		t.Fatalf("workspaces: %v in %s", err, body)
+	}
+	slugs := []string{}
+	for _, ws := range got.Workspaces {
+		slugs = append(slugs, ws.Slug)
+	}
+	slices.Sort(slugs)
+	return slugs
+}
+
+// outcome is the status each role of a workspace gets there on a route.
+type outcome struct{ owner, manager, cm, expert, client int }
+
+func (o outcome) of(role string) int {
+	switch role {
+	case model.RoleOwner:
+		return o.owner
+	case model.RoleManager:
+		return o.manager
+	case model.RoleCM:
+		return o.cm
+	case model.RoleExpert:
+		return o.expert
+	case model.RoleClient:
+		return o.client
+	}
+	return http.StatusNotFound
+}
+
+// matrixRoute is one route of the API as the authorization matrix calls
+// it.
+type matrixRoute struct {
+	pattern string // as in the route table and openapi.json
+	// path is the route's path for the person named who, in A (own) or B;
+	// routes outside a workspace ignore own.
+	path func(w *world, who string, own bool) string
+	body func(w *world, who string) string // nil for none
+	// inWorkspace routes answer as roles says in A, 404 in B, and as
+	// roles.owner in both to an administrator; the others answer ok to
+	// everyone.
+	inWorkspace bool
+	roles       outcome
+	ok          int
+	check       func(t *testing.T, w *world, who string, body []byte) // of a 2xx answer
+}
+
+// want is the status the person named who gets on rt in A (own) or B.
+func (rt matrixRoute) want(who string, own bool) int {
+	switch {
+	case !rt.inWorkspace:
+		return rt.ok
+	case who == admin:
+		return rt.roles.owner
+	case !own:
+		return http.StatusNotFound
+	}
+	return rt.roles.of(who)
+}
+
+func (w *world) ws(own bool) model.Workspace {
+	if own {
+		return w.a
+	}
+	return w.b
+}
+
+func (w *world) wsPath(own bool, rest string) string {
+	return "/api/v1/workspaces/" + w.ws(own).Slug + rest
+}
+
+// matrixRoutes lists every route of the API; TestAuthorizationMatrix
+// checks that openapi.json documents no other.
+func matrixRoutes() []matrixRoute {
+	fixed := func(p string) func(*world, string, bool) string {
+		return func(*world, string, bool) string { return p }
+	}
+	in := func(rest string) func(*world, string, bool) string {
+		return func(w *world, _ string, own bool) string { return w.wsPath(own, rest) }
+	}
+	// Experts see only the conversations they are asked into, which no
+	// route serves yet.
+	readable := outcome{owner: 200, manager: 200, cm: 200, expert: 404, client: 200}
+	return []matrixRoute{
+		{pattern: "POST /api/v1/login", path: fixed("/api/v1/login"), ok: 200,
+			body: func(w *world, who string) string {
+				return fmt.Sprintf(`{"login":%q,"password":%q}`, who, w.people[who].password)
+			},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if me := checkMe(t, w, who, body); me.CSRFToken == "" {
+					t.Errorf("login answers no csrf_token: %s", body)
+				}
+			}},
+		{pattern: "POST /api/v1/logout", path: fixed("/api/v1/logout"), ok: 204},
+		{pattern: "DELETE /api/v1/sessions", path: fixed("/api/v1/sessions"), ok: 204},
+		{pattern: "GET /api/v1/me", path: fixed("/api/v1/me"), ok: 200,
+			check: func(t *testing.T, w *world, who string, body []byte) { checkMe(t, w, who, body) }},
+		{pattern: "GET /api/v1/workspaces", path: fixed("/api/v1/workspaces"), ok: 200,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				want := []string{}
+				switch who {
+				case admin:
+					want = []string{"banque", "velo"}
+				case model.RoleOwner, model.RoleManager, model.RoleCM, model.RoleClient:
+					want = []string{"velo"}
+				}
+				if got := workspaceSlugs(t, body); !slices.Equal(got, want) {
+					t.Errorf("workspaces %v, want %v", got, want)
+				}
+			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/conversations", path: in("/conversations"),
+			inWorkspace: true, roles: readable,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"root_external_id"`)) {
+					t.Errorf("no conversation listed: %s", body)
+				}
+			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/topics", path: in("/topics"), inWorkspace: true, roles: readable},
+		{pattern: "PUT /api/v1/workspaces/{slug}/topics/{name}",
+			path: func(w *world, who string, own bool) string { return w.wsPath(own, "/topics/put-"+who) },
+			body: func(*world, string) string { return `{"terms":["pneu","chambre à air"]}` }, inWorkspace: true,
+			roles: outcome{owner: 201, manager: 201, cm: 403, expert: 404, client: 403}},
+		{pattern: "DELETE /api/v1/workspaces/{slug}/topics/{name}",
+			path:        func(w *world, who string, own bool) string { return w.wsPath(own, "/topics/del-"+who) },
+			inWorkspace: true, roles: outcome{owner: 204, manager: 204, cm: 403, expert: 404, client: 403}},
+		{pattern: "POST /api/v1/workspaces/{slug}/analyze", path: in("/analyze"),
+			body:        func(*world, string) string { return `{"text":"Mon colis n'est jamais arrivé, que faire ?"}` },
+			inWorkspace: true, roles: readable,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"sentiment"`)) {
+					t.Errorf("not an analysis: %s", body)
+				}
+			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/corrections", path: in("/corrections"), inWorkspace: true, roles: readable},
+		{pattern: "POST /api/v1/workspaces/{slug}/messages/{id}/corrections",
+			path: func(w *world, _ string, own bool) string {
+				msg := w.msgB
+				if own {
+					msg = w.msgA
+				}
+				return w.wsPath(own, fmt.Sprintf("/messages/%d/corrections", msg))
+			},
+			body:        func(*world, string) string { return `{"field":"sentiment","value":"neg"}` },
+			inWorkspace: true, roles: outcome{owner: 201, manager: 201, cm: 201, expert: 404, client: 403}},
+		{pattern: "GET /api/v1/conversations/{id}",
+			path: func(w *world, _ string, own bool) string {
+				if own {
+					return fmt.Sprintf("/api/v1/conversations/%d", w.convA)
+				}
+				return fmt.Sprintf("/api/v1/conversations/%d", w.convB)
+			},
+			inWorkspace: true, roles: readable},
+		{pattern: "GET /api/v1/openapi.json", path: fixed("/api/v1/openapi.json"), ok: 200},
+	}
+}
+
+func (rt matrixRoute) method() string { m, _, _ := strings.Cut(rt.pattern, " "); return m }
+
+func (rt matrixRoute) bodyFor(w *world, who string) string {
+	if rt.body == nil {
+		return ""
+	}
+	return rt.body(w, who)
+}
+
+// checkEveryRouteListed checks that routes are exactly the operations
+// openapi.json documents, which TestOpenAPIMatchesRoutes keeps in step
+// with the route table: a new route without a line in the matrix fails.
+func checkEveryRouteListed(t *testing.T, w *world, routes []matrixRoute) {
+	t.Helper()
+	res := w.call(t, http.MethodGet, "/api/v1/openapi.json", "", withToken(w.people[admin].token))
+	var doc struct {
+		Paths map[string]map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(res.body, &doc); err != nil || res.status != http.StatusOK {
+		t.Fatalf("openapi.json: status %d, %v", res.status, err)
+	}
+	var documented, listed []string
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			documented = append(documented, strings.ToUpper(method)+" "+path)
+		}
+	}
+	for _, rt := range routes {
+		listed = append(listed, rt.pattern)
+	}
+	slices.Sort(documented)
+	slices.Sort(listed)
+	if len(listed) != len(documented) || !slices.Equal(listed, documented) {
+		t.Fatalf("the matrix lists %d routes, openapi.json documents %d operations:\nlisted     %v\ndocumented %v",
+			len(listed), len(documented), listed, documented)
+	}
+}
+
+func topicNames(t *testing.T, st *store.Store, workspaceID int64) []string {
+	t.Helper()
+	vocab, err := st.Topics(context.Background(), workspaceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := []string{}
+	for _, tp := range vocab {
+		names = append(names, tp.Name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+func correctionCount(t *testing.T, st *store.Store, workspaceID int64) int {
+	t.Helper()
+	cs, err := st.Corrections(context.Background(), workspaceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(cs)
+}
+
+// TestAuthorizationMatrix calls every route as every kind of user, in
+// their own workspace and in another, with read-write API tokens.
+func TestAuthorizationMatrix(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		routes := matrixRoutes()
+		checkEveryRouteListed(t, w, routes)
+		ctx := context.Background()
+		// Every user's topic to delete exists in both workspaces, so that
+		// a 404 or 403 is the caller's access, not a missing topic.
+		for _, who := range w.names {
+			for _, ws := range []model.Workspace{w.a, w.b} {
+				if _, err := st.SetTopic(ctx, ws.ID, model.Topic{Name: "del-" + who, Terms: []string{"frein"}}, "test"); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+
+		for _, rt := range routes {
+			for _, who := range w.names {
+				sides := []bool{true}
+				if rt.inWorkspace {
+					sides = []bool{true, false}
+				}
+				for _, own := range sides {
+					where := "A"
+					if !own {
+						where = "B"
+					}
+					path := rt.path(w, who, own)
+					res := w.call(t, rt.method(), path, rt.bodyFor(w, who), withToken(w.people[who].token))
+					want := rt.want(who, own)
+					if res.status != want {
+						t.Errorf("%s as %s in %s (%s): status %d, want %d; body %s",
+							rt.pattern, who, where, path, res.status, want, res.body)
+						continue
+					}
+					if want >= 400 {
+						if ct := res.header.Get("Content-Type"); ct != "application/problem+json" {
+							t.Errorf("%s as %s in %s: Content-Type %q of a %d", rt.pattern, who, where, ct, want)
+						}
+					} else if rt.check != nil {
+						rt.check(t, w, who, res.body)
+					}
+				}
+			}
+		}
+
+		// Refusals changed nothing; allowed changes happened.
+		wantA := []string{"del-client", "del-cm", "del-expert", "del-nobody", "put-admin", "put-manager", "put-owner"}
+		wantB := []string{"del-client", "del-cm", "del-expert", "del-manager", "del-nobody", "del-owner", "put-admin"}
+		if got := topicNames(t, st, w.a.ID); !slices.Equal(got, wantA) {
+			t.Errorf("topics of A after the matrix: %v, want %v", got, wantA)
+		}
+		if got := topicNames(t, st, w.b.ID); !slices.Equal(got, wantB) {
+			t.Errorf("topics of B after the matrix: %v, want %v", got, wantB)
+		}
+		// admin, owner, manager and cm corrected in A; only admin in B.
+		if n := correctionCount(t, st, w.a.ID); n != 4 {
+			t.Errorf("%d corrections in A, want 4", n)
+		}
+		if n := correctionCount(t, st, w.b.ID); n != 1 {
+			t.Errorf("%d corrections in B, want 1", n)
+		}
+	})
+}
+
+// TestForbiddenLooksLikeMissing checks that a workspace, conversation or
+// message the caller may not see answers as one that does not exist.
+func TestForbiddenLooksLikeMissing(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		owner := withToken(w.people[model.RoleOwner].token)
+		pairs := []struct{ method, hidden, missing, body string }{
+			{"GET", "/api/v1/workspaces/banque/topics", "/api/v1/workspaces/nope/topics", ""},
+			{"PUT", "/api/v1/workspaces/banque/topics/x", "/api/v1/workspaces/nope/topics/x", `{"terms":["x"]}`},
+			{"GET", fmt.Sprintf("/api/v1/conversations/%d", w.convB), "/api/v1/conversations/999999", ""},
+			// A message of B asked for under A, where the owner may correct.
+			{"POST", fmt.Sprintf("/api/v1/workspaces/velo/messages/%d/corrections", w.msgB),
+				"/api/v1/workspaces/velo/messages/999999/corrections", `{"field":"sentiment","value":"neg"}`},
+		}
+		for _, p := range pairs {
+			hidden := w.call(t, p.method, p.hidden, p.body, owner)
+			missing := w.call(t, p.method, p.missing, p.body, owner)
+			checkProblem(t, hidden, http.StatusNotFound, "not found")
+			checkProblem(t, missing, http.StatusNotFound, "not found")
+			// Only the name or id asked for differs.
+			norm := func(b []byte, path string) string {
+				s := string(b)
+				for _, part := range strings.Split(path, "/") {
+					if part != "" && part != "api" && part != "v1" {
+						s = strings.ReplaceAll(s, part, "…")
+					}
+				}
+				return s
+			}
+			if h, m := norm(hidden.body, p.hidden), norm(missing.body, p.missing); h != m {
+				t.Errorf("%s: hidden %s, missing %s", p.method, h, m)
+			}
+		}
+		if n := correctionCount(t, st, w.b.ID); n != 0 {
+			t.Errorf("a correction of B's message reached B: %d", n)
+		}
+	})
+}
+
+// checkUnauthenticated checks a 401 problem asking for credentials.
+func checkUnauthenticated(t *testing.T, res response) {
+	t.Helper()
+	checkProblem(t, res, http.StatusUnauthorized)
+	if got := res.header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer ") {
+		t.Errorf("WWW-Authenticate %q, want a Bearer challenge", got)
+	}
+}
+
+func TestReadOnlyToken(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		ctx := context.Background()
+		owner := w.people[model.RoleOwner]
+		readOnly, _ := w.newToken(t, owner.user.ID, model.APIToken{Name: "read-only"})
+		if _, err := st.SetTopic(ctx, w.a.ID, model.Topic{Name: "Freins", Terms: []string{"frein"}}, "test"); err != nil {
+			t.Fatal(err)
+		}
+		correction := fmt.Sprintf("/api/v1/workspaces/velo/messages/%d/corrections", w.msgA)
+		cases := []struct {
+			method, path, body string
+			status             int
+		}{
+			{"GET", "/api/v1/workspaces/velo/topics", "", 200},
+			{"GET", "/api/v1/workspaces/velo/conversations", "", 200},
+			{"POST", "/api/v1/workspaces/velo/analyze", `{"text":"bonjour"}`, 200},
+			{"PUT", "/api/v1/workspaces/velo/topics/Livraison", `{"terms":["colis"]}`, 403},
+			{"DELETE", "/api/v1/workspaces/velo/topics/Freins", "", 403},
+			{"POST", correction, `{"field":"sentiment","value":"neg"}`, 403},
+			{"DELETE", "/api/v1/sessions", "", 403},
+			{"POST", "/api/v1/logout", "", 204},
+		}
+		for _, c := range cases {
+			res := w.call(t, c.method, c.path, c.body, withToken(readOnly))
+			if c.status == 403 {
+				checkProblem(t, res, 403, "read-only")
+			} else if res.status != c.status {
+				t.Errorf("%s %s: status %d, want %d; body %s", c.method, c.path, res.status, c.status, res.body)
+			}
+		}
+		if got := topicNames(t, st, w.a.ID); !slices.Equal(got, []string{"Freins"}) {
+			t.Errorf("topics after a read-only token's writes: %v", got)
+		}
+		if n := correctionCount(t, st, w.a.ID); n != 0 {
+			t.Errorf("%d corrections after a read-only token's", n)
+		}
+		// The same writes with the owner's read-write token pass.
+		if res := w.call(t, "PUT", "/api/v1/workspaces/velo/topics/Livraison", `{"terms":["colis"]}`, withToken(owner.token)); res.status != 201 {
+			t.Errorf("read-write PUT: status %d, body %s", res.status, res.body)
+		}
+		if res := w.call(t, "POST", correction, `{"field":"sentiment","value":"neg"}`, withToken(owner.token)); res.status != 201 {
+			t.Errorf("read-write correction: status %d, body %s", res.status, res.body)
+		}
+	})
+}
+
+func TestScopedToken(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		adm := w.people[admin]
+		scoped, _ := w.newToken(t, adm.user.ID, model.APIToken{Name: "velo only", CanWrite: true, Workspaces: []int64{w.a.ID}})
+		cases := []struct {
+			method, path, body string
+			status             int
+		}{
+			{"GET", "/api/v1/workspaces/velo/conversations", "", 200},
+			{"GET", fmt.Sprintf("/api/v1/conversations/%d", w.convA), "", 200},
+			{"PUT", "/api/v1/workspaces/velo/topics/Livraison", `{"terms":["colis"]}`, 201},
+			{"GET", "/api/v1/workspaces/banque/conversations", "", 404},
+			{"GET", "/api/v1/workspaces/banque/topics", "", 404},
+			{"GET", "/api/v1/workspaces/banque/corrections", "", 404},
+			{"GET", fmt.Sprintf("/api/v1/conversations/%d", w.convB), "", 404},
+			{"PUT", "/api/v1/workspaces/banque/topics/Frais", `{"terms":["frais"]}`, 404},
+			{"POST", "/api/v1/workspaces/banque/analyze", `{"text":"bonjour"}`, 404},
+			{"POST", fmt.Sprintf("/api/v1/workspaces/banque/messages/%d/corrections", w.msgB), `{"field":"sentiment","value":"neg"}`, 404},
+		}
+		for _, c := range cases {
+			res := w.call(t, c.method, c.path, c.body, withToken(scoped))
+			if res.status != c.status {
+				t.Errorf("%s %s with a token for velo: status %d, want %d; body %s", c.method, c.path, res.status, c.status, res.body)
+			}
+		}
+		res := w.call(t, "GET", "/api/v1/workspaces", "", withToken(scoped))
+		if got := workspaceSlugs(t, res.body); !slices.Equal(got, []string{"velo"}) {
+			t.Errorf("workspaces with a token for velo: %v", got)
+		}
+		// The administrator's own unscoped token reaches B.
+		if res := w.call(t, "GET", "/api/v1/workspaces/banque/conversations", "", withToken(adm.token)); res.status != 200 {
+			t.Errorf("unscoped admin token in banque: status %d", res.status)
+		}
+		if got := topicNames(t, st, w.b.ID); len(got) != 0 {
+			t.Errorf("topics of B after the scoped token's PUT: %v", got)
+		}
+	})
+}
+
+func TestRefusedTokens(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		ctx := context.Background()
+		cm := w.people[model.RoleCM]
+		const path = "/api/v1/workspaces/velo/topics"
+		works := func(t *testing.T, token string) {
+			t.Helper()
+			if res := w.call(t, "GET", path, "", withToken(token)); res.status != 200 {
+				t.Fatalf("before: status %d, body %s", res.status, res.body)
+			}
+		}
+
+		t.Run("revoked", func(t *testing.T) {
+			token, tok := w.newToken(t, cm.user.ID, model.APIToken{Name: "to revoke"})
+			works(t, token)
+			if err := st.RevokeAPIToken(ctx, cm.user.ID, tok.ID, "test"); err != nil {
+				t.Fatal(err)
+			}
+			checkUnauthenticated(t, w.call(t, "GET", path, "", withToken(token)))
+		})
+		t.Run("expired", func(t *testing.T) {
+			expires := time.Now().Add(1500 * time.Millisecond)
+			token, _ := w.newToken(t, cm.user.ID, model.APIToken{Name: "short-lived", ExpiresAt: &expires})
+			works(t, token)
+			time.Sleep(time.Until(expires) + 50*time.Millisecond)
+			checkUnauthenticated(t, w.call(t, "GET", path, "", withToken(token)))
+		})
+		t.Run("unknown", func(t *testing.T) {
+			token, _, err := auth.NewAPIToken()
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkUnauthenticated(t, w.call(t, "GET", path, "", withToken(token)))
+		})
+		t.Run("disabled user", func(t *testing.T) {
+			gone := w.addUser(t, "gone", false)
+			if err := st.SetMembership(ctx, gone.user.ID, w.a.ID, model.RoleCM, "test"); err != nil {
+				t.Fatal(err)
+			}
+			token, _ := w.newToken(t, gone.user.ID, model.APIToken{Name: "gone's"})
+			works(t, token)
+			if err := st.SetUserDisabled(ctx, gone.user.ID, true, "test"); err != nil {
+				t.Fatal(err)
+			}
+			checkUnauthenticated(t, w.call(t, "GET", path, "", withToken(token)))
+			checkUnauthenticated(t, w.call(t, "GET", "/api/v1/me", "", withToken(token)))
+			// Enabled again, the kept token works again.
+			if err := st.SetUserDisabled(ctx, gone.user.ID, false, "test"); err != nil {
+				t.Fatal(err)
+			}
+			works(t, token)
+		})
+		t.Run("malformed", func(t *testing.T) {
+			token := cm.token
+			for _, authz := range []string{
+				"Bearer",
+				"Bearer ",
+				"Bearer nope",
+				"Bearer plb_",
+				"Bearer " + token + "x",
+				"Bearer " + token[:len(token)-1],
+				"Bearer " + strings.ToUpper(token),
+				"Bearer " + strings.Replace(token, "plb_", "xyz_", 1),
+				"Basic " + token,
+				"Basic dXNlcjpwYXNzd29yZA==",
+				"Token " + token,
+				"Bearer" + token,
+				token,
+			} {
+				t.Run(authz, func(t *testing.T) {
+					checkUnauthenticated(t, w.call(t, "GET", path, "", withAuthorization(authz)))
+				})
+			}
+			// The scheme is case-insensitive (RFC 9110).
+			if res := w.call(t, "GET", path, "", withAuthorization("bearer "+token)); res.status != 200 {
+				t.Errorf("lower-case bearer: status %d", res.status)
+			}
+		})
+	})
+}
+
+// signIn posts a login from ip ("" for 127.0.0.1).
+func (w *world) signIn(t *testing.T, ip, login, password string, opts ...opt) response {
+	t.Helper()
+	return w.callFrom(t, ip, "POST", "/api/v1/login", jsonBody(t, map[string]string{"login": login, "password": password}), opts...)
+}
+
+// session signs the person named who in and returns the session secret
+// and its CSRF token.
+func (w *world) session(t *testing.T, who string) (secret, csrf string) {
+	t.Helper()
+	res := w.signIn(t, "", who, w.people[who].password)
+	if res.status != http.StatusOK {
+		t.Fatalf("login as %s: status %d, body %s", who, res.status, res.body)
+	}
+	c := cookie(res, api.SessionCookie)
+	if c == nil {
+		t.Fatalf("login as %s set no session cookie", who)
+	}
+	var me meAnswer
+	if err := json.Unmarshal(res.body, &me); err != nil || me.CSRFToken == "" {
+		t.Fatalf("login as %s: %v, no CSRF token in %s", who, err, res.body)
+	}
+	return c.Value, me.CSRFToken
+}
+
+func TestLogin(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		owner := w.people[model.RoleOwner]
+		before := time.Now()
+		res := w.signIn(t, "", " Owner ", owner.password) // logins are trimmed and case-insensitive
+		if res.status != http.StatusOK {
+			t.Fatalf("login: status %d, body %s", res.status, res.body)
+		}
+		checkJSONHeaders(t, res)
+		c := cookie(res, api.SessionCookie)
+		if c == nil {
+			t.Fatalf("no %s cookie in %v", api.SessionCookie, res.header["Set-Cookie"])
+		}
+		if !c.HttpOnly || c.SameSite != http.SameSiteLaxMode || c.Path != "/" || c.Secure || len(c.Value) < 43 {
+			t.Errorf("session cookie %s: want HttpOnly, SameSite=Lax, Path=/, not Secure over HTTP, a long secret", c)
+		}
+		if lo, hi := before.Add(api.SessionLifetime-time.Minute), time.Now().Add(api.SessionLifetime+time.Minute); c.Expires.Before(lo) || c.Expires.After(hi) {
+			t.Errorf("cookie expires %v, want about %v from now", c.Expires, api.SessionLifetime)
+		}
+		me := checkMe(t, w, model.RoleOwner, res.body)
+		if me.CSRFToken == "" || me.CSRFToken == c.Value || me.ExpiresAt == nil {
+			t.Errorf("login answer %s: want a CSRF token other than the secret, and expires_at", res.body)
+		}
+		if bytes.Contains(res.body, []byte(c.Value)) {
+			t.Errorf("the body repeats the session secret: %s", res.body)
+		}
+
+		// GET /me with the cookie answers the same user and CSRF token.
+		meRes := w.call(t, "GET", "/api/v1/me", "", withSession(c.Value))
+		if meRes.status != 200 {
+			t.Fatalf("me: status %d, body %s", meRes.status, meRes.body)
+		}
+		if again := checkMe(t, w, model.RoleOwner, meRes.body); again.CSRFToken != me.CSRFToken {
+			t.Errorf("me answers CSRF token %q, login %q", again.CSRFToken, me.CSRFToken)
+		}
+		// The session sees what its user may see, and no more.
+		if res := w.call(t, "GET", "/api/v1/workspaces", "", withSession(c.Value)); !slices.Equal(workspaceSlugs(t, res.body), []string{"velo"}) {
+			t.Errorf("workspaces of the owner's session: %s", res.body)
+		}
+		if res := w.call(t, "GET", "/api/v1/workspaces/banque/topics", "", withSession(c.Value)); res.status != 404 {
+			t.Errorf("the owner's session in banque: status %d", res.status)
+		}
+
+		// Behind a TLS proxy the cookie is Secure.
+		res = w.signIn(t, "", "owner", owner.password, withHeader("X-Forwarded-Proto", "https"))
+		if c := cookie(res, api.SessionCookie); res.status != 200 || c == nil || !c.Secure {
+			t.Errorf("login over HTTPS: status %d, cookie %v, want Secure", res.status, c)
+		}
+	})
+}
+
+func TestLoginFailures(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		ctx := context.Background()
+		gone := w.addUser(t, "gone", false)
+		if err := st.SetUserDisabled(ctx, gone.user.ID, true, "test"); err != nil {
+			t.Fatal(err)
+		}
+		const ip = "127.0.0.2"
+		wrong := w.signIn(t, ip, "owner", "not the pass phrase")
+		checkProblem(t, wrong, http.StatusUnauthorized)
+		for name, res := range map[string]response{
+			"unknown login":  w.signIn(t, ip, "stranger", "not the pass phrase"),
+			"invalid login":  w.signIn(t, ip, "<bad login>", "not the pass phrase"),
+			"disabled user":  w.signIn(t, ip, "gone", gone.password),
+			"empty password": w.signIn(t, ip, "owner", ""),
+		} {
+			if res.status != wrong.status || !bytes.Equal(res.body, wrong.body) {
+				t.Errorf("%s: %d %s; a wrong password: %d %s", name, res.status, res.body, wrong.status, wrong.body)
+			}
+			if c := cookie(res, api.SessionCookie); c != nil {
+				t.Errorf("%s set a session cookie", name)
+			}
+		}
+		for _, body := range []string{"", "{", `{"login":"owner","password":"x","extra":1}`, `["owner"]`} {
+			res := w.callFrom(t, ip, "POST", "/api/v1/login", body)
+			checkProblem(t, res, http.StatusBadRequest)
+		}
+	})
+}
+
+// TestLoginThrottling makes each request from its own loopback address
+// where the address limit must not interfere.
+func TestLoginThrottling(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		ip := func(n int) string { return fmt.Sprintf("127.0.0.%d", n) }
+		checkThrottled := func(t *testing.T, res response) {
+			t.Helper()
+			checkProblem(t, res, http.StatusTooManyRequests)
+			if s, err := strconv.Atoi(res.header.Get("Retry-After")); err != nil || s <= 0 {
+				t.Errorf("Retry-After %q, want a positive number of seconds", res.header.Get("Retry-After"))
+			}
+			if c := cookie(res, api.SessionCookie); c != nil {
+				t.Error("a throttled login set a session cookie")
+			}
+		}
+
+		t.Run("per login", func(t *testing.T) {
+			owner := w.people[model.RoleOwner]
+			for i := range 10 {
+				checkProblem(t, w.signIn(t, ip(10+i), "owner", "wrong guess"), http.StatusUnauthorized)
+			}
+			checkThrottled(t, w.signIn(t, ip(20), "owner", owner.password))
+			checkThrottled(t, w.signIn(t, ip(21), "OWNER", owner.password))
+			// Other logins, from the same address, are not throttled.
+			if res := w.signIn(t, ip(20), "manager", w.people[model.RoleManager].password); res.status != 200 {
+				t.Errorf("another login: status %d, body %s", res.status, res.body)
+			}
+		})
+		t.Run("a success resets the login's count", func(t *testing.T) {
+			cm := w.people[model.RoleCM]
+			for i := range 9 {
+				checkProblem(t, w.signIn(t, ip(30+i), "cm", "wrong guess"), http.StatusUnauthorized)
+			}
+			if res := w.signIn(t, ip(39), "cm", cm.password); res.status != 200 {
+				t.Fatalf("after 9 failures: status %d, body %s", res.status, res.body)
+			}
+			for i := range 9 {
+				checkProblem(t, w.signIn(t, ip(40+i), "cm", "wrong guess"), http.StatusUnauthorized)
+			}
+			if res := w.signIn(t, ip(49), "cm", cm.password); res.status != 200 {
+				t.Fatalf("after 9 failures, a success and 9 failures: status %d, body %s", res.status, res.body)
+			}
+		})
+		t.Run("per address", func(t *testing.T) {
+			for i := range 10 {
+				checkProblem(t, w.signIn(t, ip(60), fmt.Sprintf("guess%d", i), "wrong guess"), http.StatusUnauthorized)
+			}
+			client := w.people[model.RoleClient]
+			checkThrottled(t, w.signIn(t, ip(60), "client", client.password))
+			if res := w.signIn(t, ip(61), "client", client.password); res.status != 200 {
+				t.Errorf("from another address: status %d, body %s", res.status, res.body)
+			}
+		})
+	})
+}
+
+func TestSessionCSRF(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		secret, csrf := w.session(t, model.RoleOwner)
+		_, otherCSRF := w.session(t, model.RoleOwner)
+		const topic = "/api/v1/workspaces/velo/topics/Livraison"
+		const body = `{"terms":["colis"]}`
+		refusals := map[string][]opt{
+			"no header":               {withSession(secret)},
+			"empty header":            {withSession(secret), withCSRF("")},
+			"wrong token":             {withSession(secret), withCSRF("0123456789abcdef")},
+			"the secret as token":     {withSession(secret), withCSRF(secret)},
+			"another session's token": {withSession(secret), withCSRF(otherCSRF)},
+			"token and more":          {withSession(secret), withCSRF(csrf + "0")},
+			"token cut short":         {withSession(secret), withCSRF(csrf[:len(csrf)-1])},
+		}
+		for name, opts := range refusals {
+			for _, req := range []struct{ method, path, body string }{
+				{"PUT", topic, body},
+				{"DELETE", "/api/v1/workspaces/velo/topics/Freins", ""},
+				{"POST", "/api/v1/workspaces/velo/analyze", `{"text":"bonjour"}`},
+				{"POST", fmt.Sprintf("/api/v1/workspaces/velo/messages/%d/corrections", w.msgA), `{"field":"sentiment","value":"neg"}`},
+				{"POST", "/api/v1/logout", ""},
+				{"DELETE", "/api/v1/sessions", ""},
+			} {
+				res := w.call(t, req.method, req.path, req.body, opts...)
+				if res.status != http.StatusForbidden || !bytes.Contains(res.body, []byte(api.CSRFHeader)) {
+					t.Errorf("%s: %s %s: status %d, body %s; want 403 naming %s", name, req.method, req.path, res.status, res.body, api.CSRFHeader)
+				}
+			}
+		}
+		if got := topicNames(t, st, w.a.ID); len(got) != 0 {
+			t.Errorf("topics after refused writes: %v", got)
+		}
+		if n := correctionCount(t, st, w.a.ID); n != 0 {
+			t.Errorf("%d corrections after refused writes", n)
+		}
+		// The refused logouts ended nothing.
+		if res := w.call(t, "GET", "/api/v1/me", "", withSession(secret)); res.status != 200 {
+			t.Fatalf("me after refused logouts: status %d", res.status)
+		}
+		// Reads need no token; writes pass with the right one.
+		if res := w.call(t, "GET", "/api/v1/workspaces/velo/topics", "", withSession(secret)); res.status != 200 {
+			t.Errorf("GET without a CSRF token: status %d", res.status)
+		}
+		if res := w.call(t, "PUT", topic, body, withSession(secret), withCSRF(csrf)); res.status != 201 {
+			t.Errorf("PUT with the CSRF token: status %d, body %s", res.status, res.body)
+		}
+		if res := w.call(t, "POST", "/api/v1/workspaces/velo/analyze", `{"text":"bonjour"}`, withSession(secret), withCSRF(csrf)); res.status != 200 {
+			t.Errorf("analyze with the CSRF token: status %d, body %s", res.status, res.body)
+		}
+	})
+}
+
+func TestLogout(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		secret, csrf := w.session(t, model.RoleOwner)
+		other, _ := w.session(t, model.RoleOwner)
+		res := w.call(t, "POST", "/api/v1/logout", "", withSession(secret), withCSRF(csrf))
+		if res.status != http.StatusNoContent {
+			t.Fatalf("logout: status %d, body %s", res.status, res.body)
+		}
+		if c := cookie(res, api.SessionCookie); c == nil || c.Value != "" || c.MaxAge >= 0 || c.Path != "/" {
+			t.Errorf("logout's cookie %v, want it cleared", c)
+		}
+		checkUnauthenticated(t, w.call(t, "GET", "/api/v1/me", "", withSession(secret)))
+		checkUnauthenticated(t, w.call(t, "POST", "/api/v1/logout", "", withSession(secret), withCSRF(csrf)))
+		// The user's other session lives on.
+		if res := w.call(t, "GET", "/api/v1/me", "", withSession(other)); res.status != 200 {
+			t.Errorf("the other session after logout: status %d", res.status)
+		}
+	})
+}
+
+func TestLogoutEverywhere(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		first, csrf := w.session(t, model.RoleOwner)
+		second, _ := w.session(t, model.RoleOwner)
+		someoneElse, _ := w.session(t, model.RoleCM)
+		for _, s := range []string{first, second, someoneElse} {
+			if res := w.call(t, "GET", "/api/v1/me", "", withSession(s)); res.status != 200 {
+				t.Fatalf("before: status %d", res.status)
+			}
+		}
+		res := w.call(t, "DELETE", "/api/v1/sessions", "", withSession(first), withCSRF(csrf))
+		if res.status != http.StatusNoContent {
+			t.Fatalf("DELETE /api/v1/sessions: status %d, body %s", res.status, res.body)
+		}
+		if c := cookie(res, api.SessionCookie); c == nil || c.Value != "" || c.MaxAge >= 0 {
+			t.Errorf("cookie %v, want it cleared", c)
+		}
+		checkUnauthenticated(t, w.call(t, "GET", "/api/v1/me", "", withSession(first)))
+		checkUnauthenticated(t, w.call(t, "GET", "/api/v1/me", "", withSession(second)))
+		if res := w.call(t, "GET", "/api/v1/me", "", withSession(someoneElse)); res.status != 200 {
+			t.Errorf("another user's session: status %d", res.status)
+		}
+	})
+}
+
+func TestDisabledUserSession(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		ctx := context.Background()
+		secret, _ := w.session(t, model.RoleClient)
+		if res := w.call(t, "GET", "/api/v1/me", "", withSession(secret)); res.status != 200 {
+			t.Fatalf("before: status %d", res.status)
+		}
+		id := w.people[model.RoleClient].user.ID
+		if err := st.SetUserDisabled(ctx, id, true, "test"); err != nil {
+			t.Fatal(err)
+		}
+		checkUnauthenticated(t, w.call(t, "GET", "/api/v1/me", "", withSession(secret)))
+		checkUnauthenticated(t, w.call(t, "GET", "/api/v1/workspaces/velo/topics", "", withSession(secret)))
+		// Enabling the user again does not bring the session back.
+		if err := st.SetUserDisabled(ctx, id, false, "test"); err != nil {
+			t.Fatal(err)
+		}
+		checkUnauthenticated(t, w.call(t, "GET", "/api/v1/me", "", withSession(secret)))
+	})
+}
+
+// TestNoCredentials calls every route but login without credentials, and
+// with credentials that are not.
+func TestNoCredentials(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		secret, _ := w.session(t, model.RoleOwner)
+		if res := w.call(t, "GET", "/api/v1/me", "", withSession(secret)); res.status != 200 {
+			t.Fatalf("the session: status %d", res.status)
+		}
+		for _, rt := range matrixRoutes() {
+			if rt.pattern == "POST /api/v1/login" {
+				continue
+			}
+			for _, own := range []bool{true, false} {
+				path := rt.path(w, model.RoleOwner, own)
+				for name, opts := range map[string][]opt{
+					"none":               nil,
+					"empty cookie":       {withSession("")},
+					"unknown cookie":     {withSession("bm90IGEgc2Vzc2lvbg")},
+					"token as cookie":    {withSession(w.people[admin].token)},
+					"empty bearer":       {withAuthorization("Bearer ")},
+					"session as bearer":  {withAuthorization("Bearer " + secret)},
+					"CSRF header alone":  {withCSRF("x")},
+					"cookie of another":  {func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "session", Value: secret}) }},
+					"bearer over cookie": {withAuthorization("Bearer nope"), withSession(secret)},
+				} {
+					res := w.call(t, rt.method(), path, rt.bodyFor(w, model.RoleOwner), opts...)
+					if res.status != http.StatusUnauthorized {
+						t.Errorf("%s %s with %s: status %d, want 401; body %s", rt.method(), path, name, res.status, res.body)
+						continue
+					}
+					checkUnauthenticated(t, res)
+				}
+			}
+		}
+		// Login needs none.
+		if res := w.signIn(t, "", "manager", w.people[model.RoleManager].password); res.status != 200 {
+			t.Errorf("login without credentials: status %d, body %s", res.status, res.body)
+		}
+		// Nothing was changed by all those calls.
+		if got := topicNames(t, st, w.a.ID); len(got) != 0 {
+			t.Errorf("topics: %v", got)
+		}
+	})
+}
+
+// TestRoutingWithoutCredentials checks that paths no route serves and
+// methods a route does not take answer 404 and 405 before asking who calls.
+func TestRoutingWithoutCredentials(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		cases := []struct {
+			method, path string
+			status       int
+			allow        string
+		}{
+			{"GET", "/api/v1/nope", 404, ""},
+			{"GET", "/api/v1/", 404, ""},
+			{"GET", "/api/v1/workspaces/velo", 404, ""},
+			{"GET", "/api/v1/workspaces/velo/members", 404, ""},
+			{"POST", "/api/v1/nope", 404, ""},
+			{"GET", "/api/v1/login", 405, "POST"},
+			{"DELETE", "/api/v1/login", 405, "POST"},
+			{"GET", "/api/v1/logout", 405, "POST"},
+			{"GET", "/api/v1/sessions", 405, "DELETE"},
+			{"PUT", "/api/v1/me", 405, "GET, HEAD"},
+			{"POST", "/api/v1/workspaces", 405, "GET, HEAD"},
+			{"PATCH", "/api/v1/workspaces/velo/topics/x", 405, "DELETE, PUT"},
+			{"GET", "/api/v1/workspaces/velo/analyze", 405, "POST"},
+			{"DELETE", fmt.Sprintf("/api/v1/conversations/%d", w.convA), 405, "GET, HEAD"},
+		}
+		for _, c := range cases {
+			for _, opts := range [][]opt{nil, {withAuthorization("Bearer nope")}} {
+				res := w.call(t, c.method, c.path, "", opts...)
+				if res.status != c.status {
+					t.Errorf("%s %s: status %d, want %d; body %s", c.method, c.path, res.status, c.status, res.body)
+					continue
+				}
+				checkProblem(t, res, c.status, c.path)
+				if got := res.header.Get("Allow"); got != c.allow {
+					t.Errorf("%s %s: Allow %q, want %q", c.method, c.path, got, c.allow)
+				}
+				if got := res.header.Get("WWW-Authenticate"); got != "" {
+					t.Errorf("%s %s: WWW-Authenticate %q on a %d", c.method, c.path, got, c.status)
+				}
+			}
+		}
+	})
+}
