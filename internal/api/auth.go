@@ -341,6 +341,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		httpx.WriteProblem(w, http.StatusTooManyRequests, err.Error())
 		return
 	case errors.Is(err, ErrWrongCredentials):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="palabre"`)
 		httpx.WriteProblem(w, http.StatusUnauthorized, err.Error())
 		return
 	case err != nil:

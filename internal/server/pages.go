@@ -104,6 +104,7 @@ func (p *pages) login(w http.ResponseWriter, r *http.Request) {
 		p.renderLogin(w, r, http.StatusUnauthorized, login, "Wrong login or password.")
 		return
 	case errors.Is(err, api.ErrThrottled):
+		w.Header().Set("Retry-After", "900")
 		p.renderLogin(w, r, http.StatusTooManyRequests, login, "Too many failed sign-ins; try again later.")
 		return
 	case err != nil:
