@@ -7,6 +7,9 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	// Time zones of CM profiles work on machines without system tzdata:
+	// the binary must run offline anywhere.
+	_ "time/tzdata"
 
 	"palabre/internal/cli"
 )

@@ -1,7 +1,8 @@
 // Package api serves palabre's REST API, version 1, under /api/v1: JSON
 // views of workspaces and their conversations, each workspace's vocabulary
 // of topics (which it can also edit), analysis of a text with a
-// workspace's model, CMs' corrections of analyses, and the OpenAPI document that
+// workspace's model, CMs' corrections of analyses, CMs' profiles (languages,
+// hours, capacity, status, specialisations), and the OpenAPI document that
 // describes them (openapi.json, kept in step with the route table by a
 // test).
 //
@@ -33,6 +34,25 @@ type Store interface {
 	SetTopic(ctx context.Context, workspaceID int64, t model.Topic, actor string) (created bool, err error)
 	DeleteTopic(ctx context.Context, workspaceID int64, name, actor string) error
 	Corrections(ctx context.Context, workspaceID int64) ([]store.Correction, error)
+	UserByLogin(ctx context.Context, login string) (model.User, error)
+	Profile(ctx context.Context, userID int64) (model.Profile, error)
+	SetProfile(ctx context.Context, p model.Profile, actor string) error
+	SetStatus(ctx context.Context, userID int64, status, actor string) error
+	SectorSpread(ctx context.Context, userID int64) ([]string, error)
+}
+
+// Config tunes the API. Zero fields take the defaults given.
+type Config struct {
+	// MaxSectors is how many unrelated sectors a CM may work in before
+	// their profile warns of it; model.DefaultMaxSectors.
+	MaxSectors int
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxSectors <= 0 {
+		c.MaxSectors = model.DefaultMaxSectors
+	}
+	return c
 }
 
 // New returns the handler of every /api/v1 route. Paths under /api/v1 that
@@ -42,11 +62,11 @@ type Store interface {
 // Every route but login asks for a session cookie or an API token, and
 // answers only about the workspaces the caller has a role in.
 // authn signs users in; nil makes one for this handler alone.
-func New(st Store, an Analysis, authn *Authenticator, logger *slog.Logger) http.Handler {
+func New(cfg Config, st Store, an Analysis, authn *Authenticator, logger *slog.Logger) http.Handler {
 	if authn == nil {
 		authn = NewAuthenticator(st, logger)
 	}
-	h := &handler{store: st, accounts: st, analysis: an, authn: authn, logger: logger}
+	h := &handler{cfg: cfg.withDefaults(), store: st, accounts: st, analysis: an, authn: authn, logger: logger}
 	mux := http.NewServeMux()
 	for _, rt := range h.routes() {
 		mux.HandleFunc(rt.pattern, rt.serve)
@@ -62,6 +82,7 @@ const (
 
 // handler holds what the route handlers need.
 type handler struct {
+	cfg      Config
 	store    Store
 	accounts Accounts
 	analysis Analysis
@@ -83,6 +104,9 @@ func (h *handler) routes() []route {
 		{"POST /api/v1/logout", h.logout},
 		{"DELETE /api/v1/sessions", h.logoutEverywhere},
 		{"GET /api/v1/me", h.me},
+		{"PUT /api/v1/me/status", h.putMyStatus},
+		{"GET /api/v1/users/{login}/profile", h.showProfile},
+		{"PUT /api/v1/users/{login}/profile", h.putProfile},
 		{"GET /api/v1/workspaces", h.listWorkspaces},
 		{"GET /api/v1/workspaces/{slug}/conversations", h.listConversations},
 		{"GET /api/v1/workspaces/{slug}/topics", h.listTopics},

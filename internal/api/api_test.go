@@ -50,7 +50,7 @@ func serve(t *testing.T, st *store.Store) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: api.New(st, analysis.NewRegistry(st, m), nil, slog.New(slog.NewTextHandler(f.logs, nil)))}
+	srv := &http.Server{Handler: api.New(api.Config{}, st, analysis.NewRegistry(st, m), nil, slog.New(slog.NewTextHandler(f.logs, nil)))}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	f.base = "http://" + ln.Addr().String()

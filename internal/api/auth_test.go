@@ -27,13 +27,15 @@ func fastParams() auth.Params { return auth.Params{Memory: 64, Time: 1, Threads:
 
 // Who the authorization tests act as, besides the roles of workspace A.
 const (
-	admin  = "admin"  // an administrator, with no role anywhere
-	nobody = "nobody" // a user with no role at all
+	admin    = "admin"    // an administrator, with no role anywhere
+	nobody   = "nobody"   // a user with no role at all
+	outsider = "outsider" // a CM of workspace B only, whose profile only admin reaches
 )
 
 // world is the API over two workspaces, A (velo) and B (banque), with an
 // administrator, one user per role in A (and none in B) and a user with no
-// role, each with a password and a read-write API token.
+// role, each with a password and a read-write API token; and, outside
+// names, the outsider, a CM of B only.
 type world struct {
 	*fixture
 	st           *store.Store
@@ -75,6 +77,11 @@ func newWorld(t *testing.T, st *store.Store) *world {
 		p.token, _ = w.newToken(t, p.user.ID, model.APIToken{Name: "read-write", CanWrite: true})
 		w.people[name] = p
 	}
+	o := w.addUser(t, outsider, false)
+	if err := st.SetMembership(ctx, o.user.ID, w.b.ID, model.RoleCM, "test"); err != nil {
+		t.Fatal(err)
+	}
+	w.people[outsider] = o
 	return w
 }
 
@@ -270,12 +277,17 @@ type matrixRoute struct {
 	inWorkspace bool
 	roles       outcome
 	ok          int
-	check       func(t *testing.T, w *world, who string, body []byte) // of a 2xx answer
+	// status, when set, decides instead of inWorkspace, roles and ok,
+	// in A (own) and B.
+	status func(who string, own bool) int
+	check  func(t *testing.T, w *world, who string, body []byte) // of a 2xx answer
 }
 
 // want is the status the person named who gets on rt in A (own) or B.
 func (rt matrixRoute) want(who string, own bool) int {
 	switch {
+	case rt.status != nil:
+		return rt.status(who, own)
 	case !rt.inWorkspace:
 		return rt.ok
 	case who == admin:
@@ -309,6 +321,27 @@ func matrixRoutes() []matrixRoute {
 	// Experts see only the conversations they are asked into, which no
 	// route serves yet.
 	readable := outcome{owner: 200, manager: 200, cm: 200, expert: 404, client: 200}
+	// A profile: in A, the CM's, which they, A's owner and manager and the
+	// administrator reach; in B, the outsider's, which only the
+	// administrator reaches.
+	profilePath := func(_ *world, _ string, own bool) string {
+		if own {
+			return "/api/v1/users/" + model.RoleCM + "/profile"
+		}
+		return "/api/v1/users/" + outsider + "/profile"
+	}
+	profileStatus := func(who string, own bool) int {
+		switch {
+		case who == admin, own && (who == model.RoleOwner || who == model.RoleManager || who == model.RoleCM):
+			return 200
+		}
+		return 404
+	}
+	checkProfile := func(t *testing.T, _ *world, _ string, body []byte) {
+		if !bytes.Contains(body, []byte(`"sectors":[`)) || !bytes.Contains(body, []byte(`"time_zone":`)) {
+			t.Errorf("not a profile view: %s", body)
+		}
+	}
 	return []matrixRoute{
 		{pattern: "POST /api/v1/login", path: fixed("/api/v1/login"), ok: 200,
 			body: func(w *world, who string) string {
@@ -323,6 +356,18 @@ func matrixRoutes() []matrixRoute {
 		{pattern: "DELETE /api/v1/sessions", path: fixed("/api/v1/sessions"), ok: 204},
 		{pattern: "GET /api/v1/me", path: fixed("/api/v1/me"), ok: 200,
 			check: func(t *testing.T, w *world, who string, body []byte) { checkMe(t, w, who, body) }},
+		{pattern: "PUT /api/v1/me/status", path: fixed("/api/v1/me/status"), ok: 200,
+			body: func(*world, string) string { return `{"status":"away"}` },
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"login":"`+who+`"`)) || !bytes.Contains(body, []byte(`"status":"away"`)) {
+					t.Errorf("not %s's profile, away: %s", who, body)
+				}
+			}},
+		{pattern: "GET /api/v1/users/{login}/profile", path: profilePath, status: profileStatus, check: checkProfile},
+		{pattern: "PUT /api/v1/users/{login}/profile", path: profilePath, status: profileStatus, check: checkProfile,
+			body: func(_ *world, who string) string {
+				return `{"languages":["fr"],"capacity":` + strconv.Itoa(len(who)) + `}`
+			}},
 		{pattern: "GET /api/v1/workspaces", path: fixed("/api/v1/workspaces"), ok: 200,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				want := []string{}
@@ -465,7 +510,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		for _, rt := range routes {
 			for _, who := range w.names {
 				sides := []bool{true}
-				if rt.inWorkspace {
+				if rt.inWorkspace || rt.status != nil {
 					sides = []bool{true, false}
 				}
 				for _, own := range sides {
@@ -507,6 +552,14 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		if n := correctionCount(t, st, w.b.ID); n != 1 {
 			t.Errorf("%d corrections in B, want 1", n)
+		}
+		// The CM's profile was last set by the CM, after admin, owner and
+		// manager (in the order of names); the outsider's only by admin.
+		for login, capacity := range map[string]int{model.RoleCM: len(model.RoleCM), outsider: len(admin)} {
+			p, err := st.Profile(ctx, w.people[login].user.ID)
+			if err != nil || p.Capacity != capacity || !slices.Equal(p.Languages, []string{"fr"}) {
+				t.Errorf("profile of %s after the matrix: %+v, %v; want capacity %d", login, p, err, capacity)
+			}
 		}
 	})
 }

@@ -119,7 +119,7 @@ func fetchOpenAPI(t *testing.T, st *store.Store) openAPIDoc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: New(st, nil, nil, slog.New(slog.DiscardHandler))}
+	srv := &http.Server{Handler: New(Config{}, st, nil, nil, slog.New(slog.DiscardHandler))}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 

@@ -74,6 +74,7 @@ func commands() []command {
 		{"correct", "correct a message's sentiment, intent, spam or needs_response; the workspace learns it", runCorrect},
 		{"user", "add users, set their passwords and their roles in workspaces", runUser},
 		{"token", "create, list or revoke a user's personal API tokens", runToken},
+		{"profile", "show or set a CM's profile: languages, hours, capacity, status, specialisations", runProfile},
 		{"train", "train the analysis model on labelled JSONL (see docs/ANALYSIS.md)", runTrain},
 		{"eval", "evaluate the analysis model on labelled JSONL", runEval},
 		{"topics", "list, set or delete a workspace's topics (its vocabulary)", runTopics},

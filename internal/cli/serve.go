@@ -14,12 +14,15 @@ import (
 
 func runServe(ctx context.Context, args []string, env Env) error {
 	var cfg config.Config
-	rest, err := parse("serve", args, env, &cfg, config.DB, config.Addr)
+	rest, err := parse("serve", args, env, &cfg, config.DB, config.Addr, config.MaxSectors)
 	if err != nil {
 		return err
 	}
 	if len(rest) > 0 {
 		return usagef("serve takes no arguments, got %q", rest)
+	}
+	if cfg.MaxSectors <= 0 {
+		return usagef("--max-sectors %d: want a positive number", cfg.MaxSectors)
 	}
 	st, err := store.Open(ctx, cfg.DB)
 	if err != nil {
@@ -34,24 +37,25 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if n == 0 {
 		extra = append(extra, "no user yet: create the first administrator with 'palabre user add LOGIN --admin'")
 	}
-	return serveStore(ctx, st, cfg.Addr, false, env, extra)
+	return serveStore(ctx, st, server.Config{Addr: cfg.Addr, MaxSectors: cfg.MaxSectors}, false, env, extra)
 }
 
-// serveStore serves st on addr until ctx ends. When fallback is set and
-// addr is taken, it listens on a free port instead. Extra lines are printed
-// under the URL.
-func serveStore(ctx context.Context, st *store.Store, addr string, fallback bool, env Env, extra []string) error {
+// serveStore serves st as sc says until ctx ends. When fallback is set and
+// sc.Addr is taken, it listens on a free port instead. Extra lines are
+// printed under the URL.
+func serveStore(ctx context.Context, st *store.Store, sc server.Config, fallback bool, env Env, extra []string) error {
 	logger := env.logger()
 	m, err := enrich.Default()
 	if err != nil {
 		return err
 	}
 	an := analysis.NewRegistry(st, m)
-	srv := server.New(server.Config{Addr: addr}, st, an, logger)
+	srv := server.New(sc, st, an, logger)
 	ln, err := srv.Listen()
 	if err != nil && fallback {
-		host, _, _ := net.SplitHostPort(addr)
-		srv = server.New(server.Config{Addr: net.JoinHostPort(host, "0")}, st, an, logger)
+		host, _, _ := net.SplitHostPort(sc.Addr)
+		sc.Addr = net.JoinHostPort(host, "0")
+		srv = server.New(sc, st, an, logger)
 		ln, err = srv.Listen()
 	}
 	if err != nil {

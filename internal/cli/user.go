@@ -66,10 +66,20 @@ func runUser(ctx context.Context, args []string, env Env) error {
 // positional arguments ("palabre user add lea --admin"), and returns the
 // positional arguments, of which there must be want.
 func parseMixed(name string, args []string, env Env, cfg *config.Config, want int, settings ...config.Setting) ([]string, error) {
+	return parseMixedWith(name, args, env, cfg, want, nil, settings...)
+}
+
+// parseMixedWith is parseMixed for a command with flags of its own, which
+// extra, when not nil, registers.
+func parseMixedWith(name string, args []string, env Env, cfg *config.Config, want int,
+	extra func(fs *flag.FlagSet), settings ...config.Setting) ([]string, error) {
 	fs := flag.NewFlagSet("palabre "+name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	if err := cfg.Bind(fs, env.Getenv, append([]config.Setting{config.DB}, settings...)...); err != nil {
 		return nil, usageError{err.Error()}
+	}
+	if extra != nil {
+		extra(fs)
 	}
 	var pos []string
 	for {

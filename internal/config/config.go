@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"palabre/internal/model"
 )
 
 // Config holds every setting a command may use.
@@ -35,6 +37,7 @@ type Config struct {
 	PasswordFile string        // where to read a password ("-": standard input)
 	Write        bool          // an API token may change data
 	Expires      time.Duration // an API token's lifetime (0: none)
+	MaxSectors   int           // unrelated sectors a CM may work in before their profile warns
 }
 
 // Setting names one setting for a command's flag set.
@@ -61,6 +64,7 @@ const (
 	PasswordFile
 	Write
 	Expires
+	MaxSectors
 )
 
 // DefaultDB is the SQLite file used when neither --db nor PALABRE_DB is set.
@@ -158,6 +162,18 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string, settings ...
 				def = d
 			}
 			fs.DurationVar(&c.Expires, "expires", def, "the token stops working after this long, e.g. 2160h (default: never) (env "+env+")")
+		case MaxSectors:
+			env := envName("max-sectors")
+			def := model.DefaultMaxSectors
+			if v := getenv(env); v != "" {
+				n, err := strconv.Atoi(v)
+				if err != nil || n <= 0 {
+					errs = append(errs, fmt.Sprintf("%s=%q: not a positive number", env, v))
+				}
+				def = n
+			}
+			fs.IntVar(&c.MaxSectors, "max-sectors", def,
+				"a CM's profile warns when they work in more unrelated sectors than this (env "+env+")")
 		}
 	}
 	if len(errs) > 0 {

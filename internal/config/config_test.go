@@ -44,7 +44,8 @@ func TestBindDefaults(t *testing.T) {
 
 func TestBindRejectsBadEnvironment(t *testing.T) {
 	t.Parallel()
-	for k, v := range map[string]string{"PALABRE_STRICT": "maybe", "PALABRE_BATCH_SIZE": "-4", "PALABRE_TIMEOUT": "soon"} {
+	for k, v := range map[string]string{"PALABRE_STRICT": "maybe", "PALABRE_BATCH_SIZE": "-4", "PALABRE_TIMEOUT": "soon",
+		"PALABRE_MAX_SECTORS": "0"} {
 		var c Config
 		fs := flag.NewFlagSet("t", flag.ContinueOnError)
 		fs.SetOutput(io.Discard)
@@ -53,9 +54,40 @@ func TestBindRejectsBadEnvironment(t *testing.T) {
 				return v
 			}
 			return ""
-		}, Strict, BatchSize, Timeout)
+		}, Strict, BatchSize, Timeout, MaxSectors)
 		if err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%s: got %v, want an error naming it", k, v, err)
+		}
+	}
+}
+
+func TestBindMaxSectors(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		env  string
+		args []string
+		want int
+	}{
+		{"", nil, 3},
+		{"5", nil, 5},
+		{"5", []string{"--max-sectors", "2"}, 2},
+	} {
+		var c Config
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		getenv := func(k string) string {
+			if k == "PALABRE_MAX_SECTORS" {
+				return tt.env
+			}
+			return ""
+		}
+		if err := c.Bind(fs, getenv, MaxSectors); err != nil {
+			t.Fatal(err)
+		}
+		if err := fs.Parse(tt.args); err != nil {
+			t.Fatal(err)
+		}
+		if c.MaxSectors != tt.want {
+			t.Errorf("env %q, args %q: max sectors %d, want %d", tt.env, tt.args, c.MaxSectors, tt.want)
 		}
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"palabre/internal/analysis"
 	"palabre/internal/api"
 	"palabre/internal/httpx"
+	"palabre/internal/model"
 	"palabre/internal/store"
 )
 
@@ -31,6 +32,7 @@ type Config struct {
 	WriteTimeout    time.Duration // to write a whole response; 30s
 	IdleTimeout     time.Duration // a keep-alive connection waits this long for its next request; 2m
 	ShutdownTimeout time.Duration // in-flight requests get this long to finish on shutdown; 10s
+	MaxSectors      int           // unrelated sectors a CM may work in before their profile warns; model.DefaultMaxSectors
 }
 
 func (c Config) withDefaults() Config {
@@ -46,6 +48,9 @@ func (c Config) withDefaults() Config {
 	def(&c.WriteTimeout, 30*time.Second)
 	def(&c.IdleTimeout, 2*time.Minute)
 	def(&c.ShutdownTimeout, 10*time.Second)
+	if c.MaxSectors <= 0 {
+		c.MaxSectors = model.DefaultMaxSectors
+	}
 	return c
 }
 
@@ -73,7 +78,7 @@ func (s *Server) routes(st *store.Store, an *analysis.Registry) http.Handler {
 	authn := api.NewAuthenticator(st, s.logger)
 	p := newPages(st, authn, s.logger)
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", api.New(st, an, authn, s.logger))
+	mux.Handle("/api/v1/", api.New(api.Config{MaxSectors: s.cfg.MaxSectors}, st, an, authn, s.logger))
 	mux.HandleFunc("GET /healthz", p.healthz)
 	mux.HandleFunc("GET /login", p.loginForm)
 	mux.HandleFunc("POST /login", p.login)

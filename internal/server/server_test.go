@@ -528,7 +528,7 @@ func TestConfigDefaults(t *testing.T) {
 	t.Parallel()
 	got := Config{WriteTimeout: time.Minute}.withDefaults()
 	want := Config{Addr: DefaultAddr, ReadTimeout: 15 * time.Second, WriteTimeout: time.Minute,
-		IdleTimeout: 2 * time.Minute, ShutdownTimeout: 10 * time.Second}
+		IdleTimeout: 2 * time.Minute, ShutdownTimeout: 10 * time.Second, MaxSectors: 3}
 	if got != want {
 		t.Errorf("defaults %+v, want %+v", got, want)
 	}
