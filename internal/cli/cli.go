@@ -171,3 +171,32 @@ func openWorkspace(ctx context.Context, cfg config.Config) (*store.Store, model.
 	}
 	return st, ws, nil
 }
+
+// subcommand is one verb of a command with several ("palabre user add").
+type subcommand struct {
+	name string
+	run  func(ctx context.Context, args []string, env Env) error
+}
+
+// runSubcommand runs the subcommand args[0] names, or prints usage for -h.
+func runSubcommand(ctx context.Context, command, usage string, subs []subcommand, args []string, env Env) error {
+	names := make([]string, len(subs))
+	for i, s := range subs {
+		names[i] = s.name
+	}
+	list := strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	if len(args) == 0 {
+		return usagef("%s needs a subcommand: %s", command, list)
+	}
+	switch args[0] {
+	case "-h", "-help", "--help", "help":
+		io.WriteString(env.Stderr, usage)
+		return flag.ErrHelp
+	}
+	for _, s := range subs {
+		if s.name == args[0] {
+			return s.run(ctx, args[1:], env)
+		}
+	}
+	return usagef("unknown subcommand %q: use %s", args[0], list)
+}

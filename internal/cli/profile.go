@@ -6,7 +6,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,20 +42,10 @@ across unrelated sectors knows none of their communities well.
 `
 
 func runProfile(ctx context.Context, args []string, env Env) error {
-	if len(args) == 0 {
-		return usagef("profile needs a subcommand: show or set")
-	}
-	sub, args := args[0], args[1:]
-	switch sub {
-	case "show":
-		return profileShow(ctx, args, env)
-	case "set":
-		return profileSet(ctx, args, env)
-	case "-h", "-help", "--help", "help":
-		io.WriteString(env.Stderr, profileUsage)
-		return flag.ErrHelp
-	}
-	return usagef("unknown subcommand %q: use show or set", sub)
+	return runSubcommand(ctx, "profile", profileUsage, []subcommand{
+		{"show", profileShow},
+		{"set", profileSet},
+	}, args, env)
 }
 
 func profileShow(ctx context.Context, args []string, env Env) error {

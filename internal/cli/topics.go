@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"io"
 	"strings"
 	"text/tabwriter"
 
@@ -28,21 +26,11 @@ Flags go before NAME. Run 'palabre topics list -h' for a subcommand's flags.
 `
 
 func runTopics(ctx context.Context, args []string, env Env) error {
-	if len(args) == 0 {
-		return usagef("topics needs a subcommand: list, set or delete")
-	}
-	switch args[0] {
-	case "list":
-		return topicsList(ctx, args[1:], env)
-	case "set":
-		return topicsSet(ctx, args[1:], env)
-	case "delete":
-		return topicsDelete(ctx, args[1:], env)
-	case "-h", "-help", "--help", "help":
-		io.WriteString(env.Stderr, topicsUsage)
-		return flag.ErrHelp
-	}
-	return usagef("unknown subcommand %q: use list, set or delete", args[0])
+	return runSubcommand(ctx, "topics", topicsUsage, []subcommand{
+		{"list", topicsList},
+		{"set", topicsSet},
+		{"delete", topicsDelete},
+	}, args, env)
 }
 
 // topicsFlags parses a topics subcommand's flags and returns its

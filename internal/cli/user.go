@@ -36,30 +36,16 @@ disable log the user out everywhere.
 `
 
 func runUser(ctx context.Context, args []string, env Env) error {
-	if len(args) == 0 {
-		return usagef("user needs a subcommand: add, list, passwd, disable, enable, grant, revoke or logout")
-	}
-	sub, args := args[0], args[1:]
-	switch sub {
-	case "add":
-		return userAdd(ctx, args, env)
-	case "list":
-		return userList(ctx, args, env)
-	case "passwd":
-		return userPasswd(ctx, args, env)
-	case "disable", "enable":
-		return userDisable(ctx, args, env, sub == "disable")
-	case "grant":
-		return userGrant(ctx, args, env)
-	case "revoke":
-		return userRevoke(ctx, args, env)
-	case "logout":
-		return userLogout(ctx, args, env)
-	case "-h", "-help", "--help", "help":
-		io.WriteString(env.Stderr, userUsage)
-		return flag.ErrHelp
-	}
-	return usagef("unknown subcommand %q: use add, list, passwd, disable, enable, grant, revoke or logout", sub)
+	return runSubcommand(ctx, "user", userUsage, []subcommand{
+		{"add", userAdd},
+		{"list", userList},
+		{"passwd", userPasswd},
+		{"disable", func(ctx context.Context, args []string, env Env) error { return userDisable(ctx, args, env, true) }},
+		{"enable", func(ctx context.Context, args []string, env Env) error { return userDisable(ctx, args, env, false) }},
+		{"grant", userGrant},
+		{"revoke", userRevoke},
+		{"logout", userLogout},
+	}, args, env)
 }
 
 // parseMixed parses flags that may come before, between or after the
@@ -388,22 +374,11 @@ the token is shown once, at creation.
 `
 
 func runToken(ctx context.Context, args []string, env Env) error {
-	if len(args) == 0 {
-		return usagef("token needs a subcommand: create, list or revoke")
-	}
-	sub, args := args[0], args[1:]
-	switch sub {
-	case "create":
-		return tokenCreate(ctx, args, env)
-	case "list":
-		return tokenList(ctx, args, env)
-	case "revoke":
-		return tokenRevoke(ctx, args, env)
-	case "-h", "-help", "--help", "help":
-		io.WriteString(env.Stderr, tokenUsage)
-		return flag.ErrHelp
-	}
-	return usagef("unknown subcommand %q: use create, list or revoke", sub)
+	return runSubcommand(ctx, "token", tokenUsage, []subcommand{
+		{"create", tokenCreate},
+		{"list", tokenList},
+		{"revoke", tokenRevoke},
+	}, args, env)
 }
 
 func tokenCreate(ctx context.Context, args []string, env Env) error {
