@@ -200,3 +200,12 @@ func runSubcommand(ctx context.Context, command, usage string, subs []subcommand
 	}
 	return usagef("unknown subcommand %q: use %s", args[0], list)
 }
+
+// invalidAsUsage turns the store's ErrInvalid — a refusal of what the
+// command line gave — into a usage error, and leaves other errors alone.
+func invalidAsUsage(err error) error {
+	if errors.Is(err, store.ErrInvalid) {
+		return usageError{err.Error()}
+	}
+	return err
+}

@@ -265,11 +265,8 @@ func profileSet(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	err = st.SetProfile(ctx, changes.apply(p), actor(env))
-	if errors.Is(err, store.ErrInvalid) {
-		return usageError{err.Error()}
-	}
 	if err != nil {
-		return err
+		return invalidAsUsage(err)
 	}
 	return printProfile(ctx, st, u, cfg, env)
 }

@@ -148,11 +148,8 @@ func userAdd(ctx context.Context, args []string, env Env) error {
 	}
 	defer st.Close()
 	u, err := st.CreateUser(ctx, model.User{Login: pos[0], Name: cfg.Name, IsAdmin: cfg.Admin}, hash, actor(env))
-	if errors.Is(err, store.ErrInvalid) {
-		return usageError{err.Error()}
-	}
 	if err != nil {
-		return err
+		return invalidAsUsage(err)
 	}
 	if cfg.JSON {
 		return json.NewEncoder(env.Stdout).Encode(struct {
@@ -415,11 +412,8 @@ func tokenCreate(ctx context.Context, args []string, env Env) error {
 		return err
 	}
 	t, err = st.CreateAPIToken(ctx, t, hash, actor(env))
-	if errors.Is(err, store.ErrInvalid) {
-		return usageError{err.Error()}
-	}
 	if err != nil {
-		return err
+		return invalidAsUsage(err)
 	}
 	if cfg.JSON {
 		return json.NewEncoder(env.Stdout).Encode(struct {
