@@ -55,12 +55,12 @@ func (h *handler) workspace(r *http.Request, slug string, need access) (model.Wo
 	return ws, nil
 }
 
-// conversationFilter reads the status, limit and cursor parameters. The
+// conversationFilter reads the status, assignee, limit and cursor parameters. The
 // store checks status, the cursor and the limit's upper bound; only what
 // cannot reach it as an int is checked here. An explicit limit=0 is refused
 // rather than passed on, where it would mean "the default".
 func conversationFilter(q url.Values) (store.ConversationFilter, error) {
-	f := store.ConversationFilter{Status: q.Get("status"), Cursor: q.Get("cursor")}
+	f := store.ConversationFilter{Status: q.Get("status"), Assignee: q.Get("assignee"), Cursor: q.Get("cursor")}
 	if raw := q.Get("limit"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 {

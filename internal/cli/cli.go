@@ -77,6 +77,7 @@ func commands() []command {
 		{"profile", "show or set a CM's profile: languages, hours, capacity, status, specialisations", runProfile},
 		{"train", "train the analysis model on labelled JSONL (see docs/ANALYSIS.md)", runTrain},
 		{"eval", "evaluate the analysis model on labelled JSONL", runEval},
+		{"route", "assign a workspace's unassigned conversations to its CMs again (after profiles or rules changed)", runRoute},
 		{"topics", "list, set or delete a workspace's topics (its vocabulary)", runTopics},
 		{"bench", "measure import throughput (see docs/BENCHMARKS.md)", runBench},
 		{"version", "print the version", runVersion},

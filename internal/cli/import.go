@@ -22,6 +22,7 @@ import (
 	"palabre/internal/fetch"
 	"palabre/internal/ingest"
 	"palabre/internal/model"
+	"palabre/internal/routing"
 	"palabre/internal/store"
 )
 
@@ -35,7 +36,7 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	var cfg config.Config
 	rest, err := parse("import", args, env, &cfg,
 		config.DB, config.Workspace, config.Channel, config.Format, config.JSON, config.Strict,
-		config.AllowPrivate, config.BatchSize, config.Timeout, config.Analyze, config.Model)
+		config.AllowPrivate, config.BatchSize, config.Timeout, config.Analyze, config.Model, config.Route)
 	if err != nil {
 		return err
 	}
@@ -163,6 +164,13 @@ func runImport(ctx context.Context, args []string, env Env) error {
 	if _, err := st.RecordEvent(ctx, model.Event{WorkspaceID: ws.ID, Actor: actor(env), Action: "import",
 		Subject: in.name, Detail: string(detail)}); err != nil {
 		return err
+	}
+	if cfg.Route {
+		// The summary's format is fixed; how many were assigned is in the
+		// audit log, and palabre route tells it.
+		if _, err := routing.RouteWorkspace(ctx, st, ws.ID, time.Now()); err != nil {
+			return fmt.Errorf("%s: imported, but routing failed (run palabre route to retry): %w", in.name, err)
+		}
 	}
 	if cfg.JSON {
 		if err := json.NewEncoder(env.Stdout).Encode(sum); err != nil {

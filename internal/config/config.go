@@ -38,6 +38,7 @@ type Config struct {
 	Write        bool          // an API token may change data
 	Expires      time.Duration // an API token's lifetime (0: none)
 	MaxSectors   int           // unrelated sectors a CM may work in before their profile warns
+	Route        bool          // route the workspace's unassigned conversations after an import
 }
 
 // Setting names one setting for a command's flag set.
@@ -65,6 +66,7 @@ const (
 	Write
 	Expires
 	MaxSectors
+	Route
 )
 
 // DefaultDB is the SQLite file used when neither --db nor PALABRE_DB is set.
@@ -162,6 +164,8 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string, settings ...
 				def = d
 			}
 			fs.DurationVar(&c.Expires, "expires", def, "the token stops working after this long, e.g. 2160h (default: never) (env "+env+")")
+		case Route:
+			boolean(&c.Route, "route", true, "after the import, assign the workspace's unassigned conversations to its CMs (see palabre route)")
 		case MaxSectors:
 			env := envName("max-sectors")
 			def := model.DefaultMaxSectors

@@ -134,6 +134,14 @@ type Conversation struct {
 	MessageCount   int       `json:"message_count"`
 	CreatedAt      time.Time `json:"created_at"`
 	LastActivityAt time.Time `json:"last_activity_at"`
+	// AssigneeID and Assignee (their login) name the CM the conversation
+	// is assigned to; nil and "" when nobody is.
+	AssigneeID *int64 `json:"assignee_id,omitempty"`
+	Assignee   string `json:"assignee,omitempty"`
+	// AssignmentReason says why routing chose the assignee, or why nobody
+	// could take the conversation.
+	AssignmentReason string     `json:"assignment_reason,omitempty"`
+	AssignedAt       *time.Time `json:"assigned_at,omitempty"`
 }
 
 // Member is one person of a workspace's community, whatever names,

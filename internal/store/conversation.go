@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"strconv"
@@ -11,27 +12,38 @@ import (
 )
 
 const conversationColumns = `c.id, c.workspace_id, w.slug, c.channel_id, ch.name, c.root_external_id,
-	c.subject, c.status, c.priority, c.message_count, c.created_at, c.last_activity_at`
+	c.subject, c.status, c.priority, c.message_count, c.created_at, c.last_activity_at,
+	c.assignee_id, COALESCE(au.login, ''), c.assignment_reason, c.assigned_at`
 
 const conversationJoins = ` FROM conversations c
 	JOIN workspaces w ON w.id = c.workspace_id
-	JOIN channels ch ON ch.id = c.channel_id`
+	JOIN channels ch ON ch.id = c.channel_id
+	LEFT JOIN users au ON au.id = c.assignee_id`
 
 func scanConversation(row interface{ Scan(...any) error }) (model.Conversation, error) {
 	var c model.Conversation
 	var created, last int64
+	var assignee, assigned sql.NullInt64
 	err := row.Scan(&c.ID, &c.WorkspaceID, &c.Workspace, &c.ChannelID, &c.Channel, &c.RootExternalID,
-		&c.Subject, &c.Status, &c.Priority, &c.MessageCount, &created, &last)
+		&c.Subject, &c.Status, &c.Priority, &c.MessageCount, &created, &last,
+		&assignee, &c.Assignee, &c.AssignmentReason, &assigned)
 	c.CreatedAt = fromMicros(created)
 	c.LastActivityAt = fromMicros(last)
+	if assignee.Valid {
+		c.AssigneeID = &assignee.Int64
+	}
+	c.AssignedAt = timePtr(assigned)
 	return c, err
 }
 
 // ConversationFilter selects a page of a workspace's conversations.
 type ConversationFilter struct {
 	Status string // one of the model.Conv* statuses; empty for all
-	Limit  int    // page size; 0 means 50, at most 500
-	Cursor string // from the previous page's ConversationPage.Next
+	// Assignee, a login, keeps only the conversations assigned to that
+	// user; empty for all.
+	Assignee string
+	Limit    int    // page size; 0 means 50, at most 500
+	Cursor   string // from the previous page's ConversationPage.Next
 }
 
 // ConversationPage is one page of conversations, newest activity first.
@@ -59,6 +71,14 @@ func (s *Store) Conversations(ctx context.Context, workspaceID int64, f Conversa
 	if f.Status != "" {
 		args = append(args, f.Status)
 		q += fmt.Sprintf(` AND c.status = $%d`, len(args))
+	}
+	if f.Assignee != "" {
+		login, err := NormalizeLogin(f.Assignee)
+		if err != nil {
+			return ConversationPage{}, fmt.Errorf("assignee: %w", err)
+		}
+		args = append(args, login)
+		q += fmt.Sprintf(` AND au.login = $%d`, len(args))
 	}
 	if f.Cursor != "" {
 		last, id, err := decodeCursor(f.Cursor)

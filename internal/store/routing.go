@@ -1,0 +1,292 @@
+package store
+
+// Routing: what package route needs to decide who takes a conversation —
+// the workspace's CMs with their profile and load, its rules, the
+// conversations nobody has yet — and the compare-and-set that records a
+// decision.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"palabre/internal/model"
+	"palabre/internal/route"
+)
+
+// RoutingCandidates returns the users who may be assigned the workspace's
+// conversations — those holding the role cm or manager there and not
+// disabled — with their profile (the default one when they set none), their
+// topic strengths in this workspace, how many of its conversations they
+// hold open (new, open or pending) and when they were last assigned one.
+// They come by user id.
+func (s *Store) RoutingCandidates(ctx context.Context, workspaceID int64) ([]route.Candidate, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT u.id, u.login, u.name,
+			COALESCE(p.languages, '[]'), COALESCE(p.time_zone, 'UTC'), COALESCE(p.hours, '{}'),
+			COALESCE(p.capacity, 0), COALESCE(p.status, $2),
+			(SELECT COUNT(*) FROM conversations c WHERE c.workspace_id = $1 AND c.assignee_id = u.id
+				AND c.status IN ($5, $6, $7)),
+			(SELECT MAX(c.assigned_at) FROM conversations c WHERE c.workspace_id = $1 AND c.assignee_id = u.id)
+		FROM memberships m
+		JOIN users u ON u.id = m.user_id
+		LEFT JOIN profiles p ON p.user_id = u.id
+		WHERE m.workspace_id = $1 AND m.role IN ($3, $4) AND NOT u.disabled
+		ORDER BY u.id`, workspaceID, model.StatusAvailable, model.RoleCM, model.RoleManager,
+		model.ConvNew, model.ConvOpen, model.ConvPending)
+	if err != nil {
+		return nil, fmt.Errorf("routing candidates: %w", err)
+	}
+	defer rows.Close()
+	var cands []route.Candidate
+	byID := make(map[int64]int)
+	for rows.Next() {
+		var c route.Candidate
+		var languages, timeZone, hours, status string
+		var last sql.NullInt64
+		if err := rows.Scan(&c.UserID, &c.Login, &c.Name, &languages, &timeZone, &hours,
+			&c.Capacity, &status, &c.Open, &last); err != nil {
+			return nil, fmt.Errorf("routing candidates: %w", err)
+		}
+		if err := json.Unmarshal([]byte(languages), &c.Languages); err != nil {
+			return nil, fmt.Errorf("routing candidates: %s: languages: %w", c.Login, err)
+		}
+		if err := json.Unmarshal([]byte(hours), &c.Hours); err != nil {
+			return nil, fmt.Errorf("routing candidates: %s: hours: %w", c.Login, err)
+		}
+		// Profiles are validated when saved, so a zone that does not load
+		// means the system lacks time zone data: better to stop than to
+		// route by the wrong hours.
+		if c.Location, err = time.LoadLocation(timeZone); err != nil {
+			return nil, fmt.Errorf("routing candidates: %s: %w", c.Login, err)
+		}
+		c.Away = status == model.StatusAway
+		if last.Valid {
+			c.LastAssigned = fromMicros(last.Int64)
+		}
+		c.Topics = map[string]float64{}
+		byID[c.UserID] = len(cands)
+		cands = append(cands, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("routing candidates: %w", err)
+	}
+	rows.Close()
+	if len(cands) == 0 {
+		return cands, nil
+	}
+	rows, err = s.r.QueryContext(ctx, `SELECT user_id, topic, strength FROM specialisations WHERE workspace_id = $1`, workspaceID)
+	if err != nil {
+		return nil, fmt.Errorf("routing candidates: specialisations: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var topic string
+		var strength float64
+		if err := rows.Scan(&id, &topic, &strength); err != nil {
+			return nil, fmt.Errorf("routing candidates: specialisations: %w", err)
+		}
+		if i, ok := byID[id]; ok {
+			cands[i].Topics[topic] = strength
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("routing candidates: specialisations: %w", err)
+	}
+	return cands, nil
+}
+
+// RoutingRules returns the workspace's routing rules in order; none when
+// it has not set any.
+func (s *Store) RoutingRules(ctx context.Context, workspaceID int64) ([]route.Rule, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT name, rule FROM routing_rules WHERE workspace_id = $1 ORDER BY position`, workspaceID)
+	if err != nil {
+		return nil, fmt.Errorf("routing rules: %w", err)
+	}
+	defer rows.Close()
+	rules := []route.Rule{}
+	for rows.Next() {
+		var name, raw string
+		if err := rows.Scan(&name, &raw); err != nil {
+			return nil, fmt.Errorf("routing rules: %w", err)
+		}
+		var r route.Rule
+		if err := json.Unmarshal([]byte(raw), &r); err != nil {
+			return nil, fmt.Errorf("routing rule %q: %w", name, err)
+		}
+		r.Name = name
+		rules = append(rules, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("routing rules: %w", err)
+	}
+	return rules, nil
+}
+
+// SetRoutingRules replaces the workspace's routing rules, kept in the
+// order given. actor is recorded in the audit log.
+func (s *Store) SetRoutingRules(ctx context.Context, workspaceID int64, rules []route.Rule, actor string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM routing_rules WHERE workspace_id = $1`, workspaceID); err != nil {
+			return err
+		}
+		names := make([]string, len(rules))
+		for i, r := range rules {
+			raw, err := json.Marshal(r)
+			if err != nil {
+				return fmt.Errorf("rule %q: %w", r.Name, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO routing_rules (workspace_id, position, name, rule) VALUES ($1, $2, $3, $4)`,
+				workspaceID, i, r.Name, string(raw)); err != nil {
+				return s.translate(err)
+			}
+			names[i] = r.Name
+		}
+		_, err := insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, Actor: actor, Action: "routing.rules",
+			Detail: eventDetail(map[string]any{"rules": names})})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set routing rules of workspace %d: %w", workspaceID, err)
+	}
+	return nil
+}
+
+// Unrouted is a conversation nobody is assigned to, as routing sees it.
+type Unrouted struct {
+	ID int64
+	route.Conversation
+}
+
+// UnroutedConversations returns up to limit conversations of the workspace
+// that nobody is assigned to and that still wait (status new or open), by
+// id, starting after the id afterID (0: from the first), so that a caller
+// who leaves some unassigned still gets through them all. Language, intent,
+// sentiment, spam and author are the root message's (the latest message's
+// when the root is not stored); topics gather every message's.
+func (s *Store) UnroutedConversations(ctx context.Context, workspaceID, afterID int64, limit int) ([]Unrouted, error) {
+	if limit <= 0 {
+		return nil, fmt.Errorf("%w: unrouted conversations: limit %d must be positive", ErrInvalid, limit)
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, ch.name, c.priority, c.root_external_id,
+			m.external_id, m.lang, m.intent, m.sentiment, m.spam, m.topics, m.author_handle, m.author_email
+		FROM conversations c
+		JOIN channels ch ON ch.id = c.channel_id
+		JOIN messages m ON m.conversation_id = c.id
+		WHERE c.id IN (SELECT id FROM conversations
+			WHERE workspace_id = $1 AND assignee_id IS NULL AND status IN ($2, $3) AND id > $4
+			ORDER BY id LIMIT $5)
+		ORDER BY c.id, m.created_at, m.external_id`,
+		workspaceID, model.ConvNew, model.ConvOpen, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("unrouted conversations: %w", err)
+	}
+	defer rows.Close()
+	var out []Unrouted
+	rooted := false // whether the current conversation's root was seen
+	for rows.Next() {
+		var id int64
+		var channel, root, ext, lang, intent, sentiment, topics, handle, email string
+		var priority int
+		var spam sql.NullBool
+		if err := rows.Scan(&id, &channel, &priority, &root, &ext, &lang, &intent, &sentiment, &spam,
+			&topics, &handle, &email); err != nil {
+			return nil, fmt.Errorf("unrouted conversations: %w", err)
+		}
+		if len(out) == 0 || out[len(out)-1].ID != id {
+			out = append(out, Unrouted{ID: id, Conversation: route.Conversation{Channel: channel, Priority: priority, Topics: []string{}}})
+			rooted = false
+		}
+		u := &out[len(out)-1]
+		if !rooted { // the root, else each message in turn until the latest
+			u.Lang, u.Intent, u.Sentiment, u.Spam = lang, intent, sentiment, spam.Valid && spam.Bool
+			u.Author = joinAuthor(handle, email)
+			rooted = ext == root
+		}
+		if topics != "" {
+			var ts []string
+			if err := json.Unmarshal([]byte(topics), &ts); err != nil {
+				return nil, fmt.Errorf("unrouted conversation %d: topics: %w", id, err)
+			}
+			for _, t := range ts {
+				if !slices.Contains(u.Topics, t) {
+					u.Topics = append(u.Topics, t)
+				}
+			}
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("unrouted conversations: %w", err)
+	}
+	return out, nil
+}
+
+// joinAuthor is route.Conversation's Author: handle and e-mail, either
+// possibly empty, separated by a space.
+func joinAuthor(handle, email string) string {
+	switch {
+	case handle == "":
+		return email
+	case email == "":
+		return handle
+	}
+	return handle + " " + email
+}
+
+// Assign records routing's decision on a conversation of the workspace
+// that nobody is assigned to: assignee (nil: nobody could take it) and the
+// reason. It is a compare-and-set, so that two nodes routing at once never
+// both assign: ErrConflict when someone was assigned meanwhile, ErrNotFound
+// when the workspace has no such conversation. Assigning records the time
+// and an audit event; a reason without assignee is recorded, with an event,
+// only when it changed, so that routing again does not fill the log.
+func (s *Store) Assign(ctx context.Context, conversationID, workspaceID int64, assignee *int64, reason, actor string) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var res sql.Result
+		var err error
+		if assignee != nil {
+			res, err = tx.ExecContext(ctx, `UPDATE conversations SET assignee_id = $1, assignment_reason = $2, assigned_at = $3
+				WHERE id = $4 AND workspace_id = $5 AND assignee_id IS NULL`,
+				*assignee, reason, toMicros(time.Now()), conversationID, workspaceID)
+		} else {
+			res, err = tx.ExecContext(ctx, `UPDATE conversations SET assignment_reason = $1
+				WHERE id = $2 AND workspace_id = $3 AND assignee_id IS NULL AND assignment_reason <> $1`,
+				reason, conversationID, workspaceID)
+		}
+		if err != nil {
+			return s.translate(err)
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			var current sql.NullInt64
+			err := tx.QueryRowContext(ctx, `SELECT assignee_id FROM conversations WHERE id = $1 AND workspace_id = $2`,
+				conversationID, workspaceID).Scan(&current)
+			switch {
+			case err != nil:
+				return s.translate(err)
+			case current.Valid:
+				return fmt.Errorf("%w: already assigned to user %d", ErrConflict, current.Int64)
+			}
+			return nil // nobody, for the same reason as before
+		}
+		detail := map[string]any{"reason": reason, "assignee": nil}
+		if assignee != nil {
+			login, err := s.userLogin(ctx, tx, *assignee)
+			if err != nil {
+				return err
+			}
+			detail["assignee"] = login
+		}
+		_, err = insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, Actor: actor, Action: "conversation.assign",
+			Subject: fmt.Sprintf("conversation %d", conversationID), Detail: eventDetail(detail)})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("assign conversation %d: %w", conversationID, err)
+	}
+	return nil
+}
