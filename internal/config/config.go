@@ -95,6 +95,31 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string, settings ...
 		}
 		fs.BoolVar(p, name, def, help+" (env "+env+")")
 	}
+	// positive binds a whole number that must be above zero.
+	positive := func(p *int, name string, def int, help string) {
+		env := envName(name)
+		if v := getenv(env); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n <= 0 {
+				errs = append(errs, fmt.Sprintf("%s=%q: not a positive number", env, v))
+			}
+			def = n
+		}
+		fs.IntVar(p, name, def, help+" (env "+env+")")
+	}
+	// duration binds a duration; negative says whether one below zero is
+	// accepted from the environment.
+	duration := func(p *time.Duration, name string, def time.Duration, negative bool, help string) {
+		env := envName(name)
+		if v := getenv(env); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || (!negative && d < 0) {
+				errs = append(errs, fmt.Sprintf("%s=%q: not a duration", env, v))
+			}
+			def = d
+		}
+		fs.DurationVar(p, name, def, help+" (env "+env+")")
+	}
 	for _, s := range settings {
 		switch s {
 		case DB:
@@ -116,27 +141,9 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string, settings ...
 		case AllowPrivate:
 			boolean(&c.AllowPrivate, "allow-private", false, "allow URL imports from private and loopback addresses")
 		case BatchSize:
-			env := envName("batch-size")
-			def := 1000
-			if v := getenv(env); v != "" {
-				n, err := strconv.Atoi(v)
-				if err != nil || n <= 0 {
-					errs = append(errs, fmt.Sprintf("%s=%q: not a positive number", env, v))
-				}
-				def = n
-			}
-			fs.IntVar(&c.BatchSize, "batch-size", def, "messages written per transaction (env "+env+")")
+			positive(&c.BatchSize, "batch-size", 1000, "messages written per transaction")
 		case Timeout:
-			env := envName("timeout")
-			def := 30 * time.Second
-			if v := getenv(env); v != "" {
-				d, err := time.ParseDuration(v)
-				if err != nil {
-					errs = append(errs, fmt.Sprintf("%s=%q: not a duration", env, v))
-				}
-				def = d
-			}
-			fs.DurationVar(&c.Timeout, "timeout", def, "timeout of a URL fetch (env "+env+")")
+			duration(&c.Timeout, "timeout", 30*time.Second, true, "timeout of a URL fetch")
 		case Analyze:
 			boolean(&c.Analyze, "analyze", true, "analyse messages as they are imported: language, sentiment, intent, needs_response, spam, topics")
 		case Model:
@@ -154,30 +161,12 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string, settings ...
 		case Write:
 			boolean(&c.Write, "write", false, "the token may change data (default: read-only)")
 		case Expires:
-			env := envName("expires")
-			var def time.Duration
-			if v := getenv(env); v != "" {
-				d, err := time.ParseDuration(v)
-				if err != nil || d < 0 {
-					errs = append(errs, fmt.Sprintf("%s=%q: not a duration", env, v))
-				}
-				def = d
-			}
-			fs.DurationVar(&c.Expires, "expires", def, "the token stops working after this long, e.g. 2160h (default: never) (env "+env+")")
+			duration(&c.Expires, "expires", 0, false, "the token stops working after this long, e.g. 2160h (default: never)")
 		case Route:
 			boolean(&c.Route, "route", true, "after the import, assign the workspace's unassigned conversations to its CMs (see palabre route)")
 		case MaxSectors:
-			env := envName("max-sectors")
-			def := model.DefaultMaxSectors
-			if v := getenv(env); v != "" {
-				n, err := strconv.Atoi(v)
-				if err != nil || n <= 0 {
-					errs = append(errs, fmt.Sprintf("%s=%q: not a positive number", env, v))
-				}
-				def = n
-			}
-			fs.IntVar(&c.MaxSectors, "max-sectors", def,
-				"a CM's profile warns when they work in more unrelated sectors than this (env "+env+")")
+			positive(&c.MaxSectors, "max-sectors", model.DefaultMaxSectors,
+				"a CM's profile warns when they work in more unrelated sectors than this")
 		}
 	}
 	if len(errs) > 0 {
