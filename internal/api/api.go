@@ -68,10 +68,12 @@ func New(cfg Config, st Store, an Analysis, authn *Authenticator, logger *slog.L
 	}
 	h := &handler{cfg: cfg.withDefaults(), store: st, accounts: st, analysis: an, authn: authn, logger: logger}
 	mux := http.NewServeMux()
+	table := make(map[string]route)
 	for _, rt := range h.routes() {
 		mux.HandleFunc(rt.pattern, rt.serve)
+		table[rt.pattern] = rt
 	}
-	return h.authenticate(mux, httpx.ProblemFallback(mux))
+	return h.authenticate(mux, table, httpx.ProblemFallback(mux))
 }
 
 // Failed sign-ins allowed per client address and per login in a window.
@@ -95,27 +97,32 @@ type handler struct {
 type route struct {
 	pattern string
 	serve   http.HandlerFunc
+	// public routes answer without credentials (signing in).
+	public bool
+	// readOnly marks a POST that changes nothing (analysing a text,
+	// logging out), which a read-only API token may make.
+	readOnly bool
 }
 
 // routes is the whole route table of the API.
 func (h *handler) routes() []route {
 	return []route{
-		{"POST /api/v1/login", h.login},
-		{"POST /api/v1/logout", h.logout},
-		{"DELETE /api/v1/sessions", h.logoutEverywhere},
-		{"GET /api/v1/me", h.me},
-		{"PUT /api/v1/me/status", h.putMyStatus},
-		{"GET /api/v1/users/{login}/profile", h.showProfile},
-		{"PUT /api/v1/users/{login}/profile", h.putProfile},
-		{"GET /api/v1/workspaces", h.listWorkspaces},
-		{"GET /api/v1/workspaces/{slug}/conversations", h.listConversations},
-		{"GET /api/v1/workspaces/{slug}/topics", h.listTopics},
-		{"PUT /api/v1/workspaces/{slug}/topics/{name}", h.putTopic},
-		{"DELETE /api/v1/workspaces/{slug}/topics/{name}", h.deleteTopic},
-		{"POST /api/v1/workspaces/{slug}/analyze", h.analyze},
-		{"GET /api/v1/workspaces/{slug}/corrections", h.listCorrections},
-		{"POST /api/v1/workspaces/{slug}/messages/{id}/corrections", h.correct},
-		{"GET /api/v1/conversations/{id}", h.showConversation},
-		{"GET /api/v1/openapi.json", h.openAPI},
+		{pattern: "POST /api/v1/login", serve: h.login, public: true},
+		{pattern: "POST /api/v1/logout", serve: h.logout, readOnly: true},
+		{pattern: "DELETE /api/v1/sessions", serve: h.logoutEverywhere},
+		{pattern: "GET /api/v1/me", serve: h.me},
+		{pattern: "PUT /api/v1/me/status", serve: h.putMyStatus},
+		{pattern: "GET /api/v1/users/{login}/profile", serve: h.showProfile},
+		{pattern: "PUT /api/v1/users/{login}/profile", serve: h.putProfile},
+		{pattern: "GET /api/v1/workspaces", serve: h.listWorkspaces},
+		{pattern: "GET /api/v1/workspaces/{slug}/conversations", serve: h.listConversations},
+		{pattern: "GET /api/v1/workspaces/{slug}/topics", serve: h.listTopics},
+		{pattern: "PUT /api/v1/workspaces/{slug}/topics/{name}", serve: h.putTopic},
+		{pattern: "DELETE /api/v1/workspaces/{slug}/topics/{name}", serve: h.deleteTopic},
+		{pattern: "POST /api/v1/workspaces/{slug}/analyze", serve: h.analyze, readOnly: true},
+		{pattern: "GET /api/v1/workspaces/{slug}/corrections", serve: h.listCorrections},
+		{pattern: "POST /api/v1/workspaces/{slug}/messages/{id}/corrections", serve: h.correct},
+		{pattern: "GET /api/v1/conversations/{id}", serve: h.showConversation},
+		{pattern: "GET /api/v1/openapi.json", serve: h.openAPI},
 	}
 }

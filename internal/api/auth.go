@@ -92,9 +92,11 @@ func csrfToken(secret string) string { return auth.HashSecret("csrf:" + secret) 
 // (login), answering 401 without credentials, and checks the CSRF token
 // of session requests that change something. A request no route serves
 // goes straight to its 404 or 405: the routes are public knowledge.
-func (h *handler) authenticate(mux *http.ServeMux, next http.Handler) http.Handler {
+func (h *handler) authenticate(mux *http.ServeMux, table map[string]route, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := mux.Handler(r); pattern == "" || r.URL.Path == "/api/v1/login" {
+		_, pattern := mux.Handler(r)
+		rt, ok := table[pattern]
+		if !ok || rt.public {
 			next.ServeHTTP(w, r)
 			return
 		}
@@ -117,7 +119,7 @@ func (h *handler) authenticate(mux *http.ServeMux, next http.Handler) http.Handl
 				return
 			}
 		}
-		if p.token != nil && !p.token.CanWrite && !safeMethod(r.Method) && !readOnlyPost(r) {
+		if p.token != nil && !p.token.CanWrite && !safeMethod(r.Method) && !rt.readOnly {
 			httpx.WriteProblem(w, http.StatusForbidden, "this API token is read-only")
 			return
 		}
@@ -127,12 +129,6 @@ func (h *handler) authenticate(mux *http.ServeMux, next http.Handler) http.Handl
 
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
-}
-
-// readOnlyPost reports whether a POST changes nothing (analysing a text,
-// logging out), so that a read-only token may make it.
-func readOnlyPost(r *http.Request) bool {
-	return r.Method == http.MethodPost && (strings.HasSuffix(r.URL.Path, "/analyze") || r.URL.Path == "/api/v1/logout")
 }
 
 // unauthenticated is a request without valid credentials: 401. Other
@@ -334,7 +330,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	cookie, u, err := h.authn.SignIn(r.Context(), req.Login, req.Password, clientIP(r), SecureRequest(r))
+	cookie, u, err := h.authn.SignIn(r.Context(), req.Login, req.Password, ClientIP(r), SecureRequest(r))
 	switch {
 	case errors.Is(err, ErrThrottled):
 		w.Header().Set("Retry-After", fmt.Sprint(int(loginWindow.Seconds())))
@@ -390,9 +386,9 @@ func (h *handler) respondMe(w http.ResponseWriter, r *http.Request, u model.User
 	h.respond(w, r, meResponse{User: u, Memberships: nonNil(ms), CSRFToken: csrf, Expires: expires})
 }
 
-// clientIP is the address a request came from, for throttling. Headers a
+// ClientIP is the address a request came from, for throttling. Headers a
 // proxy may set are not trusted: palabre does not know its proxies.
-func clientIP(r *http.Request) string {
+func ClientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

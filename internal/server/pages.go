@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
-	"net"
 	"net/http"
 	"slices"
 	"time"
@@ -97,8 +96,7 @@ func (p *pages) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	login := r.PostForm.Get("login")
-	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	cookie, _, err := p.authn.SignIn(r.Context(), login, r.PostForm.Get("password"), host, api.SecureRequest(r))
+	cookie, _, err := p.authn.SignIn(r.Context(), login, r.PostForm.Get("password"), api.ClientIP(r), api.SecureRequest(r))
 	switch {
 	case errors.Is(err, api.ErrWrongCredentials):
 		p.renderLogin(w, r, http.StatusUnauthorized, login, "Wrong login or password.")
