@@ -74,11 +74,10 @@ const demoLogin = "demo"
 // demoAdmin gives the demo's administrator a new password, creating the
 // account on first use, and returns the password.
 func demoAdmin(ctx context.Context, st *store.Store) (string, error) {
-	secret, err := auth.NewSecret()
+	password, err := newPassword()
 	if err != nil {
 		return "", err
 	}
-	password := secret[:16]
 	hash, err := auth.HashPassword(password, auth.DefaultParams())
 	if err != nil {
 		return "", err

@@ -88,15 +88,22 @@ func parseMixedWith(name string, args []string, env Env, cfg *config.Config, wan
 	return pos, nil
 }
 
+// newPassword makes a password to print once: 20 characters of a random
+// secret, about 120 bits.
+func newPassword() (string, error) {
+	secret, err := auth.NewSecret()
+	if err != nil {
+		return "", err
+	}
+	return secret[:20], nil
+}
+
 // password returns the password --password-file names, or a new one to
 // print when it names nothing.
 func password(cfg config.Config, env Env) (pw string, generated bool, err error) {
 	if cfg.PasswordFile == "" {
-		secret, err := auth.NewSecret()
-		if err != nil {
-			return "", false, err
-		}
-		return secret[:20], true, nil
+		pw, err := newPassword()
+		return pw, err == nil, err
 	}
 	var r io.Reader = env.Stdin
 	if cfg.PasswordFile != "-" {
