@@ -54,8 +54,8 @@ func profileShow(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if cfg.MaxSectors <= 0 {
-		return usagef("--max-sectors %d: want a positive number", cfg.MaxSectors)
+	if err := checkMaxSectors(cfg); err != nil {
+		return err
 	}
 	st, u, err := openUser(ctx, cfg, pos[0])
 	if err != nil {
@@ -252,8 +252,8 @@ func profileSet(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if cfg.MaxSectors <= 0 {
-		return usagef("--max-sectors %d: want a positive number", cfg.MaxSectors)
+	if err := checkMaxSectors(cfg); err != nil {
+		return err
 	}
 	st, u, err := openUser(ctx, cfg, pos[0])
 	if err != nil {
@@ -328,4 +328,13 @@ func orNone(s string) string {
 		return "none"
 	}
 	return s
+}
+
+// checkMaxSectors refuses a --max-sectors that could warn of nothing; the
+// environment variable is checked where it is read.
+func checkMaxSectors(cfg config.Config) error {
+	if cfg.MaxSectors <= 0 {
+		return usagef("--max-sectors %d: want a positive number", cfg.MaxSectors)
+	}
+	return nil
 }

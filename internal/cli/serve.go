@@ -21,8 +21,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if len(rest) > 0 {
 		return usagef("serve takes no arguments, got %q", rest)
 	}
-	if cfg.MaxSectors <= 0 {
-		return usagef("--max-sectors %d: want a positive number", cfg.MaxSectors)
+	if err := checkMaxSectors(cfg); err != nil {
+		return err
 	}
 	st, err := store.Open(ctx, cfg.DB)
 	if err != nil {
