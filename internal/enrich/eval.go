@@ -101,13 +101,19 @@ func (t *tally) score() *Score {
 
 // Evaluate analyses every example with a and scores each labelled field.
 func Evaluate(a *Analyzer, examples []Example) *Report {
+	return evaluateResults(examples, predict(a, examples))
+}
+
+// predict analyses every example's text. Topics are dropped: no labelled
+// set has them, and a Result's topics live only until the next analysis.
+func predict(a *Analyzer, examples []Example) []Result {
 	s := NewScratch(a.model)
 	preds := make([]Result, len(examples))
 	for i, e := range examples {
 		preds[i] = a.Analyze(s, e.Text)
 		preds[i].Topics = nil
 	}
-	return evaluateResults(examples, preds)
+	return preds
 }
 
 // evaluateResults scores predictions against the examples' labels.

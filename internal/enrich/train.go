@@ -276,14 +276,8 @@ func CrossValidate(examples []Example, k int, opt TrainOptions) (*Report, error)
 		if err != nil {
 			return nil, err
 		}
-		a := NewAnalyzer(m, nil, nil)
-		s := NewScratch(m)
-		for _, e := range test {
-			r := a.Analyze(s, e.Text)
-			r.Topics = nil
-			held = append(held, e)
-			preds = append(preds, r)
-		}
+		held = append(held, test...)
+		preds = append(preds, predict(NewAnalyzer(m, nil, nil), test)...)
 	}
 	return evaluateResults(held, preds), nil
 }
