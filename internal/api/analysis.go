@@ -88,7 +88,7 @@ func (h *handler) correct(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, err := h.analysis.Correct(r.Context(), ws.ID, id, req.Field, req.Value, actorAPI)
+	c, err := h.analysis.Correct(r.Context(), ws.ID, id, req.Field, req.Value, actor(r))
 	if err != nil {
 		h.fail(w, r, err)
 		return

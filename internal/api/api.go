@@ -16,8 +16,13 @@ import (
 	"net/http"
 	"time"
 
+	"palabre/internal/auth"
 	"palabre/internal/httpx"
+	"palabre/internal/idempotency"
 	"palabre/internal/model"
+	"palabre/internal/route"
+	"palabre/internal/routing"
+	"palabre/internal/sla"
 	"palabre/internal/store"
 )
 
@@ -39,6 +44,39 @@ type Store interface {
 	SetProfile(ctx context.Context, p model.Profile, actor string) error
 	SetStatus(ctx context.Context, userID int64, status, actor string) error
 	SectorSpread(ctx context.Context, userID int64) ([]string, error)
+
+	ConversationTags(ctx context.Context, id int64) ([]string, error)
+	ChangeConversations(ctx context.Context, workspaceID int64, ids []int64, ch store.ConversationChange, actor string, now time.Time) ([]model.Conversation, error)
+	ConversationEvents(ctx context.Context, workspaceID, conversationID, afterID int64, limit int) ([]model.Event, error)
+	AddNote(ctx context.Context, workspaceID, conversationID int64, author model.User, body string, now time.Time) (model.Note, error)
+	Notes(ctx context.Context, workspaceID, conversationID int64) ([]model.Note, error)
+	IsParticipant(ctx context.Context, conversationID, userID int64) (bool, error)
+	ParticipantConversations(ctx context.Context, workspaceID, userID int64) ([]int64, error)
+	AddReply(ctx context.Context, r store.Reply, now time.Time) (store.SentReply, error)
+	Outbox(ctx context.Context, workspaceID int64, status string, limit int) ([]store.OutboxEntry, error)
+	SetRoutingRules(ctx context.Context, workspaceID int64, rules []route.Rule, actor string) error
+	CannedReplies(ctx context.Context, workspaceID int64, language string) ([]model.CannedReply, error)
+	CannedReply(ctx context.Context, workspaceID, id int64) (model.CannedReply, error)
+	SaveCannedReply(ctx context.Context, workspaceID int64, c model.CannedReply, actor string) (model.CannedReply, error)
+	DeleteCannedReply(ctx context.Context, workspaceID, id int64, actor string) error
+	Webhooks(ctx context.Context, workspaceID int64) ([]model.Webhook, error)
+	CreateWebhook(ctx context.Context, workspaceID int64, h model.Webhook, actor string) (model.Webhook, error)
+	DeleteWebhook(ctx context.Context, workspaceID, id int64, actor string) error
+	CreateWorkspace(ctx context.Context, w model.Workspace) (model.Workspace, error)
+	Users(ctx context.Context) ([]model.User, error)
+	UserByID(ctx context.Context, id int64) (model.User, error)
+	CreateUser(ctx context.Context, u model.User, passwordHash, actor string) (model.User, error)
+	WorkspaceMembers(ctx context.Context, workspaceID int64) ([]model.Membership, error)
+	SetMembership(ctx context.Context, userID, workspaceID int64, role, actor string) error
+	DeleteMembership(ctx context.Context, userID, workspaceID int64, actor string) error
+	APITokens(ctx context.Context, userID int64) ([]model.APIToken, error)
+	CreateAPIToken(ctx context.Context, t model.APIToken, secretHash, actor string) (model.APIToken, error)
+	RevokeAPIToken(ctx context.Context, userID, tokenID int64, actor string) error
+	WebhookDeliveries(ctx context.Context, workspaceID, webhookID int64, limit int) ([]store.WebhookDelivery, error)
+	SLASettings(ctx context.Context, workspaceID int64) (sla.Settings, bool, error)
+	SetSLASettings(ctx context.Context, workspaceID int64, settings sla.Settings, actor string) error
+	routing.Store
+	idempotency.Store
 }
 
 // Config tunes the API. Zero fields take the defaults given.
@@ -46,9 +84,17 @@ type Config struct {
 	// MaxSectors is how many unrelated sectors a CM may work in before
 	// their profile warns of it; model.DefaultMaxSectors.
 	MaxSectors int
+	// Live serves the live event stream and presence.
+	Live Live
+	// PasswordParams is the cost of the passwords of users created over
+	// the API; auth.DefaultParams.
+	PasswordParams auth.Params
 }
 
 func (c Config) withDefaults() Config {
+	if c.PasswordParams == (auth.Params{}) {
+		c.PasswordParams = auth.DefaultParams()
+	}
 	if c.MaxSectors <= 0 {
 		c.MaxSectors = model.DefaultMaxSectors
 	}
@@ -66,14 +112,22 @@ func New(cfg Config, st Store, an Analysis, authn *Authenticator, logger *slog.L
 	if authn == nil {
 		authn = NewAuthenticator(st, logger)
 	}
-	h := &handler{cfg: cfg.withDefaults(), store: st, accounts: st, analysis: an, authn: authn, logger: logger}
+	h := &handler{cfg: cfg.withDefaults(), store: st, accounts: st, analysis: an, authn: authn, logger: logger, live: cfg.Live}
 	mux := http.NewServeMux()
-	table := make(map[string]route)
+	table := make(map[string]endpoint)
 	for _, rt := range h.routes() {
 		mux.HandleFunc(rt.pattern, rt.serve)
 		table[rt.pattern] = rt
 	}
-	return h.authenticate(mux, table, httpx.ProblemFallback(mux))
+	// A POST with an Idempotency-Key is answered once per key and caller;
+	// sent again, it gets the same answer without acting twice.
+	caller := func(r *http.Request) (int64, bool) {
+		if p := principalOf(r.Context()); p != nil {
+			return p.user.ID, true
+		}
+		return 0, false
+	}
+	return h.authenticate(mux, table, idempotency.Middleware(st, caller, httpx.ProblemFallback(mux)))
 }
 
 // Failed sign-ins allowed per client address and per login in a window.
@@ -90,11 +144,12 @@ type handler struct {
 	analysis Analysis
 	authn    *Authenticator
 	logger   *slog.Logger
+	live     Live
 }
 
-// route is one line of the route table: a ServeMux pattern (method and
+// endpoint is one line of the route table: a ServeMux pattern (method and
 // path) and its handler.
-type route struct {
+type endpoint struct {
 	pattern string
 	serve   http.HandlerFunc
 	// public routes answer without credentials (signing in).
@@ -105,8 +160,8 @@ type route struct {
 }
 
 // routes is the whole route table of the API.
-func (h *handler) routes() []route {
-	return []route{
+func (h *handler) routes() []endpoint {
+	return []endpoint{
 		{pattern: "POST /api/v1/login", serve: h.login, public: true},
 		{pattern: "POST /api/v1/logout", serve: h.logout, readOnly: true},
 		{pattern: "DELETE /api/v1/sessions", serve: h.logoutEverywhere},
@@ -114,7 +169,24 @@ func (h *handler) routes() []route {
 		{pattern: "PUT /api/v1/me/status", serve: h.putMyStatus},
 		{pattern: "GET /api/v1/users/{login}/profile", serve: h.showProfile},
 		{pattern: "PUT /api/v1/users/{login}/profile", serve: h.putProfile},
+		{pattern: "GET /api/v1/me/tokens", serve: h.listTokens},
+		{pattern: "POST /api/v1/me/tokens", serve: h.createToken},
+		{pattern: "DELETE /api/v1/me/tokens/{id}", serve: h.deleteToken},
+		{pattern: "GET /api/v1/users", serve: h.listUsers},
+		{pattern: "POST /api/v1/users", serve: h.createUser},
 		{pattern: "GET /api/v1/workspaces", serve: h.listWorkspaces},
+		{pattern: "POST /api/v1/workspaces", serve: h.createWorkspace},
+		{pattern: "GET /api/v1/workspaces/{slug}/members", serve: h.listMembers},
+		{pattern: "PUT /api/v1/workspaces/{slug}/members/{login}", serve: h.putMember},
+		{pattern: "DELETE /api/v1/workspaces/{slug}/members/{login}", serve: h.deleteMember},
+		{pattern: "GET /api/v1/workspaces/{slug}/canned-replies", serve: h.listCanned},
+		{pattern: "POST /api/v1/workspaces/{slug}/canned-replies", serve: h.createCanned},
+		{pattern: "PUT /api/v1/workspaces/{slug}/canned-replies/{id}", serve: h.putCanned},
+		{pattern: "DELETE /api/v1/workspaces/{slug}/canned-replies/{id}", serve: h.deleteCanned},
+		{pattern: "GET /api/v1/workspaces/{slug}/webhooks", serve: h.listWebhooks},
+		{pattern: "POST /api/v1/workspaces/{slug}/webhooks", serve: h.createWebhook},
+		{pattern: "DELETE /api/v1/workspaces/{slug}/webhooks/{id}", serve: h.deleteWebhook},
+		{pattern: "GET /api/v1/workspaces/{slug}/webhooks/{id}/deliveries", serve: h.listDeliveries},
 		{pattern: "GET /api/v1/workspaces/{slug}/conversations", serve: h.listConversations},
 		{pattern: "GET /api/v1/workspaces/{slug}/topics", serve: h.listTopics},
 		{pattern: "PUT /api/v1/workspaces/{slug}/topics/{name}", serve: h.putTopic},
@@ -122,7 +194,23 @@ func (h *handler) routes() []route {
 		{pattern: "POST /api/v1/workspaces/{slug}/analyze", serve: h.analyze, readOnly: true},
 		{pattern: "GET /api/v1/workspaces/{slug}/corrections", serve: h.listCorrections},
 		{pattern: "POST /api/v1/workspaces/{slug}/messages/{id}/corrections", serve: h.correct},
+		{pattern: "GET /api/v1/workspaces/{slug}/routing-rules", serve: h.listRoutingRules},
+		{pattern: "PUT /api/v1/workspaces/{slug}/routing-rules", serve: h.putRoutingRules},
+		{pattern: "POST /api/v1/workspaces/{slug}/route", serve: h.routeNow},
+		{pattern: "GET /api/v1/workspaces/{slug}/sla", serve: h.showSLA},
+		{pattern: "PUT /api/v1/workspaces/{slug}/sla", serve: h.putSLA},
+		{pattern: "POST /api/v1/workspaces/{slug}/conversations/bulk", serve: h.bulkChange},
+		{pattern: "GET /api/v1/workspaces/{slug}/outbox", serve: h.listOutbox},
 		{pattern: "GET /api/v1/conversations/{id}", serve: h.showConversation},
+		{pattern: "PATCH /api/v1/conversations/{id}", serve: h.patchConversation},
+		{pattern: "GET /api/v1/conversations/{id}/history", serve: h.conversationHistory},
+		{pattern: "GET /api/v1/conversations/{id}/notes", serve: h.listNotes},
+		{pattern: "POST /api/v1/conversations/{id}/notes", serve: h.addNote},
+		{pattern: "POST /api/v1/conversations/{id}/replies", serve: h.addReply},
+		{pattern: "GET /api/v1/conversations/{id}/canned-replies/{cid}", serve: h.renderCanned},
+		{pattern: "GET /api/v1/conversations/{id}/presence", serve: h.showPresence},
+		{pattern: "PUT /api/v1/conversations/{id}/presence", serve: h.putPresence},
+		{pattern: "GET /api/v1/events", serve: h.events},
 		{pattern: "GET /api/v1/openapi.json", serve: h.openAPI},
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +21,7 @@ import (
 	"palabre/internal/auth"
 	"palabre/internal/enrich"
 	"palabre/internal/httpx"
+	"palabre/internal/live"
 	"palabre/internal/model"
 	"palabre/internal/store"
 	"palabre/internal/testutil"
@@ -34,6 +36,7 @@ type fixture struct {
 	client *http.Client
 	thread int64                // id of banque's threaded conversation
 	logs   *testutil.SyncBuffer // what the API logged
+	live   api.Live             // the live events the API serves
 }
 
 // serve seeds st and serves the API over a real TCP listener until the
@@ -50,11 +53,55 @@ func serve(t *testing.T, st *store.Store) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := &http.Server{Handler: api.New(api.Config{}, st, analysis.NewRegistry(st, m), nil, slog.New(slog.NewTextHandler(f.logs, nil)))}
+	logger := slog.New(slog.NewTextHandler(f.logs, nil))
+	f.live = runLive(t, st, logger)
+	srv := &http.Server{Handler: api.New(api.Config{Live: f.live}, st, analysis.NewRegistry(st, m), nil, logger)}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	f.base = "http://" + ln.Addr().String()
 	return f
+}
+
+// runLive runs the live events of st — a hub woken at each commit, and
+// presence carried by a local bus — until the test ends. st is the test's
+// own, so its commit hook is this hub's alone.
+func runLive(t *testing.T, st *store.Store, logger *slog.Logger) api.Live {
+	t.Helper()
+	hub := live.NewHub(st, logger, live.HubOptions{Poll: 50 * time.Millisecond})
+	bus := live.NewLocalBus()
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if err := hub.Run(ctx); err != nil {
+			t.Errorf("live hub: %v", err)
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		bus.Listen(ctx, func(payload []byte) {
+			if err := hub.HandleMessage(payload); err != nil {
+				t.Errorf("live bus message %s: %v", payload, err)
+			}
+		})
+	}()
+	st.OnCommit(hub.Wake)
+	t.Cleanup(func() {
+		st.OnCommit(nil)
+		cancel()
+		wg.Wait()
+	})
+	// The hub has started once it knows where live delivery starts; a
+	// test may then break the store without failing the hub's start.
+	started, stop := context.WithTimeout(ctx, 10*time.Second)
+	defer stop()
+	sub := hub.Subscribe(nil)
+	defer sub.Close()
+	if _, err := sub.Replay(started, 0, nil); err != nil {
+		t.Fatalf("live hub: %v", err)
+	}
+	return api.Live{Hub: hub, Presence: live.NewPresence(30 * time.Second), Bus: bus, Heartbeat: 200 * time.Millisecond}
 }
 
 // authorized returns an HTTP client that acts as a new administrator of
@@ -285,10 +332,10 @@ func TestRequests(t *testing.T) {
 			{name: "unknown path", path: "/api/v1/nope", status: 404, want: []string{"/api/v1/nope"}},
 			{name: "api root", path: "/api/v1/", status: 404, want: []string{"/api/v1/"}},
 			{name: "workspace without route", path: "/api/v1/workspaces/velo", status: 404, want: []string{"/api/v1/workspaces/velo"}},
-			{name: "POST on a GET route", method: "POST", path: "/api/v1/workspaces", status: 405,
-				want: []string{"POST", "/api/v1/workspaces"}, allow: "GET, HEAD"},
+			{name: "POST on a GET route", method: "POST", path: "/api/v1/workspaces/velo/topics", status: 405,
+				want: []string{"POST", "/api/v1/workspaces/velo/topics"}, allow: "GET, HEAD"},
 			{name: "DELETE a conversation", method: "DELETE", path: "/api/v1/conversations/" + thread, status: 405,
-				want: []string{"DELETE"}, allow: "GET, HEAD"},
+				want: []string{"DELETE"}, allow: "GET, HEAD, PATCH"},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {

@@ -61,12 +61,14 @@ type access int
 
 const (
 	accessRead   access = iota // see conversations, topics, analyses: owner, manager, cm, client
+	accessNote                 // read and write internal notes: owner, manager, cm (and experts asked in)
 	accessWork                 // act on them: owner, manager, cm
 	accessManage               // change the workspace's settings: owner, manager
 )
 
-// allows reports whether role grants need. Experts see only the
-// conversations they are asked into, which no route serves yet.
+// allows reports whether role grants need in a whole workspace. Experts
+// have no access to a whole workspace: they reach only the conversations
+// they are asked into (see conversationFor).
 func (need access) allows(role string) bool {
 	switch role {
 	case model.RoleOwner, model.RoleManager:
@@ -92,7 +94,7 @@ func csrfToken(secret string) string { return auth.HashSecret("csrf:" + secret) 
 // (login), answering 401 without credentials, and checks the CSRF token
 // of session requests that change something. A request no route serves
 // goes straight to its 404 or 405: the routes are public knowledge.
-func (h *handler) authenticate(mux *http.ServeMux, table map[string]route, next http.Handler) http.Handler {
+func (h *handler) authenticate(mux *http.ServeMux, table map[string]endpoint, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, pattern := mux.Handler(r)
 		rt, ok := table[pattern]
@@ -167,31 +169,45 @@ func (h *handler) resolve(r *http.Request) (*principal, error) {
 // A workspace the caller has no part in does not exist for them: 404, as
 // for a workspace that does not exist at all.
 func (h *handler) authorize(ctx context.Context, ws model.Workspace, need access) error {
-	p := principalOf(ctx)
-	notFound := fmt.Errorf("workspace %q: %w", ws.Slug, store.ErrNotFound)
-	if p == nil {
-		return notFound
-	}
-	if p.token != nil && len(p.token.Workspaces) > 0 && !slices.Contains(p.token.Workspaces, ws.ID) {
-		return notFound
-	}
-	if p.user.IsAdmin {
-		return nil
-	}
-	role, err := h.accounts.Role(ctx, p.user.ID, ws.ID)
-	if errors.Is(err, store.ErrNotFound) {
-		return notFound
-	}
+	role, err := h.roleIn(ctx, ws)
 	if err != nil {
 		return err
 	}
+	return checkRole(ws, role, need)
+}
+
+// checkRole checks that role grants need in ws: 404 when the role does not
+// even see the workspace, 403 when it sees it but may not do this.
+func checkRole(ws model.Workspace, role string, need access) error {
 	if !access(accessRead).allows(role) {
-		return notFound
+		return fmt.Errorf("workspace %q: %w", ws.Slug, store.ErrNotFound)
 	}
 	if !need.allows(role) {
 		return forbidden{fmt.Errorf("your role in %s (%s) does not allow this", ws.Slug, role)}
 	}
 	return nil
+}
+
+// roleIn is the caller's role in the workspace — an administrator's is
+// owner — or a not-found error when they have none, or their token does
+// not reach it.
+func (h *handler) roleIn(ctx context.Context, ws model.Workspace) (string, error) {
+	p := principalOf(ctx)
+	notFound := fmt.Errorf("workspace %q: %w", ws.Slug, store.ErrNotFound)
+	if p == nil {
+		return "", notFound
+	}
+	if p.token != nil && len(p.token.Workspaces) > 0 && !slices.Contains(p.token.Workspaces, ws.ID) {
+		return "", notFound
+	}
+	if p.user.IsAdmin {
+		return model.RoleOwner, nil
+	}
+	role, err := h.accounts.Role(ctx, p.user.ID, ws.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return "", notFound
+	}
+	return role, err
 }
 
 // forbidden marks a refusal to a caller who may see the workspace: 403.

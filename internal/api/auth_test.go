@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -30,12 +31,14 @@ const (
 	admin    = "admin"    // an administrator, with no role anywhere
 	nobody   = "nobody"   // a user with no role at all
 	outsider = "outsider" // a CM of workspace B only, whose profile only admin reaches
+	target   = "target"   // a user with no role, whose role the matrix changes
 )
 
 // world is the API over two workspaces, A (velo) and B (banque), with an
 // administrator, one user per role in A (and none in B) and a user with no
 // role, each with a password and a read-write API token; and, outside
-// names, the outsider, a CM of B only.
+// names, the outsider, a CM of B only. The expert is asked into convA (the
+// owner @mentions them in a note), and into nothing else.
 type world struct {
 	*fixture
 	st           *store.Store
@@ -77,11 +80,17 @@ func newWorld(t *testing.T, st *store.Store) *world {
 		p.token, _ = w.newToken(t, p.user.ID, model.APIToken{Name: "read-write", CanWrite: true})
 		w.people[name] = p
 	}
+	// The owner asks the expert into conversation A, the only one they
+	// may then see.
+	if _, err := st.AddNote(ctx, w.a.ID, w.convA, w.people[model.RoleOwner].user, "@expert, pouvez-vous regarder ?", time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	o := w.addUser(t, outsider, false)
 	if err := st.SetMembership(ctx, o.user.ID, w.b.ID, model.RoleCM, "test"); err != nil {
 		t.Fatal(err)
 	}
 	w.people[outsider] = o
+	w.people[target] = w.addUser(t, target, false)
 	return w
 }
 
@@ -270,7 +279,7 @@ type matrixRoute struct {
 	// path is the route's path for the person named who, in A (own) or B;
 	// routes outside a workspace ignore own.
 	path func(w *world, who string, own bool) string
-	body func(w *world, who string) string // nil for none
+	body func(w *world, who string, own bool) string // nil for none
 	// inWorkspace routes answer as roles says in A, 404 in B, and as
 	// roles.owner in both to an administrator; the others answer ok to
 	// everyone.
@@ -281,6 +290,10 @@ type matrixRoute struct {
 	// in A (own) and B.
 	status func(who string, own bool) int
 	check  func(t *testing.T, w *world, who string, body []byte) // of a 2xx answer
+	// stream routes answer Server-Sent Events until the client leaves:
+	// the matrix reads their headers and first lines (the body given to
+	// check), then hangs up.
+	stream bool
 }
 
 // want is the status the person named who gets on rt in A (own) or B.
@@ -318,9 +331,30 @@ func matrixRoutes() []matrixRoute {
 	in := func(rest string) func(*world, string, bool) string {
 		return func(w *world, _ string, own bool) string { return w.wsPath(own, rest) }
 	}
-	// Experts see only the conversations they are asked into, which no
-	// route serves yet.
+	// Experts reach no whole workspace: only the conversations they are
+	// asked into.
 	readable := outcome{owner: 200, manager: 200, cm: 200, expert: 404, client: 200}
+	// What reads a conversation: the expert was asked into convA.
+	convReadable := outcome{owner: 200, manager: 200, cm: 200, expert: 200, client: 200}
+	// What works on a workspace: owner, manager and CM.
+	working := outcome{owner: 200, manager: 200, cm: 200, expert: 404, client: 403}
+	// What manages a workspace: owner and manager.
+	managing := outcome{owner: 200, manager: 200, cm: 403, expert: 404, client: 403}
+	// conv is the path of convA (own) or convB, then rest.
+	conv := func(rest string) func(*world, string, bool) string {
+		return func(w *world, _ string, own bool) string {
+			if own {
+				return fmt.Sprintf("/api/v1/conversations/%d%s", w.convA, rest)
+			}
+			return fmt.Sprintf("/api/v1/conversations/%d%s", w.convB, rest)
+		}
+	}
+	side := func(own bool) string {
+		if own {
+			return "a"
+		}
+		return "b"
+	}
 	// A profile: in A, the CM's, which they, A's owner and manager and the
 	// administrator reach; in B, the outsider's, which only the
 	// administrator reaches.
@@ -342,9 +376,18 @@ func matrixRoutes() []matrixRoute {
 			t.Errorf("not a profile view: %s", body)
 		}
 	}
+	// What only an administrator of the instance may do.
+	adminOnly := func(status int) func(string, bool) int {
+		return func(who string, _ bool) int {
+			if who == admin {
+				return status
+			}
+			return http.StatusForbidden
+		}
+	}
 	return []matrixRoute{
 		{pattern: "POST /api/v1/login", path: fixed("/api/v1/login"), ok: 200,
-			body: func(w *world, who string) string {
+			body: func(w *world, who string, _ bool) string {
 				return fmt.Sprintf(`{"login":%q,"password":%q}`, who, w.people[who].password)
 			},
 			check: func(t *testing.T, w *world, who string, body []byte) {
@@ -357,7 +400,7 @@ func matrixRoutes() []matrixRoute {
 		{pattern: "GET /api/v1/me", path: fixed("/api/v1/me"), ok: 200,
 			check: func(t *testing.T, w *world, who string, body []byte) { checkMe(t, w, who, body) }},
 		{pattern: "PUT /api/v1/me/status", path: fixed("/api/v1/me/status"), ok: 200,
-			body: func(*world, string) string { return `{"status":"away"}` },
+			body: func(*world, string, bool) string { return `{"status":"away"}` },
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				if !bytes.Contains(body, []byte(`"login":"`+who+`"`)) || !bytes.Contains(body, []byte(`"status":"away"`)) {
 					t.Errorf("not %s's profile, away: %s", who, body)
@@ -365,7 +408,7 @@ func matrixRoutes() []matrixRoute {
 			}},
 		{pattern: "GET /api/v1/users/{login}/profile", path: profilePath, status: profileStatus, check: checkProfile},
 		{pattern: "PUT /api/v1/users/{login}/profile", path: profilePath, status: profileStatus, check: checkProfile,
-			body: func(_ *world, who string) string {
+			body: func(_ *world, who string, _ bool) string {
 				return `{"languages":["fr"],"capacity":` + strconv.Itoa(len(who)) + `}`
 			}},
 		{pattern: "GET /api/v1/workspaces", path: fixed("/api/v1/workspaces"), ok: 200,
@@ -382,22 +425,26 @@ func matrixRoutes() []matrixRoute {
 				}
 			}},
 		{pattern: "GET /api/v1/workspaces/{slug}/conversations", path: in("/conversations"),
-			inWorkspace: true, roles: readable,
+			inWorkspace: true, roles: convReadable,
 			check: func(t *testing.T, w *world, who string, body []byte) {
-				if !bytes.Contains(body, []byte(`"root_external_id"`)) {
+				ids := conversationIDs(t, body)
+				if who == model.RoleExpert && !slices.Equal(ids, []int64{w.convA}) {
+					t.Errorf("the expert's queue %v, want only conversation A %d", ids, w.convA)
+				}
+				if len(ids) == 0 {
 					t.Errorf("no conversation listed: %s", body)
 				}
 			}},
 		{pattern: "GET /api/v1/workspaces/{slug}/topics", path: in("/topics"), inWorkspace: true, roles: readable},
 		{pattern: "PUT /api/v1/workspaces/{slug}/topics/{name}",
 			path: func(w *world, who string, own bool) string { return w.wsPath(own, "/topics/put-"+who) },
-			body: func(*world, string) string { return `{"terms":["pneu","chambre à air"]}` }, inWorkspace: true,
+			body: func(*world, string, bool) string { return `{"terms":["pneu","chambre à air"]}` }, inWorkspace: true,
 			roles: outcome{owner: 201, manager: 201, cm: 403, expert: 404, client: 403}},
 		{pattern: "DELETE /api/v1/workspaces/{slug}/topics/{name}",
 			path:        func(w *world, who string, own bool) string { return w.wsPath(own, "/topics/del-"+who) },
 			inWorkspace: true, roles: outcome{owner: 204, manager: 204, cm: 403, expert: 404, client: 403}},
 		{pattern: "POST /api/v1/workspaces/{slug}/analyze", path: in("/analyze"),
-			body:        func(*world, string) string { return `{"text":"Mon colis n'est jamais arrivé, que faire ?"}` },
+			body:        func(*world, string, bool) string { return `{"text":"Mon colis n'est jamais arrivé, que faire ?"}` },
 			inWorkspace: true, roles: readable,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				if !bytes.Contains(body, []byte(`"sentiment"`)) {
@@ -413,27 +460,369 @@ func matrixRoutes() []matrixRoute {
 				}
 				return w.wsPath(own, fmt.Sprintf("/messages/%d/corrections", msg))
 			},
-			body:        func(*world, string) string { return `{"field":"sentiment","value":"neg"}` },
+			body:        func(*world, string, bool) string { return `{"field":"sentiment","value":"neg"}` },
 			inWorkspace: true, roles: outcome{owner: 201, manager: 201, cm: 201, expert: 404, client: 403}},
-		{pattern: "GET /api/v1/conversations/{id}",
-			path: func(w *world, _ string, own bool) string {
-				if own {
-					return fmt.Sprintf("/api/v1/conversations/%d", w.convA)
+		{pattern: "GET /api/v1/workspaces/{slug}/routing-rules", path: in("/routing-rules"), inWorkspace: true, roles: working,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"rules":[`)) {
+					t.Errorf("not a list of rules: %s", body)
 				}
-				return fmt.Sprintf("/api/v1/conversations/%d", w.convB)
+			}},
+		{pattern: "PUT /api/v1/workspaces/{slug}/routing-rules", path: in("/routing-rules"), inWorkspace: true, roles: managing,
+			// A rule that matches nothing, so that routing below changes
+			// no tag.
+			body: func(_ *world, who string, _ bool) string {
+				return `{"rules":[{"name":"rule of ` + who + `","when":{"channel":"nowhere"},"then":{"tags":["rule-` + who + `"]}}]}`
 			},
-			inWorkspace: true, roles: readable},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"name":"rule of `+who+`"`)) {
+					t.Errorf("not %s's rules: %s", who, body)
+				}
+			}},
+		{pattern: "POST /api/v1/workspaces/{slug}/route", path: in("/route"), inWorkspace: true, roles: managing,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				var sum struct{ Assigned, Unassigned *int }
+				if err := json.Unmarshal(body, &sum); err != nil || sum.Assigned == nil || sum.Unassigned == nil {
+					t.Errorf("not a routing summary: %s (%v)", body, err)
+				}
+			}},
+		{pattern: "POST /api/v1/workspaces/{slug}/conversations/bulk", path: in("/conversations/bulk"), inWorkspace: true, roles: working,
+			body: func(w *world, who string, own bool) string {
+				id := w.convB
+				if own {
+					id = w.convA
+				}
+				return fmt.Sprintf(`{"ids":[%d],"add_tags":["bulk-%s"]}`, id, who)
+			},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"bulk-`+who+`"`)) || len(conversationIDs(t, body)) != 1 {
+					t.Errorf("not one conversation tagged bulk-%s: %s", who, body)
+				}
+			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/outbox", path: in("/outbox"), inWorkspace: true, roles: working,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"outbox":[`)) {
+					t.Errorf("not an outbox: %s", body)
+				}
+			}},
+		{pattern: "GET /api/v1/conversations/{id}", path: conv(""), inWorkspace: true, roles: convReadable,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"messages":[{`)) {
+					t.Errorf("not a conversation with its messages: %s", body)
+				}
+			}},
+		{pattern: "PATCH /api/v1/conversations/{id}", path: conv(""), inWorkspace: true,
+			roles: outcome{owner: 200, manager: 200, cm: 200, expert: 403, client: 403},
+			body:  func(_ *world, who string, _ bool) string { return `{"add_tags":["patch-` + who + `"]}` },
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"patch-`+who+`"`)) {
+					t.Errorf("not tagged patch-%s: %s", who, body)
+				}
+			}},
+		{pattern: "GET /api/v1/conversations/{id}/history", path: conv("/history"), inWorkspace: true, roles: convReadable,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"events":[`)) {
+					t.Errorf("not a history: %s", body)
+				}
+			}},
+		{pattern: "GET /api/v1/conversations/{id}/notes", path: conv("/notes"), inWorkspace: true,
+			roles: outcome{owner: 200, manager: 200, cm: 200, expert: 200, client: 403},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"notes":[`)) {
+					t.Errorf("not a list of notes: %s", body)
+				}
+			}},
+		{pattern: "POST /api/v1/conversations/{id}/notes", path: conv("/notes"), inWorkspace: true,
+			roles: outcome{owner: 201, manager: 201, cm: 201, expert: 201, client: 403},
+			body:  func(_ *world, who string, _ bool) string { return `{"body":"note by ` + who + `"}` },
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"author":"`+who+`"`)) {
+					t.Errorf("not %s's note: %s", who, body)
+				}
+			}},
+		{pattern: "POST /api/v1/conversations/{id}/replies", path: conv("/replies"), inWorkspace: true,
+			roles: outcome{owner: 201, manager: 201, cm: 201, expert: 403, client: 403},
+			body: func(_ *world, who string, own bool) string {
+				return `{"body":"reply by ` + who + `","confirm":true,"client_id":"matrix-` + who + `-` + side(own) + `"}`
+			},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"body":"reply by `+who+`"`)) || !bytes.Contains(body, []byte(`"replayed":false`)) {
+					t.Errorf("not %s's new reply: %s", who, body)
+				}
+			}},
+		{pattern: "GET /api/v1/users", path: fixed("/api/v1/users"), status: adminOnly(200),
+			check: func(t *testing.T, w *world, _ string, body []byte) {
+				for _, login := range append([]string{outsider, target}, w.names...) {
+					if !bytes.Contains(body, []byte(`"login":"`+login+`"`)) {
+						t.Errorf("users list lacks %s: %s", login, body)
+					}
+				}
+			}},
+		{pattern: "POST /api/v1/users", path: fixed("/api/v1/users"), status: adminOnly(201),
+			body: func(_ *world, who string, own bool) string {
+				return `{"login":"made-by-` + who + `-` + side(own) + `","password":"a long enough pass phrase"}`
+			},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"login":"made-by-`+who+`-`)) || bytes.Contains(body, []byte("pass phrase")) {
+					t.Errorf("not a user made by %s, without their password: %s", who, body)
+				}
+			}},
+		{pattern: "POST /api/v1/workspaces", path: fixed("/api/v1/workspaces"), status: adminOnly(201),
+			body: func(_ *world, who string, own bool) string {
+				return `{"slug":"ws-` + who + `-` + side(own) + `","name":"Made by ` + who + `"}`
+			},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"slug":"ws-`+who+`-`)) || !bytes.Contains(body, []byte(`"name":"Made by `+who+`"`)) {
+					t.Errorf("not a workspace made by %s: %s", who, body)
+				}
+			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/members", path: in("/members"), inWorkspace: true, roles: working,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"members":[`)) || !bytes.Contains(body, []byte(`{"login":"leaver-cm","name":"leaver-cm","role":"client"}`)) {
+					t.Errorf("not a list of members: %s", body)
+				}
+			}},
+		// Each caller gives the target a role of its own (memberRoleBy), so
+		// that the target's role after the matrix tells who last succeeded.
+		{pattern: "PUT /api/v1/workspaces/{slug}/members/{login}", path: in("/members/" + target), inWorkspace: true,
+			roles: managing,
+			body:  func(_ *world, who string, _ bool) string { return `{"role":"` + memberRoleBy[who] + `"}` },
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if want := `{"login":"target","name":"target","role":"` + memberRoleBy[who] + `"}`; string(body) != want+"\n" {
+					t.Errorf("PUT member as %s: %s, want %s", who, body, want)
+				}
+			}},
+		// Each caller takes away the client role of a leaver of their own.
+		{pattern: "DELETE /api/v1/workspaces/{slug}/members/{login}",
+			path:        func(w *world, who string, own bool) string { return w.wsPath(own, "/members/leaver-"+who) },
+			inWorkspace: true, roles: outcome{owner: 204, manager: 204, cm: 403, expert: 404, client: 403}},
+		{pattern: "GET /api/v1/me/tokens", path: fixed("/api/v1/me/tokens"), ok: 200,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"tokens":[`)) || !bytes.Contains(body, []byte(`"name":"read-write"`)) ||
+					bytes.Contains(body, []byte("plb_")) || !bytes.Contains(body, []byte(fmt.Sprintf(`"user_id":%d,`, w.people[who].user.ID))) {
+					t.Errorf("not %s's tokens, without secrets: %s", who, body)
+				}
+			}},
+		// A token for A (own) or B: 404 where the caller sees no workspace.
+		{pattern: "POST /api/v1/me/tokens", path: fixed("/api/v1/me/tokens"),
+			status: func(who string, own bool) int {
+				if who == admin || own && model.ValidRole(who) && who != model.RoleExpert {
+					return 201
+				}
+				return 404
+			},
+			body: func(w *world, who string, own bool) string {
+				return `{"name":"made by ` + who + ` in ` + side(own) + `","workspaces":["` + w.ws(own).Slug + `"],"expires_in":"2160h"}`
+			},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"name":"made by `+who+` in `)) || !bytes.Contains(body, []byte(`"token":"plb_`)) ||
+					!bytes.Contains(body, []byte(`"can_write":false`)) || !bytes.Contains(body, []byte(`"expires_at":"`)) {
+					t.Errorf("not %s's new read-only token with its secret: %s", who, body)
+				}
+			}},
+		// Each caller revokes their own token "to revoke" (own), or tries
+		// the outsider's.
+		{pattern: "DELETE /api/v1/me/tokens/{id}",
+			path: func(w *world, who string, own bool) string {
+				if own {
+					return fmt.Sprintf("/api/v1/me/tokens/%d", w.tokenID(who, "to revoke"))
+				}
+				return fmt.Sprintf("/api/v1/me/tokens/%d", w.tokenID(outsider, "kept"))
+			},
+			status: func(_ string, own bool) int {
+				if own {
+					return 204
+				}
+				return 404
+			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/canned-replies", path: in("/canned-replies?language=fr"), inWorkspace: true, roles: working,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"canned_replies":[{`)) || !bytes.Contains(body, []byte(`"variables":["member.name",`)) {
+					t.Errorf("not a list of canned replies: %s", body)
+				}
+			}},
+		{pattern: "POST /api/v1/workspaces/{slug}/canned-replies", path: in("/canned-replies"), inWorkspace: true,
+			roles: outcome{owner: 201, manager: 201, cm: 201, expert: 404, client: 403},
+			body: func(_ *world, who string, _ bool) string {
+				return `{"name":"canned of ` + who + `","language":"fr","body":"Bonjour {{member.first_name | à vous}}, ici ` + who + `."}`
+			},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"name":"canned of `+who+`"`)) || !bytes.Contains(body, []byte(`"usage_count":0`)) {
+					t.Errorf("not %s's canned reply: %s", who, body)
+				}
+			}},
+		{pattern: "PUT /api/v1/workspaces/{slug}/canned-replies/{id}",
+			path: func(w *world, _ string, own bool) string {
+				return w.wsPath(own, fmt.Sprintf("/canned-replies/%d", w.cannedID(own, "to edit")))
+			},
+			inWorkspace: true, roles: working,
+			body: func(_ *world, who string, _ bool) string {
+				return `{"name":"to edit","body":"edited by ` + who + ` for {{cm.name}}"}`
+			},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"body":"edited by `+who+` for {{cm.name}}"`)) {
+					t.Errorf("not edited by %s: %s", who, body)
+				}
+			}},
+		{pattern: "DELETE /api/v1/workspaces/{slug}/canned-replies/{id}",
+			path: func(w *world, who string, own bool) string {
+				return w.wsPath(own, fmt.Sprintf("/canned-replies/%d", w.cannedID(own, "del-"+who)))
+			},
+			inWorkspace: true, roles: outcome{owner: 204, manager: 204, cm: 403, expert: 404, client: 403}},
+		// "to edit" of A (own) or B, rendered in conversation A or B.
+		{pattern: "GET /api/v1/conversations/{id}/canned-replies/{cid}",
+			path: func(w *world, who string, own bool) string {
+				return conv(fmt.Sprintf("/canned-replies/%d", w.cannedID(own, "to edit")))(w, who, own)
+			},
+			inWorkspace: true, roles: outcome{owner: 200, manager: 200, cm: 200, expert: 403, client: 403},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(` for `+who+`","values":{`)) || !bytes.Contains(body, []byte(`"cm.name":"`+who+`"`)) {
+					t.Errorf("not rendered for %s: %s", who, body)
+				}
+			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/webhooks", path: in("/webhooks"), inWorkspace: true, roles: managing,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"webhooks":[{`)) || bytes.Contains(body, []byte(`secret`)) {
+					t.Errorf("not a list of webhooks without secrets: %s", body)
+				}
+			}},
+		{pattern: "POST /api/v1/workspaces/{slug}/webhooks", path: in("/webhooks"), inWorkspace: true,
+			roles: outcome{owner: 201, manager: 201, cm: 403, expert: 404, client: 403},
+			body: func(_ *world, who string, own bool) string {
+				return `{"url":"https://hooks.example.com/` + who + `-` + side(own) + `","events":["conversation."]}`
+			},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"url":"https://hooks.example.com/`+who+`-`)) || !bytes.Contains(body, []byte(`"secret":"whsec_`)) {
+					t.Errorf("not %s's webhook with its secret: %s", who, body)
+				}
+			}},
+		{pattern: "DELETE /api/v1/workspaces/{slug}/webhooks/{id}",
+			path: func(w *world, who string, own bool) string {
+				return w.wsPath(own, fmt.Sprintf("/webhooks/%d", w.webhookID(own, hookURL("del-"+who))))
+			},
+			inWorkspace: true, roles: outcome{owner: 204, manager: 204, cm: 403, expert: 404, client: 403}},
+		{pattern: "GET /api/v1/workspaces/{slug}/webhooks/{id}/deliveries",
+			path: func(w *world, _ string, own bool) string {
+				return w.wsPath(own, fmt.Sprintf("/webhooks/%d/deliveries", w.webhookID(own, hookURL("kept"))))
+			},
+			inWorkspace: true, roles: managing,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if string(body) != `{"deliveries":[]}`+"\n" {
+					t.Errorf("deliveries of a new webhook: %s", body)
+				}
+			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/sla", path: in("/sla"), inWorkspace: true, roles: readable,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				var got struct {
+					Configured *bool           `json:"configured"`
+					Settings   json.RawMessage `json:"settings"`
+				}
+				if err := json.Unmarshal(body, &got); err != nil || got.Configured == nil || !bytes.HasPrefix(got.Settings, []byte(`{"calendar":{`)) {
+					t.Errorf("not SLA settings: %s (%v)", body, err)
+				}
+			}},
+		{pattern: "PUT /api/v1/workspaces/{slug}/sla", path: in("/sla"), inWorkspace: true, roles: managing,
+			body: func(_ *world, who string, _ bool) string {
+				return `{"calendar":{"time_zone":"Europe/Paris"},"policies":[{"name":"sla of ` + who + `","first_response":"4h"}]}`
+			},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"configured":true,`)) || !bytes.Contains(body, []byte(`"name":"sla of `+who+`"`)) {
+					t.Errorf("not %s's SLA: %s", who, body)
+				}
+			}},
+		{pattern: "GET /api/v1/conversations/{id}/presence", path: conv("/presence"), inWorkspace: true, roles: convReadable,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"presence":[`)) {
+					t.Errorf("not a presence list: %s", body)
+				}
+			}},
+		{pattern: "PUT /api/v1/conversations/{id}/presence", path: conv("/presence"), inWorkspace: true,
+			roles: outcome{owner: 200, manager: 200, cm: 200, expert: 200, client: 403},
+			body:  func(*world, string, bool) string { return `{"state":"viewing"}` },
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"login":"`+who+`","state":"viewing"`)) {
+					t.Errorf("%s not viewing: %s", who, body)
+				}
+			}},
+		// The events of no workspace in particular are everyone's; those
+		// of B, only the administrator's.
+		{pattern: "GET /api/v1/events", stream: true,
+			path: func(_ *world, _ string, own bool) string {
+				if own {
+					return "/api/v1/events"
+				}
+				return "/api/v1/events?workspace=banque"
+			},
+			status: func(who string, own bool) int {
+				if own || who == admin {
+					return 200
+				}
+				return 404
+			},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if string(body) != "retry: 2000" {
+					t.Errorf("the stream begins with %q", body)
+				}
+			}},
 		{pattern: "GET /api/v1/openapi.json", path: fixed("/api/v1/openapi.json"), ok: 200},
 	}
 }
 
+// memberRoleBy is the role each caller gives the target in the matrix:
+// after it, the target's role in A is the manager's (the last caller
+// allowed there) and in B the administrator's, and no refused caller's
+// role is either.
+var memberRoleBy = map[string]string{
+	admin: model.RoleExpert, model.RoleOwner: model.RoleClient, model.RoleManager: model.RoleCM,
+	model.RoleCM: model.RoleManager, model.RoleExpert: model.RoleClient, model.RoleClient: model.RoleManager, nobody: model.RoleClient,
+}
+
+// hookURL is the address of the matrix's webhook named name.
+func hookURL(name string) string { return "https://hooks.example.com/" + name }
+
+// cannedID is the id of the canned reply named name of A (own) or B; 0,
+// which no route accepts, when there is none.
+func (w *world) cannedID(own bool, name string) int64 {
+	list, _ := w.st.CannedReplies(context.Background(), w.ws(own).ID, "")
+	for _, c := range list {
+		if c.Name == name {
+			return c.ID
+		}
+	}
+	return 0
+}
+
+// webhookID is the id of the webhook of A (own) or B at url; 0 when there
+// is none.
+func (w *world) webhookID(own bool, url string) int64 {
+	list, _ := w.st.Webhooks(context.Background(), w.ws(own).ID)
+	for _, h := range list {
+		if h.URL == url {
+			return h.ID
+		}
+	}
+	return 0
+}
+
+// tokenID is the id of the API token named name of the person named who;
+// 0 when there is none.
+func (w *world) tokenID(who, name string) int64 {
+	list, _ := w.st.APITokens(context.Background(), w.people[who].user.ID)
+	for _, tok := range list {
+		if tok.Name == name {
+			return tok.ID
+		}
+	}
+	return 0
+}
+
 func (rt matrixRoute) method() string { m, _, _ := strings.Cut(rt.pattern, " "); return m }
 
-func (rt matrixRoute) bodyFor(w *world, who string) string {
+func (rt matrixRoute) bodyFor(w *world, who string, own bool) string {
 	if rt.body == nil {
 		return ""
 	}
-	return rt.body(w, who)
+	return rt.body(w, who, own)
 }
 
 // checkEveryRouteListed checks that routes are exactly the operations
@@ -506,6 +895,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 				}
 			}
 		}
+		setUpAdminMatrix(t, w)
 
 		for _, rt := range routes {
 			for _, who := range w.names {
@@ -519,7 +909,12 @@ func TestAuthorizationMatrix(t *testing.T) {
 						where = "B"
 					}
 					path := rt.path(w, who, own)
-					res := w.call(t, rt.method(), path, rt.bodyFor(w, who), withToken(w.people[who].token))
+					var res response
+					if rt.stream {
+						res = w.peekStream(t, path, withToken(w.people[who].token))
+					} else {
+						res = w.call(t, rt.method(), path, rt.bodyFor(w, who, own), withToken(w.people[who].token))
+					}
 					want := rt.want(who, own)
 					if res.status != want {
 						t.Errorf("%s as %s in %s (%s): status %d, want %d; body %s",
@@ -561,7 +956,293 @@ func TestAuthorizationMatrix(t *testing.T) {
 				t.Errorf("profile of %s after the matrix: %+v, %v; want capacity %d", login, p, err, capacity)
 			}
 		}
+		checkWorkAfterMatrix(t, w)
+		checkAdminAfterMatrix(t, w)
 	})
+}
+
+// checkWorkAfterMatrix checks what the matrix's calls on conversations
+// left: what was allowed happened, once per caller allowed; what was
+// refused left no trace.
+func checkWorkAfterMatrix(t *testing.T, w *world) {
+	t.Helper()
+	ctx := context.Background()
+	// Tags: admin, owner, manager and cm in A; only admin in B.
+	for _, c := range []struct {
+		id   int64
+		want []string
+	}{
+		{w.convA, []string{"bulk-admin", "bulk-cm", "bulk-manager", "bulk-owner", "patch-admin", "patch-cm", "patch-manager", "patch-owner"}},
+		{w.convB, []string{"bulk-admin", "patch-admin"}},
+	} {
+		if got, err := w.st.ConversationTags(ctx, c.id); err != nil || !slices.Equal(got, c.want) {
+			t.Errorf("tags of conversation %d after the matrix: %v, %v; want %v", c.id, got, err, c.want)
+		}
+	}
+	// Notes: the owner's that asked the expert in, then one per caller
+	// allowed, in the order of names; the client's was refused.
+	for _, c := range []struct {
+		ws, id int64
+		want   []string
+	}{
+		{w.a.ID, w.convA, []string{model.RoleOwner, admin, model.RoleOwner, model.RoleManager, model.RoleCM, model.RoleExpert}},
+		{w.b.ID, w.convB, []string{admin}},
+	} {
+		notes, err := w.st.Notes(ctx, c.ws, c.id)
+		var authors []string
+		for _, n := range notes {
+			authors = append(authors, n.Author)
+		}
+		if err != nil || !slices.Equal(authors, c.want) {
+			t.Errorf("authors of the notes of conversation %d: %v, %v; want %v", c.id, authors, err, c.want)
+		}
+	}
+	// Replies: admin, owner, manager and cm in A, newest first; admin in
+	// B. The expert's and the client's were refused.
+	for _, c := range []struct {
+		ws   int64
+		want []string
+	}{
+		{w.a.ID, []string{"reply by cm", "reply by manager", "reply by owner", "reply by admin"}},
+		{w.b.ID, []string{"reply by admin"}},
+	} {
+		out, err := w.st.Outbox(ctx, c.ws, "", 500)
+		var bodies []string
+		for _, e := range out {
+			bodies = append(bodies, e.Body)
+		}
+		if err != nil || !slices.Equal(bodies, c.want) {
+			t.Errorf("outbox of workspace %d: %v, %v; want %v", c.ws, bodies, err, c.want)
+		}
+	}
+	// Routing rules: the last caller allowed in A is the manager, in B
+	// admin.
+	for ws, want := range map[int64]string{w.a.ID: "rule of manager", w.b.ID: "rule of admin"} {
+		rules, err := w.st.RoutingRules(ctx, ws)
+		if err != nil || len(rules) != 1 || rules[0].Name != want {
+			t.Errorf("routing rules of workspace %d: %+v, %v; want %q only", ws, rules, err, want)
+		}
+	}
+	// Routing: in A, the manager is away (PUT /me/status) and the CM
+	// available with a capacity of 2 (their profile, set last by
+	// themselves): the CM took two conversations, nobody the five others.
+	// In B, the outsider, its CM, took its conversation.
+	for _, c := range []struct {
+		f    store.ConversationFilter
+		want int
+	}{
+		{store.ConversationFilter{Assignee: model.RoleCM}, 2},
+		{store.ConversationFilter{Unassigned: true}, 5},
+	} {
+		page, err := w.st.Conversations(ctx, w.a.ID, c.f)
+		if err != nil || len(page.Conversations) != c.want {
+			t.Errorf("conversations of A with %+v after routing: %d, %v; want %d", c.f, len(page.Conversations), err, c.want)
+		}
+	}
+	if c, err := w.st.Conversation(ctx, w.convB); err != nil || c.Assignee != outsider {
+		t.Errorf("conversation B after routing: assignee %q, %v; want %s", c.Assignee, err, outsider)
+	}
+	// SLA: set last by the manager in A, by admin in B.
+	for ws, want := range map[int64]string{w.a.ID: "sla of manager", w.b.ID: "sla of admin"} {
+		s, ok, err := w.st.SLASettings(ctx, ws)
+		if err != nil || !ok || len(s.Policies) != 1 || s.Policies[0].Name != want {
+			t.Errorf("SLA of workspace %d: %+v, %v, %v; want %q only", ws, s, ok, err, want)
+		}
+	}
+	// Presence: who was allowed is viewing conversation A, admin alone B.
+	for c, want := range map[int64][]string{
+		w.convA: {admin, model.RoleCM, model.RoleExpert, model.RoleManager, model.RoleOwner},
+		w.convB: {admin},
+	} {
+		var logins []string
+		for _, e := range w.live.Presence.Get(c, time.Now()) {
+			logins = append(logins, e.Login+" "+e.State)
+			if e.State != "viewing" {
+				t.Errorf("presence %+v", e)
+			}
+		}
+		var wantLogins []string
+		for _, login := range want {
+			wantLogins = append(wantLogins, login+" viewing")
+		}
+		if !slices.Equal(logins, wantLogins) {
+			t.Errorf("presence in conversation %d after the matrix: %v, want %v", c, logins, wantLogins)
+		}
+	}
+}
+
+// setUpAdminMatrix stores what the matrix's administration routes act
+// on, so that a 404 or 403 is the caller's access, not a missing thing: in
+// A and B, a canned reply to edit and one to delete per caller, a webhook
+// to keep and one to delete per caller, and a leaver per caller, a client
+// whose role the caller takes away; and, per caller, a token to revoke,
+// and the outsider's token that no one else may revoke.
+func setUpAdminMatrix(t *testing.T, w *world) {
+	t.Helper()
+	ctx := context.Background()
+	for _, ws := range []model.Workspace{w.a, w.b} {
+		for _, name := range []string{"to edit", "kept"} {
+			if _, err := w.st.SaveCannedReply(ctx, ws.ID, model.CannedReply{Name: name, Body: "Bonjour {{member.name}}"}, "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := w.st.CreateWebhook(ctx, ws.ID, model.Webhook{URL: hookURL("kept")}, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, who := range w.names {
+		leaver := w.addUser(t, "leaver-"+who, false)
+		for _, ws := range []model.Workspace{w.a, w.b} {
+			if _, err := w.st.SaveCannedReply(ctx, ws.ID, model.CannedReply{Name: "del-" + who, Body: "Au revoir"}, "test"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.st.CreateWebhook(ctx, ws.ID, model.Webhook{URL: hookURL("del-" + who)}, "test"); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.st.SetMembership(ctx, leaver.user.ID, ws.ID, model.RoleClient, "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		w.newToken(t, w.people[who].user.ID, model.APIToken{Name: "to revoke"})
+	}
+	w.newToken(t, w.people[outsider].user.ID, model.APIToken{Name: "kept"})
+}
+
+// checkAdminAfterMatrix checks what the matrix's calls on administration
+// routes left: what was allowed happened, once per caller allowed; what
+// was refused left no trace.
+func checkAdminAfterMatrix(t *testing.T, w *world) {
+	t.Helper()
+	ctx := context.Background()
+	allowedIn := func(who string, own bool, roles ...string) bool {
+		return who == admin || own && slices.Contains(roles, who)
+	}
+	// Users and workspaces: the administrator's only, one per side.
+	for _, who := range w.names {
+		for _, s := range []string{"a", "b"} {
+			_, err := w.st.UserByLogin(ctx, "made-by-"+who+"-"+s)
+			if made := err == nil; made != (who == admin) {
+				t.Errorf("user made-by-%s-%s exists: %v (%v)", who, s, made, err)
+			}
+		}
+	}
+	all, err := w.st.Workspaces(ctx)
+	var slugs []string
+	for _, ws := range all {
+		slugs = append(slugs, ws.Slug)
+	}
+	slices.Sort(slugs)
+	if want := []string{"banque", "velo", "ws-admin-a", "ws-admin-b"}; err != nil || !slices.Equal(slugs, want) {
+		t.Errorf("workspaces after the matrix: %v, %v; want %v", slugs, err, want)
+	}
+	// The target's role: the manager's in A, the administrator's in B.
+	for ws, want := range map[int64]string{w.a.ID: memberRoleBy[model.RoleManager], w.b.ID: memberRoleBy[admin]} {
+		if got, err := w.st.Role(ctx, w.people[target].user.ID, ws); err != nil || got != want {
+			t.Errorf("the target's role in workspace %d: %q, %v; want %q", ws, got, err, want)
+		}
+	}
+	// Leavers: those of admin, owner and manager left A; admin's left B.
+	for _, who := range w.names {
+		leaver, err := w.st.UserByLogin(ctx, "leaver-"+who)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, own := range []bool{true, false} {
+			_, err := w.st.Role(ctx, leaver.ID, w.ws(own).ID)
+			if left := errors.Is(err, store.ErrNotFound); left != allowedIn(who, own, model.RoleOwner, model.RoleManager) {
+				t.Errorf("leaver-%s left workspace %s: %v (%v)", who, w.ws(own).Slug, left, err)
+			}
+		}
+	}
+	// Tokens: each caller revoked their own "to revoke" and made one for
+	// each workspace they see; the outsider's survived every attempt.
+	for _, who := range w.names {
+		want := []string{"read-write"}
+		if allowedIn(who, true, model.RoleOwner, model.RoleManager, model.RoleCM, model.RoleClient) {
+			want = append(want, "made by "+who+" in a")
+		}
+		if who == admin {
+			want = append(want, "made by admin in b")
+		}
+		list, err := w.st.APITokens(ctx, w.people[who].user.ID)
+		var names []string
+		for _, tok := range list {
+			names = append(names, tok.Name)
+		}
+		if err != nil || !slices.Equal(names, want) {
+			t.Errorf("tokens of %s after the matrix: %v, %v; want %v", who, names, err, want)
+		}
+	}
+	if w.tokenID(outsider, "kept") == 0 {
+		t.Error("the outsider's token was revoked by another user")
+	}
+	// Canned replies and webhooks: created by those allowed, deleted by
+	// owners, managers and admin only, edited last by the CM in A.
+	for _, own := range []bool{true, false} {
+		canned, hooks := []string{"kept", "to edit"}, []string{hookURL("kept")}
+		where := "b"
+		if own {
+			where = "a"
+		}
+		for _, who := range w.names {
+			if allowedIn(who, own, model.RoleOwner, model.RoleManager, model.RoleCM) {
+				canned = append(canned, "canned of "+who)
+			}
+			if !allowedIn(who, own, model.RoleOwner, model.RoleManager) {
+				canned = append(canned, "del-"+who)
+				hooks = append(hooks, hookURL("del-"+who))
+			} else {
+				hooks = append(hooks, hookURL(who+"-"+where))
+			}
+		}
+		slices.Sort(canned)
+		slices.Sort(hooks)
+		list, err := w.st.CannedReplies(ctx, w.ws(own).ID, "")
+		var gotCanned []string
+		edited := ""
+		for _, c := range list {
+			gotCanned = append(gotCanned, c.Name)
+			if c.Name == "to edit" {
+				edited = c.Body
+			}
+		}
+		slices.Sort(gotCanned)
+		if err != nil || !slices.Equal(gotCanned, canned) {
+			t.Errorf("canned replies of %s after the matrix: %v, %v; want %v", w.ws(own).Slug, gotCanned, err, canned)
+		}
+		lastEditor := admin
+		if own {
+			lastEditor = model.RoleCM
+		}
+		if want := "edited by " + lastEditor + " for {{cm.name}}"; edited != want {
+			t.Errorf("canned reply to edit of %s: %q, want %q", w.ws(own).Slug, edited, want)
+		}
+		hs, err := w.st.Webhooks(ctx, w.ws(own).ID)
+		var gotHooks []string
+		for _, h := range hs {
+			gotHooks = append(gotHooks, h.URL)
+		}
+		slices.Sort(gotHooks)
+		if err != nil || !slices.Equal(gotHooks, hooks) {
+			t.Errorf("webhooks of %s after the matrix: %v, %v; want %v", w.ws(own).Slug, gotHooks, err, hooks)
+		}
+	}
+}
+
+// conversationIDs decodes the ids of a list of conversations.
+func conversationIDs(t *testing.T, body []byte) []int64 {
+	t.Helper()
+	var got struct {
+		Conversations []model.Conversation `json:"conversations"`
+	}
+	if err := json.Unmarshal(body, &got); err != nil || got.Conversations == nil {
+		t.Fatalf("conversations: %v in %s", err, body)
+	}
+	ids := []int64{}
+	for _, c := range got.Conversations {
+		ids = append(ids, c.ID)
+	}
+	return ids
 }
 
 // TestForbiddenLooksLikeMissing checks that a workspace, conversation or
@@ -1107,7 +1788,7 @@ func TestNoCredentials(t *testing.T) {
 					"cookie of another":  {func(r *http.Request) { r.AddCookie(&http.Cookie{Name: "session", Value: secret}) }},
 					"bearer over cookie": {withAuthorization("Bearer nope"), withSession(secret)},
 				} {
-					res := w.call(t, rt.method(), path, rt.bodyFor(w, model.RoleOwner), opts...)
+					res := w.call(t, rt.method(), path, rt.bodyFor(w, model.RoleOwner, own), opts...)
 					if res.status != http.StatusUnauthorized {
 						t.Errorf("%s %s with %s: status %d, want 401; body %s", rt.method(), path, name, res.status, res.body)
 						continue
@@ -1141,17 +1822,17 @@ func TestRoutingWithoutCredentials(t *testing.T) {
 			{"GET", "/api/v1/nope", 404, ""},
 			{"GET", "/api/v1/", 404, ""},
 			{"GET", "/api/v1/workspaces/velo", 404, ""},
-			{"GET", "/api/v1/workspaces/velo/members", 404, ""},
+			{"GET", "/api/v1/workspaces/velo/members/cm/role", 404, ""},
 			{"POST", "/api/v1/nope", 404, ""},
 			{"GET", "/api/v1/login", 405, "POST"},
 			{"DELETE", "/api/v1/login", 405, "POST"},
 			{"GET", "/api/v1/logout", 405, "POST"},
 			{"GET", "/api/v1/sessions", 405, "DELETE"},
 			{"PUT", "/api/v1/me", 405, "GET, HEAD"},
-			{"POST", "/api/v1/workspaces", 405, "GET, HEAD"},
+			{"PATCH", "/api/v1/workspaces", 405, "GET, HEAD, POST"},
 			{"PATCH", "/api/v1/workspaces/velo/topics/x", 405, "DELETE, PUT"},
 			{"GET", "/api/v1/workspaces/velo/analyze", 405, "POST"},
-			{"DELETE", fmt.Sprintf("/api/v1/conversations/%d", w.convA), 405, "GET, HEAD"},
+			{"DELETE", fmt.Sprintf("/api/v1/conversations/%d", w.convA), 405, "GET, HEAD, PATCH"},
 		}
 		for _, c := range cases {
 			for _, opts := range [][]opt{nil, {withAuthorization("Bearer nope")}} {

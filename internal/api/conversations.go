@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -17,14 +16,25 @@ type conversationsResponse struct {
 }
 
 // listConversations answers a page of a workspace's conversations, most
-// recent activity first.
+// recent activity first. An expert sees only those they were asked into.
 func (h *handler) listConversations(w http.ResponseWriter, r *http.Request) {
-	filter, err := conversationFilter(r.URL.Query())
+	filter, err := conversationFilter(r.URL.Query(), principalOf(r.Context()).user.Login)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	ws, err := h.workspace(r, r.PathValue("slug"), accessRead)
+	ws, err := h.workspaceWithRole(r, r.PathValue("slug"))
+	var role string
+	if err == nil {
+		role, err = h.roleIn(r.Context(), ws)
+	}
+	switch {
+	case err != nil:
+	case role == model.RoleExpert:
+		filter.Participant = principalOf(r.Context()).user.ID
+	default:
+		err = checkRole(ws, role, accessRead)
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -35,6 +45,22 @@ func (h *handler) listConversations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.respond(w, r, conversationsResponse{Conversations: nonNil(page.Conversations), NextCursor: page.Next})
+}
+
+// workspaceWithRole finds the workspace named slug in which the caller
+// holds a role, any role; to anyone else it does not exist.
+func (h *handler) workspaceWithRole(r *http.Request, slug string) (model.Workspace, error) {
+	if store.ValidateSlug(slug) != nil {
+		return model.Workspace{}, fmt.Errorf("workspace %q: %w", slug, store.ErrNotFound)
+	}
+	ws, err := h.store.WorkspaceBySlug(r.Context(), slug)
+	if err != nil {
+		return model.Workspace{}, err
+	}
+	if _, err := h.roleIn(r.Context(), ws); err != nil {
+		return model.Workspace{}, err
+	}
+	return ws, nil
 }
 
 // workspace finds the workspace named slug and checks that the caller may
@@ -55,12 +81,17 @@ func (h *handler) workspace(r *http.Request, slug string, need access) (model.Wo
 	return ws, nil
 }
 
-// conversationFilter reads the status, assignee, limit and cursor parameters. The
-// store checks status, the cursor and the limit's upper bound; only what
-// cannot reach it as an int is checked here. An explicit limit=0 is refused
-// rather than passed on, where it would mean "the default".
-func conversationFilter(q url.Values) (store.ConversationFilter, error) {
-	f := store.ConversationFilter{Status: q.Get("status"), Assignee: q.Get("assignee"), Cursor: q.Get("cursor")}
+// conversationFilter reads the filter parameters: status, assignee
+// ("me" is the caller), unassigned, tag, priority, snoozed, sort ("due":
+// soonest response due first), limit and cursor. The store checks status,
+// tag, priority, the cursor and the limit's upper bound; only what cannot
+// reach it as typed is checked here. An explicit limit=0 is refused rather
+// than passed on, where it would mean "the default".
+func conversationFilter(q url.Values, me string) (store.ConversationFilter, error) {
+	f := store.ConversationFilter{Status: q.Get("status"), Assignee: q.Get("assignee"), Tag: q.Get("tag"), Cursor: q.Get("cursor")}
+	if f.Assignee == "me" {
+		f.Assignee = me
+	}
 	if raw := q.Get("limit"); raw != "" {
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 {
@@ -68,7 +99,43 @@ func conversationFilter(q url.Values) (store.ConversationFilter, error) {
 		}
 		f.Limit = n
 	}
+	if raw := q.Get("priority"); raw != "" {
+		n, err := strconv.Atoi(raw)
+		if err != nil {
+			return f, fmt.Errorf("%w: priority %q: must be a whole number", store.ErrInvalid, raw)
+		}
+		f.Priority = &n
+	}
+	if raw := q.Get("unassigned"); raw != "" {
+		b, err := parseBool("unassigned", raw)
+		if err != nil {
+			return f, err
+		}
+		f.Unassigned = b
+	}
+	if raw := q.Get("snoozed"); raw != "" {
+		b, err := parseBool("snoozed", raw)
+		if err != nil {
+			return f, err
+		}
+		f.Snoozed = &b
+	}
+	switch sort := q.Get("sort"); sort {
+	case "", "activity":
+	case "due":
+		f.ByDue = true
+	default:
+		return f, fmt.Errorf("%w: sort %q: must be activity or due", store.ErrInvalid, sort)
+	}
 	return f, nil
+}
+
+func parseBool(name, raw string) (bool, error) {
+	b, err := strconv.ParseBool(raw)
+	if err != nil {
+		return false, fmt.Errorf("%w: %s %q: must be true or false", store.ErrInvalid, name, raw)
+	}
+	return b, nil
 }
 
 type conversationResponse struct {
@@ -79,29 +146,12 @@ type conversationResponse struct {
 // showConversation answers one conversation with its messages in thread
 // order.
 func (h *handler) showConversation(w http.ResponseWriter, r *http.Request) {
-	raw := r.PathValue("id")
-	id, err := strconv.ParseInt(raw, 10, 64)
-	if err != nil || id < 1 {
-		h.fail(w, r, fmt.Errorf("%w: conversation id %q: must be a positive whole number", store.ErrInvalid, raw))
-		return
-	}
-	conv, err := h.store.Conversation(r.Context(), id)
+	conv, _, err := h.conversationFor(r, accessRead)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	ws, err := h.store.Workspace(r.Context(), conv.WorkspaceID)
-	if err == nil {
-		err = h.authorize(r.Context(), ws, accessRead)
-	}
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			err = fmt.Errorf("conversation %d: %w", id, store.ErrNotFound)
-		}
-		h.fail(w, r, err)
-		return
-	}
-	msgs, err := h.store.ConversationMessages(r.Context(), id)
+	msgs, err := h.store.ConversationMessages(r.Context(), conv.ID)
 	if err != nil {
 		h.fail(w, r, err)
 		return

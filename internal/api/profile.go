@@ -59,7 +59,7 @@ func (h *handler) putProfile(w http.ResponseWriter, r *http.Request) {
 	}
 	p := model.Profile{UserID: u.ID, Languages: req.Languages, TimeZone: req.TimeZone, Hours: req.Hours,
 		Capacity: req.Capacity, Status: req.Status, Specialisations: req.Specialisations}
-	if err := h.store.SetProfile(r.Context(), p, actorOf(r.Context())); err != nil {
+	if err := h.store.SetProfile(r.Context(), p, actor(r)); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -75,7 +75,7 @@ func (h *handler) putMyStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u := principalOf(r.Context()).user
-	if err := h.store.SetStatus(r.Context(), u.ID, req.Status, actorOf(r.Context())); err != nil {
+	if err := h.store.SetStatus(r.Context(), u.ID, req.Status, actor(r)); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -94,11 +94,6 @@ func (h *handler) respondProfile(w http.ResponseWriter, r *http.Request, u model
 		return
 	}
 	h.respond(w, r, model.NewProfileView(u, p, sectors, h.cfg.MaxSectors))
-}
-
-// actorOf names the caller in the audit log.
-func actorOf(ctx context.Context) string {
-	return "user:" + principalOf(ctx).user.Login
 }
 
 // profileUser finds the user named login, whose profile the caller may

@@ -39,6 +39,8 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 		httpx.WriteProblem(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, store.ErrInvalid):
 		httpx.WriteProblem(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, store.ErrConflict):
+		httpx.WriteProblem(w, http.StatusConflict, err.Error())
 	default:
 		h.logger.ErrorContext(r.Context(), "api: request failed",
 			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("error", err))
@@ -52,6 +54,15 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 type unprocessable struct{ error }
 
 func (u unprocessable) Unwrap() error { return u.error }
+
+// unprocessableIfInvalid makes the store's ErrInvalid about a well-formed
+// request a 422.
+func unprocessableIfInvalid(err error) error {
+	if errors.Is(err, store.ErrInvalid) {
+		return unprocessable{err}
+	}
+	return err
+}
 
 // nonNil turns a nil slice into an empty one, so that lists encode as []
 // rather than null.

@@ -11,9 +11,6 @@ import (
 	"palabre/internal/store"
 )
 
-// actorAPI names the API in the audit log, until requests carry a user.
-const actorAPI = "api"
-
 // maxTopicBody bounds a PUT body: 200 terms of 200 characters fit with room.
 const maxTopicBody = 256 << 10
 
@@ -67,11 +64,9 @@ func (h *handler) putTopic(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := model.Topic{Name: name, Terms: req.Terms}
-	created, err := h.store.SetTopic(r.Context(), ws.ID, t, actorAPI)
-	if errors.Is(err, store.ErrInvalid) {
-		err = unprocessable{err}
-	}
+	created, err := h.store.SetTopic(r.Context(), ws.ID, t, actor(r))
 	if err != nil {
+		err = unprocessableIfInvalid(err)
 		h.fail(w, r, err)
 		return
 	}
@@ -89,7 +84,7 @@ func (h *handler) deleteTopic(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	if err := h.store.DeleteTopic(r.Context(), ws.ID, r.PathValue("name"), actorAPI); err != nil {
+	if err := h.store.DeleteTopic(r.Context(), ws.ID, r.PathValue("name"), actor(r)); err != nil {
 		h.fail(w, r, err)
 		return
 	}

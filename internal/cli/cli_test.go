@@ -88,7 +88,10 @@ func TestSeedThread(t *testing.T) {
 				t.Fatal(err)
 			}
 			events, err := st.Events(ctx, ws.ID, 10)
-			if err != nil || len(events) != 2 || events[0].Action != "import" || events[0].Subject != rssPath ||
+			// Each import is one event; the new messages one more for their
+			// conversation (none for the feed: it only had duplicates).
+			if err != nil || len(events) != 3 || events[0].Action != "import" || events[0].Subject != rssPath ||
+				events[2].Action != "message.new" || events[2].ConversationID == 0 ||
 				events[0].Detail != `{"read":22,"inserted":0,"duplicates":22,"rejected":0,"conversations":0,"members":0}` {
 				t.Fatalf("audit log: %+v %v", events, err)
 			}

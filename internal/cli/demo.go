@@ -62,7 +62,7 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("seed demo: %w", err)
 	}
-	return serveStore(ctx, st, server.Config{Addr: *addr}, !addrGiven, env, []string{
+	return serveStore(ctx, st, teamConfig{dsn: dsn}, server.Config{Addr: *addr}, !addrGiven, env, []string{
 		fmt.Sprintf("demo agency: %d messages in %s", total, strings.Join(slugs, ", ")),
 		fmt.Sprintf("login: %s · password: %s", demoLogin, password),
 	})

@@ -14,7 +14,7 @@ import (
 
 func runServe(ctx context.Context, args []string, env Env) error {
 	var cfg config.Config
-	rest, err := parse("serve", args, env, &cfg, config.DB, config.Addr, config.MaxSectors)
+	rest, err := parse("serve", args, env, &cfg, config.DB, config.Addr, config.MaxSectors, config.WebhooksAllowPrivate)
 	if err != nil {
 		return err
 	}
@@ -37,14 +37,29 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if n == 0 {
 		extra = append(extra, "no user yet: create the first administrator with 'palabre user add LOGIN --admin'")
 	}
-	return serveStore(ctx, st, server.Config{Addr: cfg.Addr, MaxSectors: cfg.MaxSectors}, false, env, extra)
+	return serveStore(ctx, st, teamConfig{dsn: cfg.DB, webhooksAllowPrivate: cfg.WebhooksAllowPrivate},
+		server.Config{Addr: cfg.Addr, MaxSectors: cfg.MaxSectors}, false, env, extra)
 }
 
-// serveStore serves st as sc says until ctx ends. When fallback is set and
-// sc.Addr is taken, it listens on a free port instead. Extra lines are
-// printed under the URL.
-func serveStore(ctx context.Context, st *store.Store, sc server.Config, fallback bool, env Env, extra []string) error {
+// serveStore serves st, opened from tc.dsn, as sc says until ctx ends, with
+// the server's own work (live events, routing, SLA, …) running beside.
+// When fallback is set and sc.Addr is taken, it listens on a free port
+// instead. Extra lines are printed under the URL.
+func serveStore(ctx context.Context, st *store.Store, tc teamConfig, sc server.Config, fallback bool, env Env, extra []string) error {
 	logger := env.logger()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tm := newTeam(st, tc, logger)
+	sc.Live = tm.live()
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tm.run(ctx)
+	}()
+	defer func() {
+		cancel()
+		<-stopped
+	}()
 	m, err := enrich.Default()
 	if err != nil {
 		return err

@@ -39,6 +39,9 @@ type Config struct {
 	Expires      time.Duration // an API token's lifetime (0: none)
 	MaxSectors   int           // unrelated sectors a CM may work in before their profile warns
 	Route        bool          // route the workspace's unassigned conversations after an import
+	// WebhooksAllowPrivate lets webhooks be delivered to private and
+	// loopback addresses.
+	WebhooksAllowPrivate bool
 }
 
 // Setting names one setting for a command's flag set.
@@ -67,6 +70,7 @@ const (
 	Expires
 	MaxSectors
 	Route
+	WebhooksAllowPrivate
 )
 
 // DefaultDB is the SQLite file used when neither --db nor PALABRE_DB is set.
@@ -164,6 +168,9 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string, settings ...
 			duration(&c.Expires, "expires", 0, false, "the token stops working after this long, e.g. 2160h (default: never)")
 		case Route:
 			boolean(&c.Route, "route", true, "after the import, assign the workspace's unassigned conversations to its CMs (see palabre route)")
+		case WebhooksAllowPrivate:
+			boolean(&c.WebhooksAllowPrivate, "webhooks-allow-private", false,
+				"deliver webhooks to private and loopback addresses too (default: public addresses only)")
 		case MaxSectors:
 			positive(&c.MaxSectors, "max-sectors", model.DefaultMaxSectors,
 				"a CM's profile warns when they work in more unrelated sectors than this")

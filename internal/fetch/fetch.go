@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
@@ -85,30 +84,8 @@ func (c *Client) Get(ctx context.Context, rawURL string) (io.ReadCloser, error) 
 		agent = DefaultUserAgent
 	}
 
-	dialer := &net.Dialer{Timeout: timeout, Control: c.control}
-	transport := &http.Transport{
-		// No proxy from the environment: a proxy would dial the target
-		// itself, out of reach of the address check.
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
-		TLSHandshakeTimeout:   timeout,
-		ResponseHeaderTimeout: timeout,
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          1,
-	}
-	client := &http.Client{
-		Transport: transport,
-		Timeout:   timeout,
-		CheckRedirect: func(req *http.Request, via []*http.Request) error {
-			if len(via) > maxRedirects {
-				return fmt.Errorf("stopped after %d redirects", maxRedirects)
-			}
-			if err := checkURL(req.URL); err != nil {
-				return fmt.Errorf("redirect to %s: %w", req.URL.Redacted(), err)
-			}
-			return nil
-		},
-	}
+	client := c.httpClient(timeout)
+	transport := client.Transport.(*http.Transport)
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, fmt.Errorf("fetch %s: %w", u.Redacted(), err)

@@ -49,6 +49,19 @@ func WriteProblem(w http.ResponseWriter, status int, detail string) {
 	write(w, status, ContentTypeProblem, body)
 }
 
+// WriteProblemWith answers status with v, a problem details object that
+// carries extension members (it embeds Problem). It returns the error of
+// encoding v, after answering a bare 500 problem instead.
+func WriteProblemWith(w http.ResponseWriter, status int, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		WriteProblem(w, http.StatusInternalServerError, "")
+		return fmt.Errorf("encode %T problem: %w", v, err)
+	}
+	write(w, status, ContentTypeProblem, body)
+	return nil
+}
+
 func write(w http.ResponseWriter, status int, contentType string, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", contentType)

@@ -28,6 +28,7 @@ const (
 	ConvPending  = "pending"
 	ConvResolved = "resolved"
 	ConvIgnored  = "ignored"
+	ConvSpam     = "spam"
 )
 
 // ValidKind reports whether k is a known message kind.
@@ -51,7 +52,7 @@ func ValidStatus(s string) bool {
 // ValidConversationStatus reports whether s is a known conversation status.
 func ValidConversationStatus(s string) bool {
 	switch s {
-	case ConvNew, ConvOpen, ConvPending, ConvResolved, ConvIgnored:
+	case ConvNew, ConvOpen, ConvPending, ConvResolved, ConvIgnored, ConvSpam:
 		return true
 	}
 	return false
@@ -142,6 +143,27 @@ type Conversation struct {
 	// could take the conversation.
 	AssignmentReason string     `json:"assignment_reason,omitempty"`
 	AssignedAt       *time.Time `json:"assigned_at,omitempty"`
+	// StatusAt is when the status last changed or the conversation was
+	// snoozed.
+	StatusAt     *time.Time `json:"status_at,omitempty"`
+	Tags         []string   `json:"tags"`
+	SnoozedUntil *time.Time `json:"snoozed_until,omitempty"`
+	// AwaitingSince is the oldest customer message no staff reply has
+	// answered yet; nil when nobody waits.
+	AwaitingSince   *time.Time `json:"awaiting_since,omitempty"`
+	FirstResponseAt *time.Time `json:"first_response_at,omitempty"`
+	ResolvedAt      *time.Time `json:"resolved_at,omitempty"`
+	SLA             SLAClocks  `json:"sla"`
+}
+
+// SLAClocks are a conversation's SLA due times under the workspace's
+// policy, and how far each clock went: "", "warning" or "breached".
+type SLAClocks struct {
+	Policy          string     `json:"policy,omitempty"`
+	ResponseDueAt   *time.Time `json:"response_due_at,omitempty"`
+	ResolutionDueAt *time.Time `json:"resolution_due_at,omitempty"`
+	Response        string     `json:"response,omitempty"`
+	Resolution      string     `json:"resolution,omitempty"`
 }
 
 // Member is one person of a workspace's community, whatever names,
@@ -174,12 +196,17 @@ type Identity struct {
 
 // Event is one line of the audit log: who did what, when.
 type Event struct {
-	ID          int64     `json:"id"`
-	WorkspaceID int64     `json:"workspace_id,omitempty"`
-	Actor       string    `json:"actor"`
-	Action      string    `json:"action"`
-	Subject     string    `json:"subject,omitempty"`
-	Detail      string    `json:"detail,omitempty"`
+	ID          int64  `json:"id"`
+	WorkspaceID int64  `json:"workspace_id,omitempty"`
+	Actor       string `json:"actor"`
+	Action      string `json:"action"`
+	Subject     string `json:"subject,omitempty"`
+	Detail      string `json:"detail,omitempty"`
+	// ConversationID names the conversation the event is about, if any.
+	ConversationID int64 `json:"conversation_id,omitempty"`
+	// RecipientID names the one user a notification is for (an expert
+	// @mentioned); 0 for events everyone allowed may see.
+	RecipientID int64     `json:"recipient_id,omitempty"`
 	CreatedAt   time.Time `json:"created_at"`
 }
 

@@ -18,6 +18,12 @@
 // assign, and otherwise scoring decides. A rule with Stop ends the
 // evaluation once its action is taken.
 //
+// # Then continuity
+//
+// A reopened conversation (Previous set) goes back to the CM who held it
+// when they are among the candidates and not excluded, whatever the
+// scores: the customer keeps the CM who knows the story.
+//
 // # Then scoring
 //
 // A spam conversation is never assigned (reason "spam: not routed"); its
@@ -93,6 +99,10 @@ type Conversation struct {
 	Topics   []string
 	Priority int
 	Spam     bool
+	// Previous is the user who held the conversation before it was
+	// reopened (0: nobody): they get it back when they can take it, so the
+	// customer keeps the CM who knows the story.
+	Previous int64
 }
 
 // Decision is who gets the conversation, with which tags and priority, and
@@ -155,6 +165,13 @@ func Decide(now time.Time, c Conversation, rules []Rule, cands []Candidate) Deci
 	if len(ranked) == 0 {
 		d.Reason = joinReason(applied.notes, "nobody available: no candidates")
 		return d
+	}
+	for _, r := range ranked {
+		if c.Previous != 0 && r.UserID == c.Previous && r.Excluded == "" {
+			d.Assignee = copyCandidate(cands[r.index])
+			d.Reason = joinReason(applied.notes, "reopened: back to "+displayName(cands[r.index])+", who had it before: "+r.Why)
+			return d
+		}
 	}
 	best := ranked[0]
 	if best.Excluded != "" {

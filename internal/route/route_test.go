@@ -641,3 +641,34 @@ func TestDeterminism(t *testing.T) {
 		}
 	}
 }
+
+func TestReopenedGoesBackToPreviousCM(t *testing.T) {
+	t.Parallel()
+	cands := []Candidate{
+		{UserID: 1, Login: "lea", Name: "Léa", Languages: []string{"fr"}, Topics: map[string]float64{"freins": 0.9}},
+		{UserID: 2, Login: "max", Name: "Max", Languages: []string{"fr"}},
+	}
+	conv := Conversation{Lang: "fr", Topics: []string{"freins"}}
+	if got := assigneeLogin(Decide(wednesday, conv, nil, cands)); got != "lea" {
+		t.Fatalf("without history: %q, want lea (the specialist)", got)
+	}
+	conv.Previous = 2
+	d := Decide(wednesday, conv, nil, cands)
+	if assigneeLogin(d) != "max" {
+		t.Fatalf("reopened: %q, want max who had it", assigneeLogin(d))
+	}
+	checkReason(t, d, "reopened: back to Max, who had it before")
+
+	// Away, the previous CM is passed over and scoring decides.
+	cands[1].Away = true
+	if got := assigneeLogin(Decide(wednesday, conv, nil, cands)); got != "lea" {
+		t.Fatalf("previous CM away: %q, want lea", got)
+	}
+	// A rule still comes first.
+	cands[1].Away = false
+	rules := []Rule{{Name: "vip", When: Condition{Channel: "blog"}, Then: Action{AssignTo: "lea"}}}
+	conv.Channel = "blog"
+	if got := assigneeLogin(Decide(wednesday, conv, rules, cands)); got != "lea" {
+		t.Fatalf("rule: %q, want lea", got)
+	}
+}

@@ -2,8 +2,12 @@ package route
 
 import (
 	"cmp"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
+
+	"palabre/internal/model"
 )
 
 // Rule is one routing rule of a workspace: when its condition matches,
@@ -135,4 +139,46 @@ func preferAssignee(login string, a, b *Candidate) bool {
 		return ea
 	}
 	return cmp.Or(cmp.Compare(a.UserID, b.UserID), cmp.Compare(a.Login, b.Login), cmp.Compare(a.Name, b.Name)) < 0
+}
+
+// Limits of a workspace's rules.
+const (
+	MaxRules       = 200
+	maxRuleNameLen = 100
+)
+
+// ValidateRules checks a workspace's rules and returns every fault found:
+// each needs a unique name; a rule must do something (assign, tag or set a
+// priority); tags must be valid tags and the priority one of palabre's.
+func ValidateRules(rules []Rule) error {
+	var errs []error
+	if len(rules) > MaxRules {
+		errs = append(errs, fmt.Errorf("%d rules: at most %d", len(rules), MaxRules))
+	}
+	seen := make(map[string]bool, len(rules))
+	for i, r := range rules {
+		where := fmt.Sprintf("rule %d (%q)", i+1, r.Name)
+		switch {
+		case strings.TrimSpace(r.Name) == "":
+			errs = append(errs, fmt.Errorf("rule %d: a name is required", i+1))
+		case len([]rune(r.Name)) > maxRuleNameLen:
+			errs = append(errs, fmt.Errorf("%s: name longer than %d characters", where, maxRuleNameLen))
+		case seen[strings.ToLower(r.Name)]:
+			errs = append(errs, fmt.Errorf("%s: another rule has this name", where))
+		}
+		seen[strings.ToLower(r.Name)] = true
+		if r.Then.AssignTo == "" && len(r.Then.Tags) == 0 && r.Then.Priority == nil {
+			errs = append(errs, fmt.Errorf("%s: does nothing; give then.assign_to, then.tags or then.priority", where))
+		}
+		for _, t := range r.Then.Tags {
+			if _, err := model.NormalizeTag(t); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", where, err))
+			}
+		}
+		if r.Then.Priority != nil && !model.ValidPriority(*r.Then.Priority) {
+			errs = append(errs, fmt.Errorf("%s: priority %d: must be between %d and %d", where, *r.Then.Priority,
+				model.PriorityNormal, model.PriorityCritical))
+		}
+	}
+	return errors.Join(errs...)
 }

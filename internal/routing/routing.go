@@ -18,7 +18,7 @@ type Store interface {
 	RoutingCandidates(ctx context.Context, workspaceID int64) ([]route.Candidate, error)
 	RoutingRules(ctx context.Context, workspaceID int64) ([]route.Rule, error)
 	UnroutedConversations(ctx context.Context, workspaceID, afterID int64, limit int) ([]store.Unrouted, error)
-	Assign(ctx context.Context, conversationID, workspaceID int64, assignee *int64, reason, actor string) error
+	ApplyDecision(ctx context.Context, conversationID, workspaceID int64, d store.Decision, actor string) error
 }
 
 // Summary counts what a run did.
@@ -67,7 +67,8 @@ func RouteWorkspace(ctx context.Context, st Store, workspaceID int64, now time.T
 			if d.Assignee != nil {
 				assignee = &d.Assignee.UserID
 			}
-			err := st.Assign(ctx, c.ID, workspaceID, assignee, d.Reason, Actor)
+			err := st.ApplyDecision(ctx, c.ID, workspaceID,
+				store.Decision{Assignee: assignee, Reason: d.Reason, Tags: d.Tags, Priority: d.Priority}, Actor)
 			switch {
 			case errors.Is(err, store.ErrConflict):
 				continue

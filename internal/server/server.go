@@ -33,6 +33,7 @@ type Config struct {
 	IdleTimeout     time.Duration // a keep-alive connection waits this long for its next request; 2m
 	ShutdownTimeout time.Duration // in-flight requests get this long to finish on shutdown; 10s
 	MaxSectors      int           // unrelated sectors a CM may work in before their profile warns; model.DefaultMaxSectors
+	Live            api.Live      // the live event stream and presence; none when zero
 }
 
 func (c Config) withDefaults() Config {
@@ -78,7 +79,7 @@ func (s *Server) routes(st *store.Store, an *analysis.Registry) http.Handler {
 	authn := api.NewAuthenticator(st, s.logger)
 	p := newPages(st, authn, s.logger)
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", api.New(api.Config{MaxSectors: s.cfg.MaxSectors}, st, an, authn, s.logger))
+	mux.Handle("/api/v1/", api.New(api.Config{MaxSectors: s.cfg.MaxSectors, Live: s.cfg.Live}, st, an, authn, s.logger))
 	mux.HandleFunc("GET /healthz", p.healthz)
 	mux.HandleFunc("GET /login", p.loginForm)
 	mux.HandleFunc("POST /login", p.login)

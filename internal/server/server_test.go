@@ -202,7 +202,7 @@ func TestRoutes(t *testing.T) {
 			{"GET", "/index.html", 404, httpx.ContentTypeProblem, nil, nil, ""},
 			{"POST", "/healthz", 405, httpx.ContentTypeProblem, []string{"POST"}, nil, "GET, HEAD"},
 			{"DELETE", "/", 405, httpx.ContentTypeProblem, []string{"DELETE"}, nil, "GET, HEAD"},
-			{"POST", "/api/v1/workspaces", 405, httpx.ContentTypeProblem, []string{"POST"}, nil, "GET, HEAD"},
+			{"PATCH", "/api/v1/workspaces", 405, httpx.ContentTypeProblem, []string{"PATCH"}, nil, "GET, HEAD, POST"},
 		}
 		for _, c := range cases {
 			t.Run(c.method+" "+c.path, func(t *testing.T) {

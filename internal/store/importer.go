@@ -152,11 +152,11 @@ func (im *Importer) write(ctx context.Context, tx *sql.Tx, items []IngestItem) (
 	if err := im.resolveRoots(ctx, tx, fresh); err != nil {
 		return res, err
 	}
-	convIDs, newConvs, err := im.resolveConversations(ctx, tx, fresh)
+	convIDs, created, err := im.resolveConversations(ctx, tx, fresh)
 	if err != nil {
 		return res, err
 	}
-	res.NewConversations = newConvs
+	res.NewConversations = len(created)
 	memberIDs, newMembers, err := im.resolveMembers(ctx, tx, fresh)
 	if err != nil {
 		return res, err
@@ -168,6 +168,9 @@ func (im *Importer) write(ctx context.Context, tx *sql.Tx, items []IngestItem) (
 	}
 	res.Inserted = inserted
 	res.Duplicates += len(fresh) - inserted
+	if err := im.followUp(ctx, tx, fresh, convIDs, created); err != nil {
+		return res, err
+	}
 	return res, nil
 }
 
@@ -253,7 +256,7 @@ func (im *Importer) resolveRoots(ctx context.Context, tx *sql.Tx, items []*Inges
 }
 
 // resolveConversations finds or creates the conversation of every item.
-func (im *Importer) resolveConversations(ctx context.Context, tx *sql.Tx, items []*IngestItem) (map[string]int64, int, error) {
+func (im *Importer) resolveConversations(ctx context.Context, tx *sql.Tx, items []*IngestItem) (map[string]int64, []string, error) {
 	aggs := make(map[string]*aggregate)
 	var order []string
 	for _, it := range items {
@@ -286,7 +289,7 @@ func (im *Importer) resolveConversations(ctx context.Context, tx *sql.Tx, items 
 				return nil
 			})
 		if err != nil {
-			return nil, 0, fmt.Errorf("find conversations: %w", err)
+			return nil, nil, fmt.Errorf("find conversations: %w", err)
 		}
 	}
 	var args []any
@@ -313,11 +316,11 @@ func (im *Importer) resolveConversations(ctx context.Context, tx *sql.Tx, items 
 				return nil
 			})
 		if err != nil {
-			return nil, 0, fmt.Errorf("create conversations: %w", err)
+			return nil, nil, fmt.Errorf("create conversations: %w", err)
 		}
 		for _, root := range created {
 			if _, ok := im.convs[root]; !ok {
-				return nil, 0, fmt.Errorf("create conversation %q: no id returned", root)
+				return nil, nil, fmt.Errorf("create conversation %q: no id returned", root)
 			}
 		}
 	}
@@ -337,10 +340,10 @@ func (im *Importer) resolveConversations(ctx context.Context, tx *sql.Tx, items 
 			FROM`, []string{"BIGINT", "BIGINT", "BIGINT", "BIGINT", "TEXT"}, upd,
 			`WHERE conversations.id = v.column1`)
 		if err != nil {
-			return nil, 0, fmt.Errorf("update conversations: %w", err)
+			return nil, nil, fmt.Errorf("update conversations: %w", err)
 		}
 	}
-	return im.convs, len(created), nil
+	return im.convs, created, nil
 }
 
 // resolveMembers finds or creates the member behind every item with an

@@ -171,7 +171,7 @@ func (s *Store) UnroutedConversations(ctx context.Context, workspaceID, afterID 
 	if limit <= 0 {
 		return nil, fmt.Errorf("%w: unrouted conversations: limit %d must be positive", ErrInvalid, limit)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.id, ch.name, c.priority, c.root_external_id,
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, ch.name, c.priority, COALESCE(c.previous_assignee_id, 0), c.root_external_id,
 			m.external_id, m.lang, m.intent, m.sentiment, m.spam, m.topics, m.author_handle, m.author_email
 		FROM conversations c
 		JOIN channels ch ON ch.id = c.channel_id
@@ -191,13 +191,14 @@ func (s *Store) UnroutedConversations(ctx context.Context, workspaceID, afterID 
 		var id int64
 		var channel, root, ext, lang, intent, sentiment, topics, handle, email string
 		var priority int
+		var previous int64
 		var spam sql.NullBool
-		if err := rows.Scan(&id, &channel, &priority, &root, &ext, &lang, &intent, &sentiment, &spam,
+		if err := rows.Scan(&id, &channel, &priority, &previous, &root, &ext, &lang, &intent, &sentiment, &spam,
 			&topics, &handle, &email); err != nil {
 			return nil, fmt.Errorf("unrouted conversations: %w", err)
 		}
 		if len(out) == 0 || out[len(out)-1].ID != id {
-			out = append(out, Unrouted{ID: id, Conversation: route.Conversation{Channel: channel, Priority: priority, Topics: []string{}}})
+			out = append(out, Unrouted{ID: id, Conversation: route.Conversation{Channel: channel, Priority: priority, Previous: previous, Topics: []string{}}})
 			rooted = false
 		}
 		u := &out[len(out)-1]
@@ -244,7 +245,28 @@ func joinAuthor(handle, email string) string {
 // and an audit event; a reason without assignee is recorded, with an event,
 // only when it changed, so that routing again does not fill the log.
 func (s *Store) Assign(ctx context.Context, conversationID, workspaceID int64, assignee *int64, reason, actor string) error {
+	return s.ApplyDecision(ctx, conversationID, workspaceID, Decision{Assignee: assignee, Reason: reason, Priority: -1}, actor)
+}
+
+// Decision is what routing decided for one conversation.
+type Decision struct {
+	Assignee *int64 // nil: nobody could take it
+	Reason   string
+	// Tags are added to the conversation's; Priority replaces its
+	// priority unless negative.
+	Tags     []string
+	Priority int
+}
+
+// ApplyDecision records routing's decision on a conversation as Assign
+// does, and also its tags and priority (each an audit event when it
+// changes anything), in the same transaction.
+func (s *Store) ApplyDecision(ctx context.Context, conversationID, workspaceID int64, d Decision, actor string) error {
+	assignee, reason := d.Assignee, d.Reason
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.applyRuleActions(ctx, tx, conversationID, workspaceID, d, actor); err != nil {
+			return err
+		}
 		var res sql.Result
 		var err error
 		if assignee != nil {
@@ -281,12 +303,41 @@ func (s *Store) Assign(ctx context.Context, conversationID, workspaceID int64, a
 			}
 			detail["assignee"] = login
 		}
-		_, err = insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, Actor: actor, Action: "conversation.assign",
-			Subject: fmt.Sprintf("conversation %d", conversationID), Detail: eventDetail(detail)})
+		_, err = insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, ConversationID: conversationID, Actor: actor,
+			Action: "conversation.assign", Subject: fmt.Sprintf("conversation %d", conversationID), Detail: eventDetail(detail)})
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("assign conversation %d: %w", conversationID, err)
 	}
 	return nil
+}
+
+// applyRuleActions gives a conversation nobody holds yet the tags and
+// priority routing's rules decided.
+func (s *Store) applyRuleActions(ctx context.Context, tx *sql.Tx, conversationID, workspaceID int64, d Decision, actor string) error {
+	if len(d.Tags) == 0 && d.Priority < 0 {
+		return nil
+	}
+	var priority int
+	var held sql.NullInt64
+	err := tx.QueryRowContext(ctx, `SELECT c.priority, c.assignee_id FROM conversations c WHERE c.id = $1 AND c.workspace_id = $2`+s.d.forUpdate,
+		conversationID, workspaceID).Scan(&priority, &held)
+	if err != nil {
+		return s.translate(err)
+	}
+	if held.Valid {
+		return fmt.Errorf("%w: already assigned to user %d", ErrConflict, held.Int64)
+	}
+	ch := ConversationChange{AddTags: d.Tags}
+	if d.Priority >= 0 && d.Priority != priority && model.ValidPriority(d.Priority) {
+		ch.Priority = &d.Priority
+	}
+	if ch.Empty() {
+		return nil
+	}
+	if err := ch.validate(time.Now()); err != nil {
+		return err
+	}
+	return s.changeOne(ctx, tx, workspaceID, conversationID, ch, nil, "", actor, TruncateTime(time.Now()))
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"palabre/internal/store/postgres"
@@ -39,6 +40,33 @@ type Store struct {
 	r      *sql.DB // reads
 	d      dialect
 	close  func() error
+	// committed, when set, is called after each write transaction
+	// commits: the live stream's cue to look for new events.
+	committed atomic.Pointer[func()]
+}
+
+// OnCommit makes the store call fn after each write transaction commits
+// (fn must not block); nil stops it. With PostgreSQL, transactions that
+// record events also notify the channel LiveChannel, so that the other
+// palabre processes on the same database learn of them too.
+func (s *Store) OnCommit(fn func()) {
+	if fn == nil {
+		s.committed.Store(nil)
+		return
+	}
+	s.committed.Store(&fn)
+}
+
+// LiveChannel is the PostgreSQL notification channel of live events.
+const LiveChannel = "palabre_live"
+
+// LiveWake is the payload of a notification that events were recorded.
+const LiveWake = `{"kind":"wake"}`
+
+func (s *Store) afterCommit() {
+	if fn := s.committed.Load(); fn != nil {
+		(*fn)()
+	}
 }
 
 // dialect holds the few spellings that differ between the engines.
@@ -49,6 +77,9 @@ type dialect struct {
 	// oneByOneMemberUpdates: without planner statistics SQLite runs the
 	// bulk UPDATE … FROM (VALUES …) of members as a walk over the table.
 	oneByOneMemberUpdates bool
+	// forUpdate locks the rows of table c a transaction reads before
+	// changing them; SQLite needs nothing, its writes are serialised.
+	forUpdate string
 }
 
 // p1 is the first bind parameter, for statements built with param.
@@ -76,7 +107,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, err
 		}
 		s = &Store{engine: EnginePostgres, w: db, r: db, close: db.Close,
-			d: dialect{greatest: "GREATEST", least: "LEAST", isUnique: postgres.IsUniqueViolation}}
+			d: dialect{greatest: "GREATEST", least: "LEAST", isUnique: postgres.IsUniqueViolation, forUpdate: " FOR UPDATE OF c"}}
 		migrations = postgres.Migrations
 	} else {
 		db, err := sqlite.Open(ctx, dsn)
@@ -129,6 +160,25 @@ type queryer interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
+// column reads every row of a one-column query into a slice (empty, not
+// nil, when there is none).
+func column[T any](ctx context.Context, q queryer, query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // inTx runs fn in a write transaction, committing when fn returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.w.BeginTx(ctx, nil)
@@ -139,9 +189,19 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		tx.Rollback()
 		return err
 	}
+	if s.engine == EnginePostgres {
+		// Other palabre processes on this database learn at commit that
+		// something changed: their live streams look for new events.
+		// PostgreSQL delivers it only if the transaction commits.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_notify($1, $2)`, LiveChannel, LiveWake); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("notify: %w", err)
+		}
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	s.afterCommit()
 	return nil
 }
 

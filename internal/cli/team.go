@@ -1,0 +1,144 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"sync"
+	"time"
+
+	"palabre/internal/api"
+	"palabre/internal/fetch"
+	"palabre/internal/jobs"
+	"palabre/internal/live"
+	"palabre/internal/model"
+	"palabre/internal/store"
+	"palabre/internal/webhook"
+)
+
+// Periods of the server's own work.
+const (
+	routingEvery  = 2 * time.Second
+	slaEvery      = 15 * time.Second
+	snoozeEvery   = 30 * time.Second
+	purgeEvery    = time.Hour
+	presenceTTL   = 30 * time.Second
+	presenceSweep = time.Minute
+	webhookEvery  = 2 * time.Second
+)
+
+// team is what a server runs besides answering requests: the live event
+// hub and its bus between processes, presence, and the jobs (routing, SLA,
+// snooze, purge).
+type team struct {
+	hub       *live.Hub
+	bus       live.Bus
+	presence  *live.Presence
+	runner    *jobs.Runner
+	deliverer *webhook.Deliverer
+	logger    *slog.Logger
+	st        *store.Store
+}
+
+// teamConfig is what a server's team needs besides the store.
+type teamConfig struct {
+	dsn                  string // the store's, for the PostgreSQL bus
+	webhooksAllowPrivate bool
+}
+
+// newTeam prepares the team of a server over st.
+func newTeam(st *store.Store, tc teamConfig, logger *slog.Logger) *team {
+	t := &team{st: st, logger: logger, presence: live.NewPresence(presenceTTL)}
+	t.hub = live.NewHub(st, logger, live.HubOptions{})
+	if store.IsPostgresDSN(tc.dsn) {
+		t.bus = live.NewPGBus(tc.dsn, logger)
+	} else {
+		t.bus = live.NewLocalBus()
+	}
+	t.deliverer = &webhook.Deliverer{Store: st, Client: fetch.NewHTTPClient(tc.webhooksAllowPrivate, webhook.DefaultTimeout),
+		Logger: logger, Now: time.Now}
+	t.runner = jobs.NewRunner(logger,
+		jobs.Kicked(jobs.Routing(st, routingEvery)),
+		jobs.Kicked(jobs.SLA(st, slaEvery)),
+		jobs.Snooze(st, snoozeEvery),
+		jobs.Purge(st, purgeEvery),
+		jobs.WebhookFanOut(st, webhookEvery),
+		jobs.Job{Name: "presence", Every: presenceSweep, Run: func(_ context.Context, now time.Time) error {
+			t.presence.Sweep(now)
+			return nil
+		}})
+	return t
+}
+
+// live is what the API's live routes need.
+func (t *team) live() api.Live {
+	return api.Live{Hub: t.hub, Presence: t.presence, Bus: t.bus}
+}
+
+// run runs the team until ctx ends, and waits for it to stop.
+func (t *team) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	t.st.OnCommit(t.hub.Wake)
+	defer t.st.OnCommit(nil)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		t.deliverer.Run(ctx, webhookEvery)
+	}()
+	go func() {
+		defer wg.Done()
+		if err := t.hub.Run(ctx); err != nil {
+			t.logger.Error("live events stopped", slog.Any("error", err))
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		err := t.bus.Listen(ctx, func(payload []byte) {
+			if err := t.hub.HandleMessage(payload); err != nil {
+				t.logger.Warn("live bus message", slog.Any("error", err))
+			}
+			t.notePresence(payload)
+		})
+		if err != nil && ctx.Err() == nil {
+			t.logger.Error("live bus stopped", slog.Any("error", err))
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		t.runner.Run(ctx)
+	}()
+	// New messages and reopened conversations wake routing and the SLA
+	// clocks at once, rather than at their next round.
+	arrivals := func(e model.Event) bool {
+		return e.Action == "message.new" || (e.Action == "conversation.status" && e.Actor == store.IngestActor)
+	}
+	sub := t.hub.Subscribe(arrivals)
+	defer func() { sub.Close() }()
+	for {
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		case <-sub.Dropped():
+			if ctx.Err() != nil {
+				continue // stopping: the next round returns
+			}
+			sub.Close()
+			sub = t.hub.Subscribe(arrivals)
+		case <-sub.C():
+			t.runner.Kick()
+		}
+	}
+}
+
+// notePresence records in this process's registry the presence another
+// process (or this one) announced on the bus.
+func (t *team) notePresence(payload []byte) {
+	var m live.Message
+	if json.Unmarshal(payload, &m) != nil || m.Kind != live.KindPresence || m.Event == nil {
+		return
+	}
+	if e, err := live.EntryFromEvent(*m.Event); err == nil {
+		t.presence.Set(e, time.Now())
+	}
+}

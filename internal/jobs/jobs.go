@@ -1,0 +1,102 @@
+// Package jobs runs the work a palabre server does on its own, besides
+// answering requests: routing the conversations nobody holds, waking
+// snoozed conversations, computing SLA due times and escalating breaches,
+// delivering webhooks, and purging what expired. Every job is safe to run
+// in several processes on one PostgreSQL database at once: each change is
+// a compare-and-set or a lease in the store, so two nodes never both
+// assign a conversation, escalate a breach or deliver a webhook.
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+)
+
+// Job is one kind of recurring work.
+type Job struct {
+	Name  string
+	Every time.Duration
+	// Run does one round; its error is logged and the job goes on at its
+	// next round.
+	Run func(ctx context.Context, now time.Time) error
+	// OnKick makes Kick run it at once.
+	OnKick bool
+}
+
+// Kicked returns j made to run on Kick too.
+func Kicked(j Job) Job {
+	j.OnKick = true
+	return j
+}
+
+// Runner runs jobs until its context ends.
+type Runner struct {
+	jobs   []Job
+	logger *slog.Logger
+	kick   chan struct{}
+}
+
+// NewRunner returns a runner of jobs.
+func NewRunner(logger *slog.Logger, jobs ...Job) *Runner {
+	return &Runner{jobs: jobs, logger: logger, kick: make(chan struct{}, 1)}
+}
+
+// Kick makes the jobs marked OnKick run a round now rather than at their
+// next tick, as when new messages arrived. It never blocks.
+func (r *Runner) Kick() {
+	select {
+	case r.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run runs each job every its period, and those marked OnKick on Kick,
+// until ctx ends; a round in progress then finishes first.
+func (r *Runner) Run(ctx context.Context) {
+	kicks := make([]chan struct{}, len(r.jobs))
+	var wg sync.WaitGroup
+	for i, j := range r.jobs {
+		kicks[i] = make(chan struct{}, 1)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r.loop(ctx, j, kicks[i])
+		}()
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		case <-r.kick:
+			for i, k := range kicks {
+				if !r.jobs[i].OnKick {
+					continue
+				}
+				select {
+				case k <- struct{}{}:
+				default:
+				}
+			}
+		}
+	}
+}
+
+func (r *Runner) loop(ctx context.Context, j Job, kick <-chan struct{}) {
+	t := time.NewTicker(j.Every)
+	defer t.Stop()
+	for {
+		start := time.Now()
+		if err := j.Run(ctx, start); err != nil && ctx.Err() == nil {
+			r.logger.ErrorContext(ctx, "job failed", slog.String("job", j.Name), slog.Any("error", err))
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-kick:
+		}
+	}
+}
