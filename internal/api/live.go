@@ -168,8 +168,12 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	hd.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
 	send := func(e model.Event) error {
+		frame, err := h.live.Hub.Frame(e)
+		if err != nil {
+			return err
+		}
 		writeDeadline()
-		if err := live.WriteEvent(w, e); err != nil {
+		if _, err := w.Write(frame); err != nil {
 			return err
 		}
 		return rc.Flush()

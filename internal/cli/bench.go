@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"palabre/internal/bench"
 	"palabre/internal/store"
@@ -36,10 +37,14 @@ type benchFlags struct {
 func runBench(ctx context.Context, args []string, env Env) error {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 		fmt.Fprintln(env.Stderr, "Usage: palabre bench import [--n 1000000] [--db sqlite|postgres://…] [--dir DIR] [--seed 1] [--json]")
+		fmt.Fprintln(env.Stderr, "       palabre bench team [--db sqlite|postgres://…] [--messages N] [--routing R] [--clients C] [--rate M] [--duration D] [--json]")
 		return flag.ErrHelp
 	}
+	if len(args) > 0 && args[0] == "team" {
+		return runBenchTeam(ctx, args[1:], env)
+	}
 	if len(args) == 0 || args[0] != "import" {
-		return usagef("bench takes the name of a benchmark; the one there is: palabre bench import [flags]")
+		return usagef("bench takes the name of a benchmark: palabre bench import [flags], or palabre bench team [flags]")
 	}
 	f, err := parseBenchFlags(args[1:], env)
 	if err != nil {
@@ -195,3 +200,108 @@ func settingsLine(s map[string]string) string {
 	}
 	return strings.Join(parts, " ")
 }
+
+// runBenchTeam runs `palabre bench team`: the inbox, routing and live
+// event measurements of a team at work (docs/BENCHMARKS.md). Its few
+// progress lines go to stderr, whatever it is: the run takes minutes.
+func runBenchTeam(ctx context.Context, args []string, env Env) error {
+	opts := bench.DefaultTeamOptions()
+	opts.Log = env.Stderr
+	var asJSON bool
+	fs := flag.NewFlagSet("palabre bench team", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.StringVar(&opts.DB, "db", opts.DB, "sqlite for fresh files in --dir, or the postgres:// URL of a server on which "+
+		"throw-away databases palabre_bench_* are created and dropped")
+	fs.StringVar(&opts.Dir, "dir", "", "folder for the SQLite databases, removed at the end (default: a temporary folder)")
+	fs.Uint64Var(&opts.Seed, "seed", opts.Seed, "seed of the generated messages")
+	fs.IntVar(&opts.Inbox.Messages, "messages", opts.Inbox.Messages, "messages stored before timing inbox listings; 0 skips the inbox part")
+	fs.IntVar(&opts.Inbox.Listings, "listings", opts.Inbox.Listings, "timed inbox listings, through the store and again over HTTP")
+	fs.IntVar(&opts.Routing.Conversations, "routing", opts.Routing.Conversations, "new conversations routed; 0 skips the routing part")
+	fs.IntVar(&opts.Live.Clients, "clients", opts.Live.Clients, "live event clients; 0 skips the live part")
+	fs.IntVar(&opts.Live.Rate, "rate", opts.Live.Rate, "messages stored per second during the live part")
+	fs.DurationVar(&opts.Live.Duration, "duration", opts.Live.Duration, "how long messages are stored during the live part")
+	fs.BoolVar(&asJSON, "json", false, "print one JSON object instead of a report")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usagef("bench team takes no arguments, got %q", fs.Args())
+	case opts.DB != bench.EngineSQLite && !store.IsPostgresDSN(opts.DB):
+		return usagef("--db must be sqlite or a postgres:// server URL, not %q", opts.DB)
+	case opts.Inbox.Messages < 0 || opts.Inbox.Messages > maxBenchMessages:
+		return usagef("--messages must be between 0 and %d", maxBenchMessages)
+	case opts.Inbox.Listings < 1:
+		return usagef("--listings must be at least 1")
+	case opts.Routing.Conversations < 0 || opts.Routing.Conversations > maxBenchMessages:
+		return usagef("--routing must be between 0 and %d", maxBenchMessages)
+	case opts.Live.Clients < 0 || opts.Live.Clients > 10_000:
+		return usagef("--clients must be between 0 and 10000")
+	case opts.Live.Rate < 1 || opts.Live.Rate > 100_000:
+		return usagef("--rate must be between 1 and 100000")
+	case opts.Live.Duration < 100*time.Millisecond:
+		return usagef("--duration must be at least 100ms")
+	}
+	// Zero skips a part; RunTeam skips the negative.
+	for _, n := range []*int{&opts.Inbox.Messages, &opts.Routing.Conversations, &opts.Live.Clients} {
+		if *n == 0 {
+			*n = -1
+		}
+	}
+	res, err := bench.RunTeam(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(res)
+	}
+	return printBenchTeam(env.Stdout, res)
+}
+
+// printBenchTeam writes the result as a short report, each part against
+// its target.
+func printBenchTeam(w io.Writer, r bench.TeamResult) error {
+	var b strings.Builder
+	m := r.Machine
+	fmt.Fprintf(&b, "palabre bench team · %s · %s, %d cores, %.1f GiB · %s · %s · %s\n",
+		r.Date, m.CPU, m.Cores, m.MemoryGB, m.OS, m.Go, r.EngineVersion)
+	verdict := func(ok bool) string {
+		if ok {
+			return "met"
+		}
+		return "MISSED"
+	}
+	lat := func(l bench.Latency) string {
+		return fmt.Sprintf("p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms (%d)", l.P50, l.P95, l.P99, l.Max, l.N)
+	}
+	if in := r.Inbox; in != nil {
+		fmt.Fprintf(&b, "\ninbox: %d messages in %d conversations (imported in %.0f s, analysis off), %d CMs, ≥ %d open each; %v\n",
+			in.Messages, in.Conversations, in.ImportSeconds, in.CMs, in.OpenPerCM, in.Status)
+		fmt.Fprintf(&b, "  store: %s\n  HTTP:  %s\n", lat(in.Store), lat(in.HTTP))
+		fmt.Fprintf(&b, "  %d conversations a listing; target p99 ≤ %v: store %s, HTTP %s\n", in.Listed, bench.InboxTargetP99,
+			verdict(in.Store.P99 <= ms(bench.InboxTargetP99)), verdict(in.HTTP.P99 <= ms(bench.InboxTargetP99)))
+		fmt.Fprintf(&b, "  plan:\n    %s\n", strings.ReplaceAll(in.Plan, "\n", "\n    "))
+	}
+	if rt := r.Routing; rt != nil {
+		fmt.Fprintf(&b, "\nrouting: %d conversations among %d CMs in %.2f s: %.0f conversations/s (%d assigned, %d not; %d–%d a CM); target ≥ %d/s: %s\n",
+			rt.Conversations, rt.CMs, rt.Seconds, rt.Rate, rt.Assigned, rt.Unassigned, rt.FewestPerCM, rt.MostPerCM,
+			bench.RoutingTarget, verdict(rt.Rate >= bench.RoutingTarget))
+	}
+	if lv := r.Live; lv != nil {
+		fmt.Fprintf(&b, "\nlive: %d clients (%d users), %d messages in %.1f s (%.0f/s asked %d/s, %d batches: %s)\n",
+			lv.Clients, lv.Users, lv.Messages, lv.Seconds, lv.Achieved, lv.Rate, lv.Batches, lat(lv.Batch))
+		fmt.Fprintf(&b, "  %d events, %d of %d deliveries (%d duplicates), %d reconnects by %d clients\n",
+			lv.Events, lv.Delivered, lv.Expected, lv.Duplicates, lv.Reconnects, lv.ClientsReconnected)
+		fmt.Fprintf(&b, "  delay: %s; target p99 ≤ %v: %s\n", lat(lv.Delay), bench.LiveTargetP99,
+			verdict(lv.Delay.P99 <= ms(bench.LiveTargetP99) && lv.Delivered == lv.Expected))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -16,6 +16,7 @@ import (
 	"palabre/internal/enrich"
 	"palabre/internal/ingest"
 	"palabre/internal/model"
+	"palabre/internal/routing"
 	"palabre/internal/server"
 	"palabre/internal/store"
 )
@@ -58,22 +59,31 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return fmt.Errorf("seed demo: %w", err)
 	}
-	password, err := demoAdmin(ctx, st)
+	password, err := demoAccounts(ctx, st)
 	if err != nil {
 		return fmt.Errorf("seed demo: %w", err)
+	}
+	if err := seedTeamWork(ctx, st); err != nil {
+		return fmt.Errorf("seed demo: %w", err)
+	}
+	var team []string
+	for _, m := range demo.Team() {
+		team = append(team, m.Login)
 	}
 	return serveStore(ctx, st, teamConfig{dsn: dsn}, server.Config{Addr: *addr}, !addrGiven, env, []string{
 		fmt.Sprintf("demo agency: %d messages in %s", total, strings.Join(slugs, ", ")),
 		fmt.Sprintf("login: %s · password: %s", demoLogin, password),
+		fmt.Sprintf("the team, same password: %s", strings.Join(team, ", ")),
 	})
 }
 
 // demoLogin is the demo's administrator.
 const demoLogin = "demo"
 
-// demoAdmin gives the demo's administrator a new password, creating the
-// account on first use, and returns the password.
-func demoAdmin(ctx context.Context, st *store.Store) (string, error) {
+// demoAccounts gives the demo's administrator and its team one new
+// password, creating the accounts on first use — with the team's roles
+// and profiles — and returns the password.
+func demoAccounts(ctx context.Context, st *store.Store) (string, error) {
 	password, err := newPassword()
 	if err != nil {
 		return "", err
@@ -82,15 +92,79 @@ func demoAdmin(ctx context.Context, st *store.Store) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	u, err := st.UserByLogin(ctx, demoLogin)
-	if errors.Is(err, store.ErrNotFound) {
-		_, err = st.CreateUser(ctx, model.User{Login: demoLogin, Name: "Demo administrator", IsAdmin: true}, hash, "demo")
-		return password, err
+	account := func(login, name string, admin bool) (model.User, bool, error) {
+		u, err := st.UserByLogin(ctx, login)
+		if errors.Is(err, store.ErrNotFound) {
+			u, err = st.CreateUser(ctx, model.User{Login: login, Name: name, IsAdmin: admin}, hash, "demo")
+			return u, true, err
+		}
+		if err != nil {
+			return model.User{}, false, err
+		}
+		return u, false, st.SetPasswordHash(ctx, u.ID, hash, "demo")
 	}
-	if err != nil {
+	if _, _, err := account(demoLogin, "Demo administrator", true); err != nil {
 		return "", err
 	}
-	return password, st.SetPasswordHash(ctx, u.ID, hash, "demo")
+	for _, m := range demo.Team() {
+		u, created, err := account(m.Login, m.Name, false)
+		if err != nil || !created {
+			if err != nil {
+				return "", err
+			}
+			continue // seeded before; its people may have changed since
+		}
+		for slug, role := range m.Roles {
+			ws, err := st.WorkspaceBySlug(ctx, slug)
+			if err != nil {
+				return "", err
+			}
+			if err := st.SetMembership(ctx, u.ID, ws.ID, role, "demo"); err != nil {
+				return "", err
+			}
+		}
+		p := model.DefaultProfile(u.ID)
+		p.Languages, p.TimeZone, p.Capacity = m.Languages, "Europe/Paris", m.Capacity
+		p.Specialisations = append(p.Specialisations, m.Specialisations...)
+		if err := st.SetProfile(ctx, p, "demo"); err != nil {
+			return "", fmt.Errorf("profile of %s: %w", m.Login, err)
+		}
+	}
+	return password, nil
+}
+
+// seedTeamWork gives each demo brand its SLA and canned replies, the first
+// time, and routes its conversations to the team.
+func seedTeamWork(ctx context.Context, st *store.Store) error {
+	for _, b := range demo.Brands() {
+		ws, err := st.WorkspaceBySlug(ctx, b.Workspace.Slug)
+		if err != nil {
+			return err
+		}
+		if _, ok, err := st.SLASettings(ctx, ws.ID); err != nil {
+			return err
+		} else if !ok {
+			if err := st.SetSLASettings(ctx, ws.ID, demo.SLA(ws.Slug), "demo"); err != nil {
+				return fmt.Errorf("%s: SLA: %w", ws.Slug, err)
+			}
+		}
+		have, err := st.CannedReplies(ctx, ws.ID, "")
+		if err != nil {
+			return err
+		}
+		for _, c := range demo.CannedReplies(ws.Slug) {
+			if len(have) > 0 {
+				break
+			}
+			if _, err := st.SaveCannedReply(ctx, ws.ID, c, "demo"); err != nil {
+				return fmt.Errorf("%s: canned reply %q: %w", ws.Slug, c.Name, err)
+			}
+		}
+		if _, err := routing.RouteWorkspace(ctx, st, ws.ID, time.Now()); err != nil {
+			return fmt.Errorf("%s: routing: %w", ws.Slug, err)
+		}
+	}
+	return nil
 }
 
 // seedDemo stores the demo brands and their conversations. It is

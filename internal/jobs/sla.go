@@ -15,7 +15,7 @@ import (
 // it.
 type SLAStore interface {
 	Workspaces(ctx context.Context) ([]model.Workspace, error)
-	SLASettings(ctx context.Context, workspaceID int64) (sla.Settings, bool, error)
+	SLASettingsVersion(ctx context.Context, workspaceID int64) (sla.Settings, int64, bool, error)
 	StaleSLA(ctx context.Context, workspaceID, afterID int64, limit int) ([]store.SLAInput, error)
 	SetSLADues(ctx context.Context, in store.SLAInput, d sla.Dues) error
 	DueSLA(ctx context.Context, workspaceID int64, horizon time.Time, limit int) ([]store.SLADue, error)
@@ -53,7 +53,7 @@ func SLA(st SLAStore, every time.Duration) Job {
 const slaPage = 500
 
 func keepSLA(ctx context.Context, st SLAStore, workspaceID int64, now time.Time) error {
-	settings, ok, err := st.SLASettings(ctx, workspaceID)
+	settings, version, ok, err := st.SLASettingsVersion(ctx, workspaceID)
 	if err != nil || !ok {
 		return err
 	}
@@ -69,6 +69,7 @@ func keepSLA(ctx context.Context, st SLAStore, workspaceID int64, now time.Time)
 		}
 		for _, in := range page {
 			after = in.ID
+			in.SettingsVersion = version
 			conv := in.Conversation
 			if in.Status == model.ConvResolved || in.Status == model.ConvIgnored || in.Status == model.ConvSpam {
 				// Closed: no clock runs.

@@ -74,6 +74,44 @@ type Hub struct {
 	gaps    *gapSet
 	started bool
 	stopped bool
+
+	// frames holds the SSE encoding of the latest stored events, made
+	// once by the hub for all its subscribers (id → []byte); order lists
+	// their ids, oldest first, to bound it.
+	frames sync.Map
+	order  []int64
+}
+
+// maxFrames is how many encoded events the hub keeps.
+const maxFrames = 4096
+
+// Frame returns e encoded as one Server-Sent Event (EncodeEvent). A stored
+// event the hub published is encoded once, whatever the number of
+// subscribers writing it; others are encoded now. Safe for concurrent use.
+func (h *Hub) Frame(e model.Event) ([]byte, error) {
+	if e.ID != 0 {
+		if f, ok := h.frames.Load(e.ID); ok {
+			return f.([]byte), nil
+		}
+	}
+	return EncodeEvent(e)
+}
+
+// encodeLocked keeps the encoding of stored event e for Frame.
+func (h *Hub) encodeLocked(e model.Event) {
+	if e.ID == 0 {
+		return
+	}
+	f, err := EncodeEvent(e)
+	if err != nil {
+		return // Frame will say why, to each writer
+	}
+	h.frames.Store(e.ID, f)
+	h.order = append(h.order, e.ID)
+	if len(h.order) > maxFrames {
+		h.frames.Delete(h.order[0])
+		h.order = h.order[1:]
+	}
 }
 
 // NewHub returns a hub reading src. Call Run to start it.
@@ -231,11 +269,17 @@ func (h *Hub) PublishEphemeral(e model.Event) {
 	h.publishLocked(e)
 }
 
-// publishLocked offers e to every subscriber without waiting.
+// publishLocked offers e to every subscriber without waiting; the first
+// that takes it has it encoded for all (Frame).
 func (h *Hub) publishLocked(e model.Event) {
+	encoded := false
 	for s := range h.subs {
 		if s.filter != nil && !s.filter(e) || s.skipLocked(e) {
 			continue
+		}
+		if !encoded {
+			h.encodeLocked(e)
+			encoded = true
 		}
 		select {
 		case s.c <- e:

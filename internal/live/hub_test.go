@@ -713,3 +713,36 @@ func TestReplayAheadOfHub(t *testing.T) {
 		t.Fatalf("live %v, want [16]", got)
 	}
 }
+
+func TestFrameEncodedOnce(t *testing.T) {
+	t.Parallel()
+	src := &memSource{}
+	h := startHub(t, src, HubOptions{Poll: time.Hour})
+	a, b := h.Subscribe(nil), h.Subscribe(nil)
+	defer a.Close()
+	defer b.Close()
+	src.commit(idRange(1, 3)...)
+	h.Wake()
+	ea := receive(t, a, 3, 5*time.Second)
+	eb := receive(t, b, 3, 5*time.Second)
+	for i := range ea {
+		fa, err := h.Frame(ea[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		fb, _ := h.Frame(eb[i])
+		want, _ := EncodeEvent(ea[i])
+		if string(fa) != string(want) {
+			t.Fatalf("frame %q, want %q", fa, want)
+		}
+		if &fa[0] != &fb[0] {
+			t.Errorf("event %d encoded twice", ea[i].ID)
+		}
+	}
+	// An event the hub never published (a replayed one) is encoded anew.
+	old := model.Event{ID: 99, Action: "x"}
+	f, err := h.Frame(old)
+	if want, _ := EncodeEvent(old); err != nil || string(f) != string(want) {
+		t.Fatalf("frame of an unpublished event: %q %v", f, err)
+	}
+}

@@ -12,17 +12,29 @@ import (
 	"palabre/internal/model"
 )
 
-// WriteEvent writes e as one Server-Sent Event: an id line (omitted for
-// ephemeral events, ID 0, so they never move the client's Last-Event-ID),
-// the action as the event type, and e as JSON on one data line. The event
-// is written with a single Write.
+// WriteEvent writes e as one Server-Sent Event (see EncodeEvent) with a
+// single Write.
 func WriteEvent(w io.Writer, e model.Event) error {
+	frame, err := EncodeEvent(e)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(frame); err != nil {
+		return fmt.Errorf("write event %d: %w", e.ID, err)
+	}
+	return nil
+}
+
+// EncodeEvent returns e as one Server-Sent Event: an id line (omitted for
+// ephemeral events, ID 0, so they never move the client's Last-Event-ID),
+// the action as the event type, and e as JSON on one data line.
+func EncodeEvent(e model.Event) ([]byte, error) {
 	if strings.ContainsAny(e.Action, "\r\n") {
-		return fmt.Errorf("write event %d: action %q has a line break", e.ID, e.Action)
+		return nil, fmt.Errorf("write event %d: action %q has a line break", e.ID, e.Action)
 	}
 	data, err := json.Marshal(e) // escapes line breaks: one line
 	if err != nil {
-		return fmt.Errorf("write event %d: %w", e.ID, err)
+		return nil, fmt.Errorf("write event %d: %w", e.ID, err)
 	}
 	var b bytes.Buffer
 	b.Grow(len(data) + len(e.Action) + 40)
@@ -39,10 +51,7 @@ func WriteEvent(w io.Writer, e model.Event) error {
 	b.WriteString("data: ")
 	b.Write(data)
 	b.WriteString("\n\n")
-	if _, err := w.Write(b.Bytes()); err != nil {
-		return fmt.Errorf("write event %d: %w", e.ID, err)
-	}
-	return nil
+	return b.Bytes(), nil
 }
 
 // WriteComment writes an SSE comment, which clients ignore: a heartbeat

@@ -5,8 +5,8 @@ package routing
 
 import (
 	"context"
-	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"palabre/internal/route"
@@ -18,7 +18,7 @@ type Store interface {
 	RoutingCandidates(ctx context.Context, workspaceID int64) ([]route.Candidate, error)
 	RoutingRules(ctx context.Context, workspaceID int64) ([]route.Rule, error)
 	UnroutedConversations(ctx context.Context, workspaceID, afterID int64, limit int) ([]store.Unrouted, error)
-	ApplyDecision(ctx context.Context, conversationID, workspaceID int64, d store.Decision, actor string) error
+	ApplyDecisions(ctx context.Context, workspaceID int64, ds []store.Routed, actor string) (conflicts []int64, err error)
 }
 
 // Summary counts what a run did.
@@ -60,28 +60,40 @@ func RouteWorkspace(ctx context.Context, st Store, workspaceID int64, now time.T
 		if err != nil {
 			return sum, err
 		}
+		// A page is decided in memory — each assignment counting at once in
+		// its CM's load and round-robin — then recorded in one transaction.
+		page := make([]store.Routed, 0, len(convs))
 		for _, c := range convs {
 			after = c.ID
 			d := route.Decide(now, c.Conversation, rules, cands)
-			var assignee *int64
+			r := store.Routed{ConversationID: c.ID, Decision: store.Decision{Reason: d.Reason, Tags: d.Tags, Priority: -1}}
+			if d.Priority != c.Priority {
+				r.Priority = d.Priority
+			}
 			if d.Assignee != nil {
-				assignee = &d.Assignee.UserID
+				r.Assignee = &d.Assignee.UserID
+				cand := &cands[byID[d.Assignee.UserID]]
+				cand.Open++
+				cand.LastAssigned = latest(cands)
 			}
-			err := st.ApplyDecision(ctx, c.ID, workspaceID,
-				store.Decision{Assignee: assignee, Reason: d.Reason, Tags: d.Tags, Priority: d.Priority}, Actor)
+			page = append(page, r)
+		}
+		conflicts, err := st.ApplyDecisions(ctx, workspaceID, page, Actor)
+		if err != nil {
+			return sum, fmt.Errorf("route workspace %d: %w", workspaceID, err)
+		}
+		for _, r := range page {
 			switch {
-			case errors.Is(err, store.ErrConflict):
-				continue
-			case err != nil:
-				return sum, fmt.Errorf("route workspace %d: %w", workspaceID, err)
-			case assignee == nil:
+			case slices.Contains(conflicts, r.ConversationID):
+				// Another node assigned it first: it is not this CM's.
+				if r.Assignee != nil {
+					cands[byID[*r.Assignee]].Open--
+				}
+			case r.Assignee == nil:
 				sum.Unassigned++
-				continue
+			default:
+				sum.Assigned++
 			}
-			sum.Assigned++
-			cand := &cands[byID[*assignee]]
-			cand.Open++
-			cand.LastAssigned = latest(cands)
 		}
 		if len(convs) < pageSize {
 			return sum, nil

@@ -107,7 +107,9 @@ func (s *Store) Conversations(ctx context.Context, workspaceID int64, f Conversa
 		if err != nil {
 			return ConversationPage{}, fmt.Errorf("assignee: %w", err)
 		}
-		add(` AND au.login = $%d`, login)
+		// By id, not by the joined login: the inbox index then gives the
+		// page in order.
+		add(` AND c.assignee_id = (SELECT id FROM users WHERE login = $%d)`, login)
 	}
 	if f.Unassigned {
 		q += ` AND c.assignee_id IS NULL`

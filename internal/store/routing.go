@@ -9,6 +9,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -262,55 +263,95 @@ type Decision struct {
 // does, and also its tags and priority (each an audit event when it
 // changes anything), in the same transaction.
 func (s *Store) ApplyDecision(ctx context.Context, conversationID, workspaceID int64, d Decision, actor string) error {
-	assignee, reason := d.Assignee, d.Reason
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.applyRuleActions(ctx, tx, conversationID, workspaceID, d, actor); err != nil {
-			return err
-		}
-		var res sql.Result
-		var err error
-		if assignee != nil {
-			res, err = tx.ExecContext(ctx, `UPDATE conversations SET assignee_id = $1, assignment_reason = $2, assigned_at = $3
-				WHERE id = $4 AND workspace_id = $5 AND assignee_id IS NULL`,
-				*assignee, reason, toMicros(time.Now()), conversationID, workspaceID)
-		} else {
-			res, err = tx.ExecContext(ctx, `UPDATE conversations SET assignment_reason = $1
-				WHERE id = $2 AND workspace_id = $3 AND assignee_id IS NULL AND assignment_reason <> $1`,
-				reason, conversationID, workspaceID)
-		}
-		if err != nil {
-			return s.translate(err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			var current sql.NullInt64
-			err := tx.QueryRowContext(ctx, `SELECT assignee_id FROM conversations WHERE id = $1 AND workspace_id = $2`,
-				conversationID, workspaceID).Scan(&current)
-			switch {
-			case err != nil:
-				return s.translate(err)
-			case current.Valid:
-				return fmt.Errorf("%w: already assigned to user %d", ErrConflict, current.Int64)
-			}
-			return nil // nobody, for the same reason as before
-		}
-		detail := map[string]any{"reason": reason, "assignee": nil}
-		if assignee != nil {
-			login, err := s.userLogin(ctx, tx, *assignee)
-			if err != nil {
-				return err
-			}
-			detail["assignee"] = login
-		}
-		_, err = insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, ConversationID: conversationID, Actor: actor,
-			Action: "conversation.assign", Subject: fmt.Sprintf("conversation %d", conversationID), Detail: eventDetail(detail)})
-		return err
-	})
+	conflicts, err := s.ApplyDecisions(ctx, workspaceID, []Routed{{ConversationID: conversationID, Decision: d}}, actor)
 	if err != nil {
-		return fmt.Errorf("assign conversation %d: %w", conversationID, err)
+		return err
+	}
+	if len(conflicts) > 0 {
+		return fmt.Errorf("assign conversation %d: %w: another assignment came first", conversationID, ErrConflict)
 	}
 	return nil
+}
+
+// Routed is routing's decision on one conversation.
+type Routed struct {
+	ConversationID int64
+	Decision
+}
+
+// ApplyDecisions records many decisions as ApplyDecision does, in one
+// transaction (one commit for a page of decisions, not one each). A
+// conversation someone was assigned to meanwhile is left as it is: its id
+// is returned among the conflicts.
+func (s *Store) ApplyDecisions(ctx context.Context, workspaceID int64, ds []Routed, actor string) (conflicts []int64, err error) {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		conflicts = conflicts[:0]
+		logins := map[int64]string{}
+		for _, r := range ds {
+			err := s.applyDecision(ctx, tx, workspaceID, r, actor, logins)
+			if errors.Is(err, ErrConflict) {
+				conflicts = append(conflicts, r.ConversationID)
+				continue
+			}
+			if err != nil {
+				return fmt.Errorf("assign conversation %d: %w", r.ConversationID, err)
+			}
+		}
+		return nil
+	})
+	return conflicts, err
+}
+
+// applyDecision records one decision in tx; ErrConflict, with nothing
+// written, when someone holds the conversation. logins caches assignees'
+// logins.
+func (s *Store) applyDecision(ctx context.Context, tx *sql.Tx, workspaceID int64, r Routed, actor string, logins map[int64]string) error {
+	conversationID, assignee, reason := r.ConversationID, r.Assignee, r.Reason
+	if err := s.applyRuleActions(ctx, tx, conversationID, workspaceID, r.Decision, actor); err != nil {
+		return err
+	}
+	var res sql.Result
+	var err error
+	if assignee != nil {
+		res, err = tx.ExecContext(ctx, `UPDATE conversations SET assignee_id = $1, assignment_reason = $2, assigned_at = $3
+			WHERE id = $4 AND workspace_id = $5 AND assignee_id IS NULL`,
+			*assignee, reason, toMicros(time.Now()), conversationID, workspaceID)
+	} else {
+		res, err = tx.ExecContext(ctx, `UPDATE conversations SET assignment_reason = $1
+			WHERE id = $2 AND workspace_id = $3 AND assignee_id IS NULL AND assignment_reason <> $1`,
+			reason, conversationID, workspaceID)
+	}
+	if err != nil {
+		return s.translate(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		var current sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT assignee_id FROM conversations WHERE id = $1 AND workspace_id = $2`,
+			conversationID, workspaceID).Scan(&current)
+		switch {
+		case err != nil:
+			return s.translate(err)
+		case current.Valid:
+			return fmt.Errorf("%w: already assigned to user %d", ErrConflict, current.Int64)
+		}
+		return nil // nobody, for the same reason as before
+	}
+	detail := map[string]any{"reason": reason, "assignee": nil}
+	if assignee != nil {
+		login, ok := logins[*assignee]
+		if !ok {
+			if login, err = s.userLogin(ctx, tx, *assignee); err != nil {
+				return err
+			}
+			logins[*assignee] = login
+		}
+		detail["assignee"] = login
+	}
+	_, err = insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, ConversationID: conversationID, Actor: actor,
+		Action: "conversation.assign", Subject: fmt.Sprintf("conversation %d", conversationID), Detail: eventDetail(detail)})
+	return err
 }
 
 // applyRuleActions gives a conversation nobody holds yet the tags and

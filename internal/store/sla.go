@@ -19,18 +19,26 @@ import (
 // SLASettings returns a workspace's SLA settings; ok is false (and the
 // settings empty) when it has none.
 func (s *Store) SLASettings(ctx context.Context, workspaceID int64) (settings sla.Settings, ok bool, err error) {
+	settings, _, ok, err = s.SLASettingsVersion(ctx, workspaceID)
+	return settings, ok, err
+}
+
+// SLASettingsVersion is SLASettings with the settings' version, which
+// SetSLADues checks: due times computed under settings replaced meanwhile
+// are not recorded.
+func (s *Store) SLASettingsVersion(ctx context.Context, workspaceID int64) (settings sla.Settings, version int64, ok bool, err error) {
 	var raw string
-	err = s.r.QueryRowContext(ctx, `SELECT settings FROM sla_settings WHERE workspace_id = $1`, workspaceID).Scan(&raw)
+	err = s.r.QueryRowContext(ctx, `SELECT settings, updated_at FROM sla_settings WHERE workspace_id = $1`, workspaceID).Scan(&raw, &version)
 	if errors.Is(err, sql.ErrNoRows) {
-		return sla.Settings{}, false, nil
+		return sla.Settings{}, 0, false, nil
 	}
 	if err != nil {
-		return sla.Settings{}, false, fmt.Errorf("SLA settings of workspace %d: %w", workspaceID, err)
+		return sla.Settings{}, 0, false, fmt.Errorf("SLA settings of workspace %d: %w", workspaceID, err)
 	}
 	if err := json.Unmarshal([]byte(raw), &settings); err != nil {
-		return sla.Settings{}, false, fmt.Errorf("SLA settings of workspace %d: %w", workspaceID, err)
+		return sla.Settings{}, 0, false, fmt.Errorf("SLA settings of workspace %d: %w", workspaceID, err)
 	}
-	return settings, true, nil
+	return settings, version, true, nil
 }
 
 // SetSLASettings replaces a workspace's SLA settings, which must be valid
@@ -76,6 +84,10 @@ type SLAInput struct {
 	ID     int64
 	Status string
 	sla.Conversation
+	// SettingsVersion, when not 0, is the version of the settings the due
+	// times are computed under (SLASettingsVersion): give it, or due times
+	// computed under settings replaced meanwhile are recorded all the same.
+	SettingsVersion int64
 }
 
 // StaleSLA returns up to limit conversations of the workspace whose due
@@ -105,8 +117,9 @@ func (s *Store) StaleSLA(ctx context.Context, workspaceID, afterID int64, limit 
 }
 
 // SetSLADues records the due times computed from in, unless the
-// conversation changed since in was read (then it stays stale, for the
-// next round). A clock whose due time moved starts again from "".
+// conversation changed since in was read, or the workspace's settings
+// changed since the version in.SettingsVersion (then it stays stale, for
+// the next round). A clock whose due time moved starts again from "".
 func (s *Store) SetSLADues(ctx context.Context, in SLAInput, d sla.Dues) error {
 	_, err := s.w.ExecContext(ctx, `UPDATE conversations SET sla_policy = $1,
 			response_sla = CASE WHEN response_due_at IS NOT DISTINCT FROM $2 THEN response_sla ELSE '' END,
@@ -114,9 +127,11 @@ func (s *Store) SetSLADues(ctx context.Context, in SLAInput, d sla.Dues) error {
 			response_due_at = $2, resolution_due_at = $3, sla_stale = FALSE
 		WHERE id = $4 AND sla_stale AND status = $5 AND priority = $6
 			AND awaiting_since IS NOT DISTINCT FROM $7 AND first_response_at IS NOT DISTINCT FROM $8
-			AND resolved_at IS NOT DISTINCT FROM $9`,
+			AND resolved_at IS NOT DISTINCT FROM $9
+			AND (CAST($10 AS BIGINT) = 0
+				OR CAST($10 AS BIGINT) = (SELECT updated_at FROM sla_settings WHERE workspace_id = conversations.workspace_id))`,
 		d.Policy, microsOrNil(d.Response), microsOrNil(d.Resolution), in.ID, in.Status, in.Priority,
-		microsOrNil(in.AwaitingSince), microsOrNil(in.FirstResponseAt), microsOrNil(in.ResolvedAt))
+		microsOrNil(in.AwaitingSince), microsOrNil(in.FirstResponseAt), microsOrNil(in.ResolvedAt), in.SettingsVersion)
 	if err != nil {
 		return fmt.Errorf("SLA due times of conversation %d: %w", in.ID, err)
 	}

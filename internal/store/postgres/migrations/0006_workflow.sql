@@ -28,6 +28,10 @@ CREATE INDEX conversations_sla_stale ON conversations (workspace_id, id) WHERE s
 CREATE INDEX conversations_response_due ON conversations (workspace_id, response_due_at) WHERE response_due_at IS NOT NULL;
 CREATE INDEX conversations_resolution_due ON conversations (workspace_id, resolution_due_at) WHERE resolution_due_at IS NOT NULL;
 CREATE INDEX conversations_snoozed ON conversations (snoozed_until) WHERE snoozed_until IS NOT NULL;
+-- A CM's inbox in the order it is listed, so that a page of 50 reads 50
+-- rows however many the CM holds.
+DROP INDEX conversations_assignee;
+CREATE INDEX conversations_assignee ON conversations (workspace_id, assignee_id, status, last_activity_at DESC, id DESC);
 
 -- Events about one conversation name it, so that its history and the live
 -- stream can find them; a notification names the one user it is for.
