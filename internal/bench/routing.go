@@ -39,7 +39,9 @@ type RoutingResult struct {
 
 // routingTopics are the topics of the routed conversations; the CMs
 // specialise in some of them.
-var routingTopics = []string{"livraison", "facturation", "compte", "produit", "retour", "abonnement"}
+func routingTopics() []string {
+	return []string{"livraison", "facturation", "compte", "produit", "retour", "abonnement"}
+}
 
 // RoutingBench stores new conversations nobody holds (one generated post
 // each, with its language and a topic already set, as an analysed import
@@ -123,12 +125,13 @@ func routingProfile(i int, userID int64) model.Profile {
 		p.Languages = []string{"en"}
 	}
 	if i%2 == 0 {
-		first := (i / 2) % len(routingTopics)
+		topics := routingTopics()
+		first := (i / 2) % len(topics)
 		p.Specialisations = append(p.Specialisations, model.Specialisation{
-			Workspace: Workspace, Topic: routingTopics[first], Strength: 0.8})
+			Workspace: Workspace, Topic: topics[first], Strength: 0.8})
 		if i%4 == 0 {
 			p.Specialisations = append(p.Specialisations, model.Specialisation{
-				Workspace: Workspace, Topic: routingTopics[(first+3)%len(routingTopics)], Strength: 0.5})
+				Workspace: Workspace, Topic: topics[(first+3)%len(topics)], Strength: 0.5})
 		}
 	}
 	return p
@@ -146,7 +149,8 @@ func rootPosts(n int, seed uint64) []model.Message {
 		if t.french {
 			m.Lang = "fr"
 		}
-		m.Topics = []string{routingTopics[g.rng.IntN(len(routingTopics))]}
+		topics := routingTopics()
+		m.Topics = []string{topics[g.rng.IntN(len(topics))]}
 		msgs[i] = m
 	}
 	return msgs

@@ -422,7 +422,8 @@ func (c *sseClient) connect(ctx context.Context) (io.ReadCloser, error) {
 	return resp.Body, nil
 }
 
-var createdAtKey = []byte(`"created_at":"`)
+// createdAtKey starts an event's creation time in its JSON.
+const createdAtKey = `"created_at":"`
 
 // read reads events until the stream ends, noting for each message.new
 // event when it arrived.
@@ -448,7 +449,7 @@ func (c *sseClient) read(body io.Reader) {
 		case bytes.HasPrefix(line, []byte("event: ")):
 			action = string(line[7:])
 		case bytes.HasPrefix(line, []byte("data: ")):
-			if i := bytes.Index(line, createdAtKey); i >= 0 {
+			if i := bytes.Index(line, []byte(createdAtKey)); i >= 0 {
 				rest := line[i+len(createdAtKey):]
 				if j := bytes.IndexByte(rest, '"'); j >= 0 {
 					created, _ = time.Parse(time.RFC3339Nano, string(rest[:j]))

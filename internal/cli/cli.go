@@ -78,6 +78,8 @@ func commands() []command {
 		{"train", "train the analysis model on labelled JSONL (see docs/ANALYSIS.md)", runTrain},
 		{"eval", "evaluate the analysis model on labelled JSONL", runEval},
 		{"route", "assign a workspace's unassigned conversations to its CMs again (after profiles or rules changed)", runRoute},
+		{"rules", "show or replace a workspace's routing rules (JSON)", runRules},
+		{"sla", "show or replace a workspace's SLA: business hours, targets, escalation (JSON)", runSLA},
 		{"topics", "list, set or delete a workspace's topics (its vocabulary)", runTopics},
 		{"bench", "measure import throughput (see docs/BENCHMARKS.md)", runBench},
 		{"version", "print the version", runVersion},
