@@ -476,3 +476,25 @@ func TestWithStore(t *testing.T) {
 		t.Fatalf("purge: %d, %v; want the one kept key", n, err)
 	}
 }
+
+// FuzzParseKey checks that a key ParseKey accepts is 1 to 255 printable
+// ASCII characters, whatever the header held.
+func FuzzParseKey(f *testing.F) {
+	for _, s := range []string{"abc", `"abc"`, `"a\"b"`, "", `"`, "é", strings.Repeat("k", 256)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, header string) {
+		key, err := idempotency.ParseKey(header)
+		if err != nil {
+			return
+		}
+		if len(key) < 1 || len(key) > idempotency.MaxKeyLen {
+			t.Fatalf("ParseKey(%q) = %q: length %d", header, key, len(key))
+		}
+		for _, c := range []byte(key) {
+			if c < 0x20 || c > 0x7e {
+				t.Fatalf("ParseKey(%q) = %q: byte %#x", header, key, c)
+			}
+		}
+	})
+}

@@ -42,12 +42,13 @@ const (
 // spaces made one. It refuses an empty tag, one longer than MaxTagLen
 // characters, and control characters or commas.
 func NormalizeTag(tag string) (string, error) {
+	if !utf8.ValidString(tag) {
+		return "", fmt.Errorf("tag %q: not valid UTF-8", tag)
+	}
 	t := strings.Join(strings.Fields(strings.ToLower(tag)), " ")
 	switch {
 	case t == "":
 		return "", fmt.Errorf("tag %q: empty", tag)
-	case !utf8.ValidString(t):
-		return "", fmt.Errorf("tag %q: not valid UTF-8", tag)
 	case utf8.RuneCountInString(t) > MaxTagLen:
 		return "", fmt.Errorf("tag %q: longer than %d characters", tag, MaxTagLen)
 	}
