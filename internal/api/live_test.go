@@ -393,11 +393,13 @@ func TestEventStreamPerRole(t *testing.T) {
 			mention.Actor != model.RoleOwner {
 			t.Errorf("the expert got %+v, then the mention %+v", before, mention)
 		}
-		// Asked in, they follow p1, and still nothing else.
+		// Asked in, they get the note that asked them, follow p1, and still
+		// nothing else.
 		w.tag(t, model.RoleCM, later, "not-asked")
 		w.tag(t, model.RoleCM, other, "after-asked")
-		if before, _ := expert.until(t, is("conversation.tags", other, "after-asked")); len(before) != 0 {
-			t.Errorf("the expert got %+v of a conversation they are not asked into", before)
+		if before, _ := expert.until(t, is("conversation.tags", other, "after-asked")); len(before) != 1 ||
+			!is("note.add", other, "")(before[0]) {
+			t.Errorf("the expert got %+v; want only the note that asked them in, of p1", before)
 		}
 		// A note of the conversation A they were asked into by newWorld.
 		if res := w.as(t, model.RoleCM, "POST", fmt.Sprintf("/api/v1/conversations/%d/notes", w.convA), `{"body":"vu"}`); res.status != http.StatusCreated {

@@ -333,17 +333,19 @@ func TestExpertQueue(t *testing.T) {
 		}
 		first, second := notes.Notes[0].ID, notes.Notes[1].ID
 		// Each sees the notes, and only the notifications addressed to them.
+		// A note's mentions come first, so that a live stream lets the
+		// users asked in see the note itself.
 		want := []string{
 			fmt.Sprintf(`note.add {"mentions":["lea"],"note":%d}`, first),
-			fmt.Sprintf(`note.add {"mentions":["manager"],"note":%d}`, second),
 			fmt.Sprintf(`note.mention {"mentioned":"manager","note":%d}`, second),
+			fmt.Sprintf(`note.add {"mentions":["manager"],"note":%d}`, second),
 		}
 		if got := w.history(t, model.RoleManager, velo["p3"], "note."); !slices.Equal(got, want) {
 			t.Errorf("note events of p3 for the manager: %v, want %v", got, want)
 		}
 		want = []string{
-			fmt.Sprintf(`note.add {"mentions":["lea"],"note":%d}`, first),
 			fmt.Sprintf(`note.mention {"mentioned":"lea","note":%d}`, first),
+			fmt.Sprintf(`note.add {"mentions":["lea"],"note":%d}`, first),
 			fmt.Sprintf(`note.add {"mentions":["manager"],"note":%d}`, second),
 		}
 		if got := w.history(t, "lea", velo["p3"], "note."); !slices.Equal(got, want) {

@@ -55,11 +55,6 @@ func (s *Store) AddNote(ctx context.Context, workspaceID, conversationID int64, 
 			return fmt.Errorf("insert note: %w", err)
 		}
 		subject := fmt.Sprintf("conversation %d", conversationID)
-		if _, err := insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, ConversationID: conversationID,
-			Actor: author.Login, Action: "note.add", Subject: subject, CreatedAt: now,
-			Detail: eventDetail(map[string]any{"note": n.ID, "mentions": n.Mentions})}); err != nil {
-			return err
-		}
 		for _, u := range mentioned {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO participants (conversation_id, user_id, workspace_id, added_by, created_at)
 				VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
@@ -72,7 +67,12 @@ func (s *Store) AddNote(ctx context.Context, workspaceID, conversationID int64, 
 				return err
 			}
 		}
-		return nil
+		// After the mentions, so that a live stream learns that the users
+		// mentioned are in before the note they are to see.
+		_, err = insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, ConversationID: conversationID,
+			Actor: author.Login, Action: "note.add", Subject: subject, CreatedAt: now,
+			Detail: eventDetail(map[string]any{"note": n.ID, "mentions": n.Mentions})})
+		return err
 	})
 	if err != nil {
 		return model.Note{}, fmt.Errorf("add note to conversation %d: %w", conversationID, err)
