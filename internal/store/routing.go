@@ -12,6 +12,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"palabre/internal/model"
@@ -287,7 +289,26 @@ func (s *Store) ApplyDecisions(ctx context.Context, workspaceID int64, ds []Rout
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		conflicts = conflicts[:0]
 		logins := map[int64]string{}
-		for _, r := range ds {
+		one := ds
+		if !s.d.oneByOneMemberUpdates {
+			// PostgreSQL: the plain decisions (no tags, same priority) as
+			// two statements for the page, the others one by one.
+			var plain []Routed
+			one, plain = nil, nil
+			for _, r := range ds {
+				if len(r.Tags) == 0 && r.Priority < 0 {
+					plain = append(plain, r)
+				} else {
+					one = append(one, r)
+				}
+			}
+			c, err := s.applyPlainDecisions(ctx, tx, workspaceID, plain, actor, logins)
+			if err != nil {
+				return err
+			}
+			conflicts = append(conflicts, c...)
+		}
+		for _, r := range one {
 			err := s.applyDecision(ctx, tx, workspaceID, r, actor, logins)
 			if errors.Is(err, ErrConflict) {
 				conflicts = append(conflicts, r.ConversationID)
@@ -300,6 +321,115 @@ func (s *Store) ApplyDecisions(ctx context.Context, workspaceID int64, ds []Rout
 		return nil
 	})
 	return conflicts, err
+}
+
+// applyPlainDecisions records decisions without rule actions in one
+// UPDATE … FROM (VALUES …) with the same compare-and-set as applyDecision,
+// and their audit events in one INSERT. It returns the conversations
+// someone was assigned meanwhile (decisions to assign that did not apply).
+func (s *Store) applyPlainDecisions(ctx context.Context, tx *sql.Tx, workspaceID int64, ds []Routed, actor string, logins map[int64]string) ([]int64, error) {
+	if len(ds) == 0 {
+		return nil, nil
+	}
+	now := toMicros(time.Now())
+	args := make([]any, 0, 4*len(ds))
+	for _, r := range ds {
+		var assignee, at any
+		if r.Assignee != nil {
+			assignee, at = *r.Assignee, now
+		}
+		args = append(args, r.ConversationID, assignee, r.Reason, at)
+	}
+	// Lock the rows in id order first: two nodes routing the same page at
+	// once then queue behind each other instead of deadlocking.
+	ids := make([]string, len(ds))
+	for i, r := range ds {
+		ids[i] = strconv.FormatInt(r.ConversationID, 10)
+	}
+	if err := queryEach(ctx, tx, `SELECT id FROM conversations WHERE id IN (`+strings.Join(ids, ",")+`) ORDER BY id FOR UPDATE`,
+		nil, func(*sql.Rows) error { return nil }); err != nil {
+		return nil, fmt.Errorf("lock conversations: %w", err)
+	}
+	applied := map[int64]bool{}
+	err := s.d.bulk(ctx, tx, `UPDATE conversations SET assignee_id = v.column2, assignment_reason = v.column3,
+		assigned_at = v.column4 FROM (VALUES `, []string{"BIGINT", "BIGINT", "TEXT", "BIGINT"}, args,
+		`) AS v WHERE conversations.id = v.column1 AND conversations.workspace_id = `+strconv.FormatInt(workspaceID, 10)+`
+		AND conversations.assignee_id IS NULL
+		AND (v.column2 IS NOT NULL OR conversations.assignment_reason <> v.column3)
+		RETURNING conversations.id`, func(rows *sql.Rows) error {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			applied[id] = true
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("assign conversations: %w", err)
+	}
+	// What did not apply: someone holds it (a conflict), or it is nobody's
+	// for the same reason as before, or it is not this workspace's.
+	var missed []string
+	for _, r := range ds {
+		if !applied[r.ConversationID] {
+			missed = append(missed, strconv.FormatInt(r.ConversationID, 10))
+		}
+	}
+	held := map[int64]bool{}
+	if len(missed) > 0 {
+		err := queryEach(ctx, tx, `SELECT id, assignee_id IS NOT NULL FROM conversations
+			WHERE workspace_id = `+strconv.FormatInt(workspaceID, 10)+` AND id IN (`+strings.Join(missed, ",")+`)`,
+			nil, func(rows *sql.Rows) error {
+				var id int64
+				var assigned bool
+				err := rows.Scan(&id, &assigned)
+				held[id] = assigned
+				return err
+			})
+		if err != nil {
+			return nil, fmt.Errorf("assign conversations: %w", err)
+		}
+	}
+	var conflicts []int64
+	for _, r := range ds {
+		if applied[r.ConversationID] {
+			continue
+		}
+		assigned, found := held[r.ConversationID]
+		switch {
+		case !found:
+			return nil, fmt.Errorf("conversation %d: %w", r.ConversationID, ErrNotFound)
+		case assigned:
+			conflicts = append(conflicts, r.ConversationID)
+		}
+	}
+	var events []any
+	at := TruncateTime(time.Now())
+	for _, r := range ds {
+		if !applied[r.ConversationID] {
+			continue
+		}
+		detail := map[string]any{"reason": r.Reason, "assignee": nil}
+		if r.Assignee != nil {
+			login, ok := logins[*r.Assignee]
+			if !ok {
+				if login, err = s.userLogin(ctx, tx, *r.Assignee); err != nil {
+					return nil, err
+				}
+				logins[*r.Assignee] = login
+			}
+			detail["assignee"] = login
+		}
+		events = append(events, workspaceID, actor, "conversation.assign", fmt.Sprintf("conversation %d", r.ConversationID),
+			eventDetail(detail), r.ConversationID, toMicros(at))
+	}
+	if len(events) > 0 {
+		if err := s.d.bulkInsert(ctx, tx, `INSERT INTO events (workspace_id, actor, action, subject, detail, conversation_id, created_at)`,
+			7, events, ``, nil); err != nil {
+			return nil, fmt.Errorf("record assignments: %w", err)
+		}
+	}
+	return conflicts, nil
 }
 
 // applyDecision records one decision in tx; ErrConflict, with nothing
