@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -205,6 +207,83 @@ func TestRoutingRulesRoundTrip(t *testing.T) {
 		}
 		if evs := actions(t, st, ws.ID, "routing.rules"); len(evs) != 2 {
 			t.Fatalf("events %+v", evs)
+		}
+	})
+}
+
+// TestApplyDecisionsMixedPage records a page mixing plain decisions,
+// decisions with rule actions, nobody, and a conversation another node
+// assigned meanwhile, on both engines (PostgreSQL records the plain ones
+// set-wise).
+func TestApplyDecisionsMixedPage(t *testing.T) {
+	t.Parallel()
+	forEachEngineRaw(t, func(t *testing.T, st *store.Store, db *sql.DB) {
+		ctx := context.Background()
+		t0 := time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC)
+		var msgs []model.Message
+		for i := range 5 {
+			msgs = append(msgs, model.Message{ExternalID: fmt.Sprint("m", i), Body: "question", CreatedAt: t0.Add(time.Duration(i) * time.Minute)})
+		}
+		ws, convs := importConversations(t, st, "velo", msgs...)
+		lea, max := newUser(t, st, "lea", false), newUser(t, st, "max", false)
+		for _, u := range []model.User{lea, max} {
+			if err := st.SetMembership(ctx, u.ID, ws.ID, model.RoleCM, "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.Assign(ctx, convs[3], ws.ID, &max.ID, "earlier", "test"); err != nil {
+			t.Fatal(err)
+		}
+		page := []store.Routed{
+			{ConversationID: convs[0], Decision: store.Decision{Assignee: &lea.ID, Reason: "to lea", Priority: -1}},
+			{ConversationID: convs[1], Decision: store.Decision{Reason: "nobody: all away", Priority: -1}},
+			{ConversationID: convs[2], Decision: store.Decision{Assignee: &max.ID, Reason: "rule vip", Tags: []string{"VIP"}, Priority: 2}},
+			{ConversationID: convs[3], Decision: store.Decision{Assignee: &lea.ID, Reason: "too late", Priority: -1}},
+		}
+		conflicts, err := st.ApplyDecisions(ctx, ws.ID, page, "routing")
+		if err != nil || !slices.Equal(conflicts, []int64{convs[3]}) {
+			t.Fatalf("conflicts %v, %v; want [%d]", conflicts, err, convs[3])
+		}
+		want := []struct {
+			assignee, reason string
+			priority         int
+			tags             []string
+		}{{"lea", "to lea", 0, []string{}}, {"", "nobody: all away", 0, []string{}}, {"max", "rule vip", 2, []string{"vip"}}, {"max", "earlier", 0, []string{}}}
+		for i, w := range want {
+			c, err := st.WorkspaceConversation(ctx, ws.ID, convs[i])
+			if err != nil || c.Assignee != w.assignee || c.AssignmentReason != w.reason || c.Priority != w.priority || !slices.Equal(c.Tags, w.tags) {
+				t.Errorf("conversation %d: %+v %v; want %+v", i, c, err, w)
+			}
+			events, _ := st.ConversationEvents(ctx, ws.ID, convs[i], 0, 100)
+			assigns := 0
+			for _, e := range events {
+				if e.Action == "conversation.assign" && e.Actor == "routing" {
+					assigns++
+				}
+			}
+			if wantN := map[bool]int{true: 1, false: 0}[i < 3]; assigns != wantN {
+				t.Errorf("conversation %d: %d assignment events by routing, want %d", i, assigns, wantN)
+			}
+		}
+		// Nobody again, for the same reason: nothing new.
+		before := countRows(t, db, "SELECT COUNT(*) FROM events")
+		if c, err := st.ApplyDecisions(ctx, ws.ID, page[1:2], "routing"); err != nil || len(c) != 0 {
+			t.Fatalf("again: %v %v", c, err)
+		}
+		if after := countRows(t, db, "SELECT COUNT(*) FROM events"); after != before {
+			t.Errorf("%d events after deciding nobody again, want %d", after, before)
+		}
+		// A conversation not of this workspace spoils the page: nothing of
+		// it is recorded.
+		_, err = st.ApplyDecisions(ctx, ws.ID, []store.Routed{
+			{ConversationID: convs[4], Decision: store.Decision{Assignee: &lea.ID, Reason: "to lea", Priority: -1}},
+			{ConversationID: 999999, Decision: store.Decision{Assignee: &lea.ID, Reason: "to lea", Priority: -1}},
+		}, "routing")
+		if !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("missing conversation: %v, want ErrNotFound", err)
+		}
+		if c, _ := st.WorkspaceConversation(ctx, ws.ID, convs[4]); c.Assignee != "" {
+			t.Errorf("conversation 4 assigned to %q by a refused page", c.Assignee)
 		}
 	})
 }
