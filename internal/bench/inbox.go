@@ -75,15 +75,11 @@ func InboxBench(ctx context.Context, dsn string, o InboxOptions) (InboxResult, e
 		return res, fmt.Errorf("bench: inbox: need messages, CMs and listings, got %+v", o)
 	}
 	logf := logger(o.Log)
-	st, err := store.Open(ctx, dsn)
+	st, ws, err := openWorkspace(ctx, dsn)
 	if err != nil {
-		return res, fmt.Errorf("bench: %w", err)
+		return res, err
 	}
 	defer st.Close()
-	ws, err := st.EnsureWorkspace(ctx, model.Workspace{Slug: Workspace, Name: Workspace})
-	if err != nil {
-		return res, fmt.Errorf("bench: %w", err)
-	}
 
 	logf("inbox: importing %d generated messages (analysis off)", o.Messages)
 	t0 := time.Now()

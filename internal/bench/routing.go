@@ -12,7 +12,6 @@ import (
 	"palabre/internal/ingest"
 	"palabre/internal/model"
 	"palabre/internal/routing"
-	"palabre/internal/store"
 )
 
 // RoutingOptions size the routing part.
@@ -54,15 +53,11 @@ func RoutingBench(ctx context.Context, dsn string, o RoutingOptions) (RoutingRes
 		return res, fmt.Errorf("bench: routing: need conversations and CMs, got %+v", o)
 	}
 	logf := logger(o.Log)
-	st, err := store.Open(ctx, dsn)
+	st, ws, err := openWorkspace(ctx, dsn)
 	if err != nil {
-		return res, fmt.Errorf("bench: %w", err)
+		return res, err
 	}
 	defer st.Close()
-	ws, err := st.EnsureWorkspace(ctx, model.Workspace{Slug: Workspace, Name: Workspace})
-	if err != nil {
-		return res, fmt.Errorf("bench: %w", err)
-	}
 
 	logf("routing: storing %d new conversations", o.Conversations)
 	t0 := time.Now()

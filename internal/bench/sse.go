@@ -91,15 +91,11 @@ func LiveBench(ctx context.Context, dsn string, o LiveOptions) (LiveResult, erro
 		o.Tail = 10 * time.Second
 	}
 	logf := logger(o.Log)
-	st, err := store.Open(ctx, dsn)
+	st, ws, err := openWorkspace(ctx, dsn)
 	if err != nil {
-		return res, fmt.Errorf("bench: %w", err)
+		return res, err
 	}
 	defer st.Close()
-	ws, err := st.EnsureWorkspace(ctx, model.Workspace{Slug: Workspace, Name: Workspace})
-	if err != nil {
-		return res, fmt.Errorf("bench: %w", err)
-	}
 	ch, err := st.EnsureChannel(ctx, ws.ID, liveChannel, channelKind)
 	if err != nil {
 		return res, fmt.Errorf("bench: %w", err)

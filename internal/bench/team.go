@@ -294,3 +294,18 @@ func apiToken(ctx context.Context, st *store.Store, u model.User) (string, error
 	}
 	return token, nil
 }
+
+// openWorkspace opens the database dsn names and the bench's workspace in
+// it, created if need be.
+func openWorkspace(ctx context.Context, dsn string) (*store.Store, model.Workspace, error) {
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, model.Workspace{}, fmt.Errorf("bench: %w", err)
+	}
+	ws, err := st.EnsureWorkspace(ctx, model.Workspace{Slug: Workspace, Name: Workspace})
+	if err != nil {
+		st.Close()
+		return nil, model.Workspace{}, fmt.Errorf("bench: %w", err)
+	}
+	return st, ws, nil
+}
