@@ -32,7 +32,7 @@ const SLAActor = "sla"
 // less business time left than the workspace's warning delay, and a
 // breach when it is due, then escalates as the workspace says: the breach
 // event itself notifies; the priority goes up one step; the conversation
-// is taken from its CM and routed again.
+// is taken from its CM and routed again, to someone else.
 func SLA(st SLAStore, every time.Duration) Job {
 	return Job{Name: "sla", Every: every, Run: func(ctx context.Context, now time.Time) error {
 		wss, err := st.Workspaces(ctx)

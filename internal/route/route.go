@@ -26,7 +26,9 @@
 //
 // # Then scoring
 //
-// A spam conversation is never assigned (reason "spam: not routed"); its
+// The CM a conversation was taken from when its SLA was breached
+// (Escalated) is excluded from scoring, though a rule may still assign
+// them. A spam conversation is never assigned (reason "spam: not routed"); its
 // rules still give tags and priority. Otherwise a candidate is excluded
 // when away, outside their working hours at now in their own time zone
 // (now.In(Location), so daylight saving time is followed; an interval
@@ -103,6 +105,9 @@ type Conversation struct {
 	// reopened (0: nobody): they get it back when they can take it, so the
 	// customer keeps the CM who knows the story.
 	Previous int64
+	// Escalated is the user the conversation was taken from when its SLA
+	// was breached (0: nobody): scoring passes over them.
+	Escalated int64
 }
 
 // Decision is who gets the conversation, with which tags and priority, and
@@ -246,6 +251,9 @@ func score(now time.Time, c Conversation, cand *Candidate) Score {
 	s.Load = loadRatio(cand)
 	s.Score = topicWeight*s.TopicStrength + langWeight*s.Language + loadWeight*(1-s.Load)
 	s.Excluded = exclusion(now, cand)
+	if s.Excluded == "" && c.Escalated != 0 && cand.UserID == c.Escalated {
+		s.Excluded = "SLA breached while they held it"
+	}
 	s.Why = why(c, cand, s)
 	return s
 }

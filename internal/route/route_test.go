@@ -672,3 +672,27 @@ func TestReopenedGoesBackToPreviousCM(t *testing.T) {
 		t.Fatalf("rule: %q, want lea", got)
 	}
 }
+
+func TestEscalatedGoesToSomeoneElse(t *testing.T) {
+	t.Parallel()
+	cands := []Candidate{
+		{UserID: 1, Login: "lea", Name: "Léa", Languages: []string{"fr"}, Topics: map[string]float64{"freins": 0.9}},
+		{UserID: 2, Login: "max", Name: "Max", Languages: []string{"fr"}},
+	}
+	conv := Conversation{Lang: "fr", Topics: []string{"freins"}, Escalated: 1}
+	d := Decide(wednesday, conv, nil, cands)
+	if assigneeLogin(d) != "max" {
+		t.Fatalf("escalated from lea: %q, want max", assigneeLogin(d))
+	}
+	// Alone, the CM it was taken from is not given it back.
+	d = Decide(wednesday, conv, nil, cands[:1])
+	if d.Assignee != nil {
+		t.Fatalf("escalated, lea alone: assigned to %q", assigneeLogin(d))
+	}
+	checkReason(t, d, "nobody available", "lea SLA breached while they held it")
+	// Even as the previous CM of a reopened conversation.
+	conv.Previous = 1
+	if got := assigneeLogin(Decide(wednesday, conv, nil, cands)); got != "max" {
+		t.Fatalf("escalated and reopened: %q, want max", got)
+	}
+}

@@ -139,3 +139,73 @@ func TestRouteWorkspaceNobody(t *testing.T) {
 		}
 	})
 }
+
+// TestEscalatedConversationGoesElsewhere takes a conversation from its CM
+// as an SLA breach does, and checks that routing gives it to the other CM,
+// and to nobody while that CM is away.
+func TestEscalatedConversationGoesElsewhere(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		ws, err := st.CreateWorkspace(ctx, model.Workspace{Slug: "velo"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[string]int64{}
+		for _, login := range []string{"lea", "max"} {
+			u, err := st.CreateUser(ctx, model.User{Login: login}, "hash", "test")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[login] = u.ID
+			if err := st.SetMembership(ctx, u.ID, ws.ID, model.RoleCM, "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		msgs := []model.Message{
+			{ExternalID: "a", Body: "Une question", CreatedAt: time.Date(2024, 6, 3, 9, 0, 0, 0, time.UTC)},
+			{ExternalID: "b", Body: "Une autre", CreatedAt: time.Date(2024, 6, 3, 9, 1, 0, 0, time.UTC)},
+		}
+		if _, err := ingest.Import(ctx, st, ingest.FromMessages(msgs), ingest.Options{Workspace: ws, Channel: "forum"}); err != nil {
+			t.Fatal(err)
+		}
+		page, err := st.Conversations(ctx, ws.ID, store.ConversationFilter{})
+		if err != nil || len(page.Conversations) != 2 {
+			t.Fatalf("conversations: %+v %v", page, err)
+		}
+		a, b := page.Conversations[1].ID, page.Conversations[0].ID
+		for id, login := range map[int64]string{a: "lea", b: "lea"} {
+			if err := st.Assign(ctx, id, ws.ID, ptr(ids[login]), "test", "test"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.Reroute(ctx, ws.ID, a, "SLA response breached while with lea: routed again", "sla"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := routing.RouteWorkspace(ctx, st, ws.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		c, err := st.WorkspaceConversation(ctx, ws.ID, a)
+		if err != nil || c.Assignee != "max" {
+			t.Fatalf("escalated conversation: %+v %v; want max", c, err)
+		}
+
+		// Taken from max in turn while lea is away: nobody.
+		if err := st.SetStatus(ctx, ids["lea"], model.StatusAway, "test"); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.Reroute(ctx, ws.ID, a, "SLA resolution breached while with max: routed again", "sla"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := routing.RouteWorkspace(ctx, st, ws.ID, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		c, err = st.WorkspaceConversation(ctx, ws.ID, a)
+		if err != nil || c.Assignee != "" || !strings.Contains(c.AssignmentReason, "max SLA breached while they held it") ||
+			!strings.Contains(c.AssignmentReason, "lea away") {
+			t.Fatalf("escalated again: %+v %v; want nobody, saying why", c, err)
+		}
+	})
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -174,7 +174,8 @@ func (s *Store) UnroutedConversations(ctx context.Context, workspaceID, afterID 
 	if limit <= 0 {
 		return nil, fmt.Errorf("%w: unrouted conversations: limit %d must be positive", ErrInvalid, limit)
 	}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.id, ch.name, c.priority, COALESCE(c.previous_assignee_id, 0), c.root_external_id,
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, ch.name, c.priority, COALESCE(c.previous_assignee_id, 0),
+			COALESCE(c.escalated_from_id, 0), c.root_external_id,
 			m.external_id, m.lang, m.intent, m.sentiment, m.spam, m.topics, m.author_handle, m.author_email
 		FROM conversations c
 		JOIN channels ch ON ch.id = c.channel_id
@@ -194,14 +195,15 @@ func (s *Store) UnroutedConversations(ctx context.Context, workspaceID, afterID 
 		var id int64
 		var channel, root, ext, lang, intent, sentiment, topics, handle, email string
 		var priority int
-		var previous int64
+		var previous, escalated int64
 		var spam sql.NullBool
-		if err := rows.Scan(&id, &channel, &priority, &previous, &root, &ext, &lang, &intent, &sentiment, &spam,
+		if err := rows.Scan(&id, &channel, &priority, &previous, &escalated, &root, &ext, &lang, &intent, &sentiment, &spam,
 			&topics, &handle, &email); err != nil {
 			return nil, fmt.Errorf("unrouted conversations: %w", err)
 		}
 		if len(out) == 0 || out[len(out)-1].ID != id {
-			out = append(out, Unrouted{ID: id, Conversation: route.Conversation{Channel: channel, Priority: priority, Previous: previous, Topics: []string{}}})
+			out = append(out, Unrouted{ID: id, Conversation: route.Conversation{Channel: channel, Priority: priority,
+				Previous: previous, Escalated: escalated, Topics: []string{}}})
 			rooted = false
 		}
 		u := &out[len(out)-1]
@@ -352,7 +354,9 @@ func (s *Store) applyPlainDecisions(ctx context.Context, tx *sql.Tx, workspaceID
 	}
 	applied := map[int64]bool{}
 	err := s.d.bulk(ctx, tx, `UPDATE conversations SET assignee_id = v.column2, assignment_reason = v.column3,
-		assigned_at = v.column4 FROM (VALUES `, []string{"BIGINT", "BIGINT", "TEXT", "BIGINT"}, args,
+		assigned_at = v.column4,
+		escalated_from_id = CASE WHEN v.column2 IS NULL THEN conversations.escalated_from_id END
+		FROM (VALUES `, []string{"BIGINT", "BIGINT", "TEXT", "BIGINT"}, args,
 		`) AS v WHERE conversations.id = v.column1 AND conversations.workspace_id = `+strconv.FormatInt(workspaceID, 10)+`
 		AND conversations.assignee_id IS NULL
 		AND (v.column2 IS NOT NULL OR conversations.assignment_reason <> v.column3)
@@ -443,7 +447,8 @@ func (s *Store) applyDecision(ctx context.Context, tx *sql.Tx, workspaceID int64
 	var res sql.Result
 	var err error
 	if assignee != nil {
-		res, err = tx.ExecContext(ctx, `UPDATE conversations SET assignee_id = $1, assignment_reason = $2, assigned_at = $3
+		res, err = tx.ExecContext(ctx, `UPDATE conversations SET assignee_id = $1, assignment_reason = $2, assigned_at = $3,
+				escalated_from_id = NULL
 			WHERE id = $4 AND workspace_id = $5 AND assignee_id IS NULL`,
 			*assignee, reason, toMicros(time.Now()), conversationID, workspaceID)
 	} else {

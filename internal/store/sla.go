@@ -227,8 +227,8 @@ func (s *Store) MarkSLA(ctx context.Context, workspaceID int64, d SLADue, state,
 }
 
 // Reroute takes a conversation of the workspace from its assignee and
-// hands it back to routing, which will not give it back to them (no
-// continuity after an escalation); it records why.
+// hands it back to routing, which gives it to someone else (see
+// route.Conversation.Escalated); it records why.
 func (s *Store) Reroute(ctx context.Context, workspaceID, conversationID int64, reason, actor string) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var login sql.NullString
@@ -237,8 +237,8 @@ func (s *Store) Reroute(ctx context.Context, workspaceID, conversationID int64, 
 		if err != nil {
 			return s.translate(err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET assignee_id = NULL, previous_assignee_id = NULL,
-			assigned_at = NULL, assignment_reason = $1 WHERE id = $2`, reason, conversationID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET escalated_from_id = assignee_id, assignee_id = NULL,
+			previous_assignee_id = NULL, assigned_at = NULL, assignment_reason = $1 WHERE id = $2`, reason, conversationID); err != nil {
 			return err
 		}
 		var before any

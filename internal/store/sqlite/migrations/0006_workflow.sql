@@ -14,6 +14,9 @@
 -- gives it back to when they can take it.
 ALTER TABLE conversations ADD COLUMN status_at INTEGER;
 ALTER TABLE conversations ADD COLUMN previous_assignee_id INTEGER REFERENCES users (id) ON DELETE SET NULL;
+-- escalated_from_id: whom the conversation was taken from when its SLA was
+-- breached; routing gives it to someone else.
+ALTER TABLE conversations ADD COLUMN escalated_from_id INTEGER REFERENCES users (id) ON DELETE SET NULL;
 ALTER TABLE conversations ADD COLUMN snoozed_until INTEGER;
 ALTER TABLE conversations ADD COLUMN awaiting_since INTEGER;
 ALTER TABLE conversations ADD COLUMN first_response_at INTEGER;
