@@ -137,7 +137,7 @@ func (h *handler) listMembers(w http.ResponseWriter, r *http.Request) {
 // after: owners and managers manage roles; only an owner makes or unmakes
 // an owner.
 func (h *handler) memberTarget(r *http.Request, after string) (model.Workspace, model.User, error) {
-	ws, err := h.workspace(r, r.PathValue("slug"), accessManage)
+	ws, mine, err := h.workspaceNeeding(r, r.PathValue("slug"), accessManage)
 	if err != nil {
 		return model.Workspace{}, model.User{}, err
 	}
@@ -146,10 +146,6 @@ func (h *handler) memberTarget(r *http.Request, after string) (model.Workspace, 
 		return model.Workspace{}, model.User{}, err
 	}
 	u, err := h.store.UserByLogin(r.Context(), login)
-	if err != nil {
-		return model.Workspace{}, model.User{}, err
-	}
-	mine, err := h.roleIn(r.Context(), ws)
 	if err != nil {
 		return model.Workspace{}, model.User{}, err
 	}

@@ -140,7 +140,7 @@ func (h *handler) renderCanned(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	conv, ws, err := h.conversationFor(r, accessWork)
+	conv, ws, _, err := h.conversationFor(r, accessWork)
 	if err != nil {
 		h.fail(w, r, err)
 		return

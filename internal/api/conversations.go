@@ -23,11 +23,7 @@ func (h *handler) listConversations(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	ws, err := h.workspaceWithRole(r, r.PathValue("slug"))
-	var role string
-	if err == nil {
-		role, err = h.roleIn(r.Context(), ws)
-	}
+	ws, role, err := h.workspaceWithRole(r, r.PathValue("slug"))
 	switch {
 	case err != nil:
 	case role == model.RoleExpert:
@@ -48,37 +44,42 @@ func (h *handler) listConversations(w http.ResponseWriter, r *http.Request) {
 }
 
 // workspaceWithRole finds the workspace named slug in which the caller
-// holds a role, any role; to anyone else it does not exist.
-func (h *handler) workspaceWithRole(r *http.Request, slug string) (model.Workspace, error) {
+// holds a role, any role, and answers it with the role; to anyone else it
+// does not exist. A slug that no workspace can have is not found without
+// asking the database, which might choke on it (PostgreSQL refuses NUL
+// bytes and invalid UTF-8 in text).
+func (h *handler) workspaceWithRole(r *http.Request, slug string) (model.Workspace, string, error) {
 	if store.ValidateSlug(slug) != nil {
-		return model.Workspace{}, fmt.Errorf("workspace %q: %w", slug, store.ErrNotFound)
+		return model.Workspace{}, "", fmt.Errorf("workspace %q: %w", slug, store.ErrNotFound)
 	}
 	ws, err := h.store.WorkspaceBySlug(r.Context(), slug)
 	if err != nil {
-		return model.Workspace{}, err
+		return model.Workspace{}, "", err
 	}
-	if _, err := h.roleIn(r.Context(), ws); err != nil {
-		return model.Workspace{}, err
+	role, err := h.roleIn(r.Context(), ws)
+	if err != nil {
+		return model.Workspace{}, "", err
 	}
-	return ws, nil
+	return ws, role, nil
 }
 
 // workspace finds the workspace named slug and checks that the caller may
-// act on it as need asks. A slug that no workspace can have is not found
-// without asking the database, which might choke on it (PostgreSQL refuses
-// NUL bytes and invalid UTF-8 in text).
+// act on it as need asks.
 func (h *handler) workspace(r *http.Request, slug string, need access) (model.Workspace, error) {
-	if store.ValidateSlug(slug) != nil {
-		return model.Workspace{}, fmt.Errorf("workspace %q: %w", slug, store.ErrNotFound)
+	ws, _, err := h.workspaceNeeding(r, slug, need)
+	return ws, err
+}
+
+// workspaceNeeding is workspace, answering the caller's role too.
+func (h *handler) workspaceNeeding(r *http.Request, slug string, need access) (model.Workspace, string, error) {
+	ws, role, err := h.workspaceWithRole(r, slug)
+	if err == nil {
+		err = checkRole(ws, role, need)
 	}
-	ws, err := h.store.WorkspaceBySlug(r.Context(), slug)
 	if err != nil {
-		return model.Workspace{}, err
+		return model.Workspace{}, "", err
 	}
-	if err := h.authorize(r.Context(), ws, need); err != nil {
-		return model.Workspace{}, err
-	}
-	return ws, nil
+	return ws, role, nil
 }
 
 // conversationFilter reads the filter parameters: status, assignee
@@ -146,7 +147,7 @@ type conversationResponse struct {
 // showConversation answers one conversation with its messages in thread
 // order.
 func (h *handler) showConversation(w http.ResponseWriter, r *http.Request) {
-	conv, _, err := h.conversationFor(r, accessRead)
+	conv, _, _, err := h.conversationFor(r, accessRead)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -18,53 +18,56 @@ import (
 	"palabre/internal/store"
 )
 
-// conversationFor loads the conversation the path's id names and checks
-// that the caller may act on it as need asks. Experts reach only the
-// conversations they were asked into, for reading and notes; to anyone
-// else, and for a conversation of a workspace the caller has no part in,
-// it does not exist.
-func (h *handler) conversationFor(r *http.Request, need access) (model.Conversation, model.Workspace, error) {
+// conversationFor loads the conversation the path's id names, its
+// workspace and the caller's role there, and checks that the caller may
+// act on it as need asks. Experts reach only the conversations they were
+// asked into, for reading and notes; to anyone else, and for a
+// conversation of a workspace the caller has no part in, it does not
+// exist.
+func (h *handler) conversationFor(r *http.Request, need access) (model.Conversation, model.Workspace, string, error) {
+	var none model.Workspace
 	raw := r.PathValue("id")
 	id, err := strconv.ParseInt(raw, 10, 64)
 	if err != nil || id < 1 {
-		return model.Conversation{}, model.Workspace{}, fmt.Errorf("%w: conversation id %q: must be a positive whole number", store.ErrInvalid, raw)
+		return model.Conversation{}, none, "", fmt.Errorf("%w: conversation id %q: must be a positive whole number", store.ErrInvalid, raw)
 	}
 	notFound := fmt.Errorf("conversation %d: %w", id, store.ErrNotFound)
 	conv, err := h.store.Conversation(r.Context(), id)
 	if err != nil {
-		return model.Conversation{}, model.Workspace{}, err
+		return model.Conversation{}, none, "", err
 	}
 	ws, err := h.store.Workspace(r.Context(), conv.WorkspaceID)
 	if err != nil {
-		return model.Conversation{}, model.Workspace{}, err
+		return model.Conversation{}, none, "", err
 	}
 	role, err := h.roleIn(r.Context(), ws)
-	if errors.Is(err, store.ErrNotFound) {
-		return model.Conversation{}, model.Workspace{}, notFound
-	}
-	if err != nil {
-		return model.Conversation{}, model.Workspace{}, err
-	}
-	if role == model.RoleExpert {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return model.Conversation{}, none, "", notFound
+	case err != nil:
+		return model.Conversation{}, none, "", err
+	case role == model.RoleExpert:
 		asked, err := h.store.IsParticipant(r.Context(), id, principalOf(r.Context()).user.ID)
 		switch {
 		case err != nil:
-			return model.Conversation{}, model.Workspace{}, err
+			return model.Conversation{}, none, "", err
 		case !asked:
-			return model.Conversation{}, model.Workspace{}, notFound
+			return model.Conversation{}, none, "", notFound
 		case need > accessNote:
-			return model.Conversation{}, model.Workspace{}, forbidden{fmt.Errorf("an expert may read this conversation and add notes, no more")}
+			return model.Conversation{}, none, "", forbidden{fmt.Errorf("an expert may read this conversation and add notes, no more")}
 		}
-	} else if err := checkRole(ws, role, need); err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			err = notFound
+	default:
+		if err := checkRole(ws, role, need); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				err = notFound
+			}
+			return model.Conversation{}, none, "", err
 		}
-		return model.Conversation{}, model.Workspace{}, err
 	}
 	if conv.Tags, err = h.store.ConversationTags(r.Context(), id); err != nil {
-		return model.Conversation{}, model.Workspace{}, err
+		return model.Conversation{}, none, "", err
 	}
-	return conv, ws, nil
+	return conv, ws, role, nil
 }
 
 // changeRequest is the body of PATCH /conversations/{id} and, with ids,
@@ -84,17 +87,10 @@ func (c changeRequest) change() store.ConversationChange {
 		SnoozeUntil: c.SnoozeUntil, Unsnooze: c.Unsnooze, Assignee: c.Assignee}
 }
 
-// checkAssignee lets managers and owners assign anyone, and a CM only take
-// a conversation or give it back.
-func (h *handler) checkAssignee(r *http.Request, ws model.Workspace, assignee *string) error {
-	if assignee == nil {
-		return nil
-	}
-	role, err := h.roleIn(r.Context(), ws)
-	if err != nil {
-		return err
-	}
-	if accessManage.allows(role) {
+// checkAssignee lets managers and owners (role) assign anyone, and a CM
+// only take a conversation or give it back.
+func checkAssignee(r *http.Request, role string, assignee *string) error {
+	if assignee == nil || accessManage.allows(role) {
 		return nil
 	}
 	me := principalOf(r.Context()).user.Login
@@ -114,9 +110,9 @@ func (h *handler) patchConversation(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	conv, ws, err := h.conversationFor(r, accessWork)
+	conv, ws, role, err := h.conversationFor(r, accessWork)
 	if err == nil {
-		err = h.checkAssignee(r, ws, req.Assignee)
+		err = checkAssignee(r, role, req.Assignee)
 	}
 	if err != nil {
 		h.fail(w, r, err)
@@ -147,9 +143,9 @@ func (h *handler) bulkChange(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	ws, err := h.workspace(r, r.PathValue("slug"), accessWork)
+	ws, role, err := h.workspaceNeeding(r, r.PathValue("slug"), accessWork)
 	if err == nil {
-		err = h.checkAssignee(r, ws, req.Assignee)
+		err = checkAssignee(r, role, req.Assignee)
 	}
 	if err != nil {
 		h.fail(w, r, err)
@@ -173,7 +169,7 @@ type historyResponse struct {
 
 // conversationHistory answers a conversation's audit events, oldest first.
 func (h *handler) conversationHistory(w http.ResponseWriter, r *http.Request) {
-	conv, ws, err := h.conversationFor(r, accessRead)
+	conv, ws, role, err := h.conversationFor(r, accessRead)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -184,11 +180,6 @@ func (h *handler) conversationHistory(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	events, err := h.store.ConversationEvents(r.Context(), ws.ID, conv.ID, after, limit)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	role, err := h.roleIn(r.Context(), ws)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -229,7 +220,7 @@ type notesResponse struct {
 // listNotes answers a conversation's internal notes: staff only, never a
 // client.
 func (h *handler) listNotes(w http.ResponseWriter, r *http.Request) {
-	conv, ws, err := h.conversationFor(r, accessNote)
+	conv, ws, _, err := h.conversationFor(r, accessNote)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -251,7 +242,7 @@ func (h *handler) addNote(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	conv, ws, err := h.conversationFor(r, accessNote)
+	conv, ws, _, err := h.conversationFor(r, accessNote)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -289,7 +280,7 @@ func (h *handler) addReply(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	conv, ws, err := h.conversationFor(r, accessWork)
+	conv, ws, _, err := h.conversationFor(r, accessWork)
 	if err != nil {
 		h.fail(w, r, err)
 		return
