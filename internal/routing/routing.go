@@ -42,6 +42,13 @@ const Actor = "routing"
 // on every conversation would only slow imports down.
 func RouteWorkspace(ctx context.Context, st Store, workspaceID int64, now time.Time) (Summary, error) {
 	var sum Summary
+	// Waiting conversations first: the server routes every workspace every
+	// few seconds, and most rounds find none, which costs one indexed read
+	// rather than loading the CMs and their loads.
+	convs, err := st.UnroutedConversations(ctx, workspaceID, 0, pageSize)
+	if err != nil || len(convs) == 0 {
+		return sum, err
+	}
 	cands, err := st.RoutingCandidates(ctx, workspaceID)
 	if err != nil || len(cands) == 0 {
 		return sum, err
@@ -54,17 +61,11 @@ func RouteWorkspace(ctx context.Context, st Store, workspaceID int64, now time.T
 	for i, c := range cands {
 		byID[c.UserID] = i
 	}
-	var after int64
 	for {
-		convs, err := st.UnroutedConversations(ctx, workspaceID, after, pageSize)
-		if err != nil {
-			return sum, err
-		}
 		// A page is decided in memory — each assignment counting at once in
 		// its CM's load and round-robin — then recorded in one transaction.
 		page := make([]store.Routed, 0, len(convs))
 		for _, c := range convs {
-			after = c.ID
 			d := route.Decide(now, c.Conversation, rules, cands)
 			r := store.Routed{ConversationID: c.ID, Decision: store.Decision{Reason: d.Reason, Tags: d.Tags, Priority: -1}}
 			if d.Priority != c.Priority {
@@ -97,6 +98,9 @@ func RouteWorkspace(ctx context.Context, st Store, workspaceID int64, now time.T
 		}
 		if len(convs) < pageSize {
 			return sum, nil
+		}
+		if convs, err = st.UnroutedConversations(ctx, workspaceID, convs[len(convs)-1].ID, pageSize); err != nil || len(convs) == 0 {
+			return sum, err
 		}
 	}
 }
