@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"palabre/internal/model"
@@ -108,18 +107,12 @@ func (s *Store) EventsByID(ctx context.Context, ids []int64) ([]model.Event, err
 	var out []model.Event
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
-		args := make([]any, n)
-		marks := make([]string, n)
-		for i, id := range ids[:n] {
-			args[i] = id
-			marks[i] = fmt.Sprintf("$%d", i+1)
-		}
-		ids = ids[n:]
-		page, err := scanEvents(s.r.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id IN (`+strings.Join(marks, ", ")+`) ORDER BY id`, args...))
+		page, err := scanEvents(s.r.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id IN (`+idList(ids[:n])+`) ORDER BY id`))
 		if err != nil {
 			return nil, fmt.Errorf("events by id: %w", err)
 		}
 		out = append(out, page...)
+		ids = ids[n:]
 	}
 	return out, nil
 }

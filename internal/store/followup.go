@@ -9,7 +9,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 	"time"
 
 	"palabre/internal/model"
@@ -56,13 +55,11 @@ func (im *Importer) followUp(ctx context.Context, tx *sql.Tx, items []*IngestIte
 			t.created = true
 		}
 	}
-	ids := make([]string, len(order))
+	ids := make([]int64, len(order))
 	for i, t := range order {
-		ids[i] = fmt.Sprint(t.id)
+		ids[i] = t.id
 	}
-	// The ids are integers of our own: written inline, the statement
-	// needs no parameter list of varying length.
-	in := strings.Join(ids, ", ")
+	in := idList(ids)
 	_, err := tx.ExecContext(ctx, `UPDATE conversations SET
 		first_response_at = (SELECT MIN(m.created_at) FROM messages m
 			WHERE m.conversation_id = conversations.id AND m.author_is_staff

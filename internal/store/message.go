@@ -69,24 +69,30 @@ func scanMessage(row interface{ Scan(...any) error }) (StoredMessage, error) {
 // each message followed by its replies, depth first, siblings oldest first.
 // A reply whose parent is not stored follows the root, at depth 1.
 func (s *Store) ConversationMessages(ctx context.Context, conversationID int64) ([]StoredMessage, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+messageColumns+messageJoins+`
+	msgs, err := queryMessages(ctx, s.r, `SELECT `+messageColumns+messageJoins+`
 		WHERE m.conversation_id = $1 ORDER BY m.created_at, m.external_id`, conversationID)
 	if err != nil {
 		return nil, fmt.Errorf("conversation %d messages: %w", conversationID, err)
 	}
+	return threadOrder(msgs), nil
+}
+
+// queryMessages reads the messages a query selects with messageColumns.
+func queryMessages(ctx context.Context, q queryer, query string, args ...any) ([]StoredMessage, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
 	defer rows.Close()
-	var msgs []StoredMessage
+	var out []StoredMessage
 	for rows.Next() {
 		m, err := scanMessage(rows)
 		if err != nil {
-			return nil, fmt.Errorf("conversation %d messages: %w", conversationID, err)
+			return nil, err
 		}
-		msgs = append(msgs, m)
+		out = append(out, m)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("conversation %d messages: %w", conversationID, err)
-	}
-	return threadOrder(msgs), nil
+	return out, rows.Err()
 }
 
 // threadOrder sorts messages (given oldest first) depth first along their

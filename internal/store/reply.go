@@ -242,24 +242,6 @@ func (s *Store) AddReply(ctx context.Context, r Reply, now time.Time) (SentReply
 	return out, nil
 }
 
-// queryMessages reads the messages a query selects with messageColumns.
-func queryMessages(ctx context.Context, q queryer, query string, args ...any) ([]StoredMessage, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []StoredMessage
-	for rows.Next() {
-		m, err := scanMessage(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
-}
-
 // OutboxEntry is a reply waiting for, or done with, its channel's
 // connector.
 type OutboxEntry struct {

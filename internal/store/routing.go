@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"palabre/internal/model"
@@ -344,11 +343,11 @@ func (s *Store) applyPlainDecisions(ctx context.Context, tx *sql.Tx, workspaceID
 	}
 	// Lock the rows in id order first: two nodes routing the same page at
 	// once then queue behind each other instead of deadlocking.
-	ids := make([]string, len(ds))
+	ids := make([]int64, len(ds))
 	for i, r := range ds {
-		ids[i] = strconv.FormatInt(r.ConversationID, 10)
+		ids[i] = r.ConversationID
 	}
-	if err := queryEach(ctx, tx, `SELECT id FROM conversations WHERE id IN (`+strings.Join(ids, ",")+`) ORDER BY id FOR UPDATE`,
+	if err := queryEach(ctx, tx, `SELECT id FROM conversations WHERE id IN (`+idList(ids)+`) ORDER BY id FOR UPDATE`,
 		nil, func(*sql.Rows) error { return nil }); err != nil {
 		return nil, fmt.Errorf("lock conversations: %w", err)
 	}
@@ -373,16 +372,16 @@ func (s *Store) applyPlainDecisions(ctx context.Context, tx *sql.Tx, workspaceID
 	}
 	// What did not apply: someone holds it (a conflict), or it is nobody's
 	// for the same reason as before, or it is not this workspace's.
-	var missed []string
+	var missed []int64
 	for _, r := range ds {
 		if !applied[r.ConversationID] {
-			missed = append(missed, strconv.FormatInt(r.ConversationID, 10))
+			missed = append(missed, r.ConversationID)
 		}
 	}
 	held := map[int64]bool{}
 	if len(missed) > 0 {
 		err := queryEach(ctx, tx, `SELECT id, assignee_id IS NOT NULL FROM conversations
-			WHERE workspace_id = `+strconv.FormatInt(workspaceID, 10)+` AND id IN (`+strings.Join(missed, ",")+`)`,
+			WHERE workspace_id = `+strconv.FormatInt(workspaceID, 10)+` AND id IN (`+idList(missed)+`)`,
 			nil, func(rows *sql.Rows) error {
 				var id int64
 				var assigned bool

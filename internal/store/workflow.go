@@ -315,15 +315,13 @@ func (s *Store) withTags(ctx context.Context, convs []model.Conversation) error 
 		return nil
 	}
 	at := make(map[int64]int, len(convs))
-	args := make([]any, len(convs))
-	marks := make([]string, len(convs))
+	ids := make([]int64, len(convs))
 	for i, c := range convs {
 		at[c.ID] = i
-		args[i] = c.ID
-		marks[i] = fmt.Sprintf("$%d", i+1)
+		ids[i] = c.ID
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT conversation_id, tag FROM conversation_tags
-		WHERE conversation_id IN (`+strings.Join(marks, ", ")+`) ORDER BY conversation_id, tag`, args...)
+		WHERE conversation_id IN (`+idList(ids)+`) ORDER BY conversation_id, tag`)
 	if err != nil {
 		return fmt.Errorf("tags: %w", err)
 	}
