@@ -26,21 +26,33 @@ func (s *Store) RecordEvent(ctx context.Context, e model.Event) (model.Event, er
 // insertEvent appends e to the audit log through q, which may be the
 // transaction of the change it records.
 func insertEvent(ctx context.Context, q queryer, e model.Event) (model.Event, error) {
+	row, err := eventRow(&e)
+	if err != nil {
+		return model.Event{}, err
+	}
+	err = q.QueryRowContext(ctx, eventInsert+` VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, row...).Scan(&e.ID)
+	if err != nil {
+		return model.Event{}, fmt.Errorf("record event %s: %w", e.Action, err)
+	}
+	return e, nil
+}
+
+// eventInsert starts the INSERT of events, whose values eventRow gives.
+const eventInsert = `INSERT INTO events (workspace_id, actor, action, subject, detail, conversation_id, recipient_id, created_at)`
+
+// eventRow checks e, dates it now when it has no time, brings its time to
+// the store's precision, and gives the values of its row, in the order of
+// eventInsert.
+func eventRow(e *model.Event) ([]any, error) {
 	if e.Actor == "" || e.Action == "" {
-		return model.Event{}, fmt.Errorf("%w: an event needs an actor and an action", ErrInvalid)
+		return nil, fmt.Errorf("%w: an event needs an actor and an action", ErrInvalid)
 	}
 	if e.CreatedAt.IsZero() {
 		e.CreatedAt = time.Now()
 	}
 	e.CreatedAt = TruncateTime(e.CreatedAt)
-	err := q.QueryRowContext(ctx, `INSERT INTO events (workspace_id, actor, action, subject, detail, conversation_id, recipient_id, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		nullID(e.WorkspaceID), e.Actor, e.Action, e.Subject, e.Detail, nullID(e.ConversationID), nullID(e.RecipientID),
-		toMicros(e.CreatedAt)).Scan(&e.ID)
-	if err != nil {
-		return model.Event{}, fmt.Errorf("record event %s: %w", e.Action, err)
-	}
-	return e, nil
+	return []any{nullID(e.WorkspaceID), e.Actor, e.Action, e.Subject, e.Detail, nullID(e.ConversationID), nullID(e.RecipientID),
+		toMicros(e.CreatedAt)}, nil
 }
 
 // nullID is id as a bind parameter, NULL when 0.

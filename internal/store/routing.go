@@ -412,23 +412,20 @@ func (s *Store) applyPlainDecisions(ctx context.Context, tx *sql.Tx, workspaceID
 		if !applied[r.ConversationID] {
 			continue
 		}
-		detail := map[string]any{"reason": r.Reason, "assignee": nil}
-		if r.Assignee != nil {
-			login, ok := logins[*r.Assignee]
-			if !ok {
-				if login, err = s.userLogin(ctx, tx, *r.Assignee); err != nil {
-					return nil, err
-				}
-				logins[*r.Assignee] = login
-			}
-			detail["assignee"] = login
+		detail, err := s.assignDetail(ctx, tx, r.Decision, logins)
+		if err != nil {
+			return nil, err
 		}
-		events = append(events, workspaceID, actor, "conversation.assign", fmt.Sprintf("conversation %d", r.ConversationID),
-			eventDetail(detail), r.ConversationID, toMicros(at))
+		row, err := eventRow(&model.Event{WorkspaceID: workspaceID, ConversationID: r.ConversationID, Actor: actor,
+			Action: "conversation.assign", Subject: fmt.Sprintf("conversation %d", r.ConversationID),
+			Detail: detail, CreatedAt: at})
+		if err != nil {
+			return nil, err
+		}
+		events = append(events, row...)
 	}
 	if len(events) > 0 {
-		if err := s.d.bulkInsert(ctx, tx, `INSERT INTO events (workspace_id, actor, action, subject, detail, conversation_id, created_at)`,
-			7, events, ``, nil); err != nil {
+		if err := s.d.bulkInsert(ctx, tx, eventInsert, 8, events, ``, nil); err != nil {
 			return nil, fmt.Errorf("record assignments: %w", err)
 		}
 	}
@@ -472,20 +469,31 @@ func (s *Store) applyDecision(ctx context.Context, tx *sql.Tx, workspaceID int64
 		}
 		return nil // nobody, for the same reason as before
 	}
-	detail := map[string]any{"reason": reason, "assignee": nil}
-	if assignee != nil {
-		login, ok := logins[*assignee]
+	detail, err := s.assignDetail(ctx, tx, r.Decision, logins)
+	if err != nil {
+		return err
+	}
+	_, err = insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, ConversationID: conversationID, Actor: actor,
+		Action: "conversation.assign", Subject: fmt.Sprintf("conversation %d", conversationID), Detail: detail})
+	return err
+}
+
+// assignDetail is the detail of a decision's audit event: the reason and
+// the assignee's login (null for nobody); logins caches the logins.
+func (s *Store) assignDetail(ctx context.Context, q queryer, d Decision, logins map[int64]string) (string, error) {
+	detail := map[string]any{"reason": d.Reason, "assignee": nil}
+	if d.Assignee != nil {
+		login, ok := logins[*d.Assignee]
 		if !ok {
-			if login, err = s.userLogin(ctx, tx, *assignee); err != nil {
-				return err
+			var err error
+			if login, err = s.userLogin(ctx, q, *d.Assignee); err != nil {
+				return "", err
 			}
-			logins[*assignee] = login
+			logins[*d.Assignee] = login
 		}
 		detail["assignee"] = login
 	}
-	_, err = insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, ConversationID: conversationID, Actor: actor,
-		Action: "conversation.assign", Subject: fmt.Sprintf("conversation %d", conversationID), Detail: eventDetail(detail)})
-	return err
+	return eventDetail(detail), nil
 }
 
 // applyRuleActions gives a conversation nobody holds yet the tags and
