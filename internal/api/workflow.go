@@ -82,22 +82,20 @@ type changeRequest struct {
 	Assignee    *string    `json:"assignee"`
 }
 
-func (c changeRequest) change() store.ConversationChange {
-	return store.ConversationChange{Status: c.Status, Priority: c.Priority, AddTags: c.AddTags, RemoveTags: c.RemoveTags,
+// allowed is the change the request asks for, when it asks for one and
+// the caller's role allows it: managers and owners assign anyone, a CM
+// only takes a conversation or gives it back.
+func (c changeRequest) allowed(r *http.Request, role string) (store.ConversationChange, error) {
+	ch := store.ConversationChange{Status: c.Status, Priority: c.Priority, AddTags: c.AddTags, RemoveTags: c.RemoveTags,
 		SnoozeUntil: c.SnoozeUntil, Unsnooze: c.Unsnooze, Assignee: c.Assignee}
-}
-
-// checkAssignee lets managers and owners (role) assign anyone, and a CM
-// only take a conversation or give it back.
-func checkAssignee(r *http.Request, role string, assignee *string) error {
-	if assignee == nil || accessManage.allows(role) {
-		return nil
+	if c.Assignee != nil && !accessManage.allows(role) && *c.Assignee != "" &&
+		!strings.EqualFold(strings.TrimSpace(*c.Assignee), principalOf(r.Context()).user.Login) {
+		return ch, forbidden{fmt.Errorf("a CM may assign a conversation to themselves only; managers assign others")}
 	}
-	me := principalOf(r.Context()).user.Login
-	if *assignee != "" && !strings.EqualFold(strings.TrimSpace(*assignee), me) {
-		return forbidden{fmt.Errorf("a CM may assign a conversation to themselves only; managers assign others")}
+	if ch.Empty() {
+		return ch, fmt.Errorf("%w: nothing to change: give status, priority, add_tags, remove_tags, snooze_until, unsnooze or assignee", store.ErrInvalid)
 	}
-	return nil
+	return ch, nil
 }
 
 // actor names the caller in the audit log: their login.
@@ -111,18 +109,15 @@ func (h *handler) patchConversation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	conv, ws, role, err := h.conversationFor(r, accessWork)
+	var ch store.ConversationChange
 	if err == nil {
-		err = checkAssignee(r, role, req.Assignee)
+		ch, err = req.allowed(r, role)
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if req.change().Empty() {
-		h.fail(w, r, fmt.Errorf("%w: nothing to change: give status, priority, add_tags, remove_tags, snooze_until, unsnooze or assignee", store.ErrInvalid))
-		return
-	}
-	convs, err := h.store.ChangeConversations(r.Context(), ws.ID, []int64{conv.ID}, req.change(), actor(r), time.Now())
+	convs, err := h.store.ChangeConversations(r.Context(), ws.ID, []int64{conv.ID}, ch, actor(r), time.Now())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -144,18 +139,15 @@ func (h *handler) bulkChange(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws, role, err := h.workspaceNeeding(r, r.PathValue("slug"), accessWork)
+	var ch store.ConversationChange
 	if err == nil {
-		err = checkAssignee(r, role, req.Assignee)
+		ch, err = req.allowed(r, role)
 	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if req.change().Empty() {
-		h.fail(w, r, fmt.Errorf("%w: nothing to change", store.ErrInvalid))
-		return
-	}
-	convs, err := h.store.ChangeConversations(r.Context(), ws.ID, req.IDs, req.change(), actor(r), time.Now())
+	convs, err := h.store.ChangeConversations(r.Context(), ws.ID, req.IDs, ch, actor(r), time.Now())
 	if err != nil {
 		h.fail(w, r, err)
 		return
