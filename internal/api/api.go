@@ -2,9 +2,10 @@
 // views of workspaces and their conversations, each workspace's vocabulary
 // of topics (which it can also edit), analysis of a text with a
 // workspace's model, CMs' corrections of analyses, CMs' profiles (languages,
-// hours, capacity, status, specialisations), and the OpenAPI document that
-// describes them (openapi.json, kept in step with the route table by a
-// test).
+// hours, capacity, status, specialisations), community members (their panel,
+// notes, tags and merges), users' saved inbox views and screen language, and
+// the OpenAPI document that describes them (openapi.json, kept in step with
+// the route table by a test).
 //
 // Errors are RFC 9457 problem details; the store's sentinel errors decide
 // their status in one place, fail.
@@ -75,6 +76,20 @@ type Store interface {
 	WebhookDeliveries(ctx context.Context, workspaceID, webhookID int64, limit int) ([]store.WebhookDelivery, error)
 	SLASettings(ctx context.Context, workspaceID int64) (sla.Settings, bool, error)
 	SetSLASettings(ctx context.Context, workspaceID int64, settings sla.Settings, actor string) error
+
+	Member(ctx context.Context, workspaceID int64, id string) (model.Member, error)
+	MemberNotes(ctx context.Context, workspaceID int64, memberID string) ([]model.MemberNote, error)
+	AddMemberNote(ctx context.Context, workspaceID int64, memberID string, author model.User, body string, now time.Time) (model.MemberNote, error)
+	SetMemberTags(ctx context.Context, workspaceID int64, memberID string, add, remove []string, actor string) ([]string, error)
+	MemberConversations(ctx context.Context, workspaceID int64, memberID string, limit int) ([]store.MemberConversation, error)
+	MemberSentiment(ctx context.Context, workspaceID int64, memberID string) ([]store.SentimentPoint, error)
+	MergeMembers(ctx context.Context, workspaceID int64, into, from string, actor string, now time.Time) (model.Member, error)
+	UnmergeMember(ctx context.Context, workspaceID int64, from string, actor string, now time.Time) (model.Member, error)
+	MemberMerges(ctx context.Context, workspaceID int64, into string) ([]model.MemberMerge, error)
+	SaveView(ctx context.Context, userID int64, name, query string) (model.SavedView, error)
+	SavedViews(ctx context.Context, userID int64) ([]model.SavedView, error)
+	DeleteSavedView(ctx context.Context, userID, id int64) error
+	SetUILanguage(ctx context.Context, userID int64, lang, actor string) error
 	routing.Store
 	idempotency.Store
 }
@@ -172,6 +187,10 @@ func (h *handler) routes() []endpoint {
 		{pattern: "GET /api/v1/me/tokens", serve: h.listTokens},
 		{pattern: "POST /api/v1/me/tokens", serve: h.createToken},
 		{pattern: "DELETE /api/v1/me/tokens/{id}", serve: h.deleteToken},
+		{pattern: "GET /api/v1/me/views", serve: h.listViews},
+		{pattern: "POST /api/v1/me/views", serve: h.saveView},
+		{pattern: "DELETE /api/v1/me/views/{id}", serve: h.deleteView},
+		{pattern: "PUT /api/v1/me/language", serve: h.putMyLanguage},
 		{pattern: "GET /api/v1/users", serve: h.listUsers},
 		{pattern: "POST /api/v1/users", serve: h.createUser},
 		{pattern: "GET /api/v1/workspaces", serve: h.listWorkspaces},
@@ -179,6 +198,11 @@ func (h *handler) routes() []endpoint {
 		{pattern: "GET /api/v1/workspaces/{slug}/members", serve: h.listMembers},
 		{pattern: "PUT /api/v1/workspaces/{slug}/members/{login}", serve: h.putMember},
 		{pattern: "DELETE /api/v1/workspaces/{slug}/members/{login}", serve: h.deleteMember},
+		{pattern: "GET /api/v1/workspaces/{slug}/people/{id}", serve: h.showMember},
+		{pattern: "PATCH /api/v1/workspaces/{slug}/people/{id}", serve: h.patchMember},
+		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/notes", serve: h.addMemberNote},
+		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/merge", serve: h.mergeMember},
+		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/unmerge", serve: h.unmergeMember},
 		{pattern: "GET /api/v1/workspaces/{slug}/canned-replies", serve: h.listCanned},
 		{pattern: "POST /api/v1/workspaces/{slug}/canned-replies", serve: h.createCanned},
 		{pattern: "PUT /api/v1/workspaces/{slug}/canned-replies/{id}", serve: h.putCanned},
@@ -196,6 +220,8 @@ func (h *handler) routes() []endpoint {
 		{pattern: "POST /api/v1/workspaces/{slug}/messages/{id}/corrections", serve: h.correct},
 		{pattern: "GET /api/v1/workspaces/{slug}/routing-rules", serve: h.listRoutingRules},
 		{pattern: "PUT /api/v1/workspaces/{slug}/routing-rules", serve: h.putRoutingRules},
+		{pattern: "POST /api/v1/workspaces/{slug}/routing-rules/preview", serve: h.previewRouting, readOnly: true},
+		{pattern: "POST /api/v1/workspaces/{slug}/imports", serve: h.createImport},
 		{pattern: "POST /api/v1/workspaces/{slug}/route", serve: h.routeNow},
 		{pattern: "GET /api/v1/workspaces/{slug}/sla", serve: h.showSLA},
 		{pattern: "PUT /api/v1/workspaces/{slug}/sla", serve: h.putSLA},

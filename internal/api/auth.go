@@ -314,15 +314,26 @@ func (a *Authenticator) SignIn(ctx context.Context, login, password, ip string, 
 
 // SessionUser returns the user of a request's session cookie.
 func (a *Authenticator) SessionUser(r *http.Request) (model.User, error) {
+	u, _, err := a.Session(r)
+	return u, err
+}
+
+// Session returns the user of a request's session cookie and the
+// session's CSRF token, which pages put in their forms and scripts send
+// back in the X-CSRF-Token header.
+func (a *Authenticator) Session(r *http.Request) (model.User, string, error) {
 	c, err := r.Cookie(SessionCookie)
 	if err != nil || c.Value == "" {
-		return model.User{}, errNoCredentials
+		return model.User{}, "", errNoCredentials
 	}
 	u, _, err := a.accounts.SessionUser(r.Context(), auth.HashSecret(c.Value), time.Now())
 	if errors.Is(err, store.ErrNotFound) {
-		return model.User{}, unauthenticated{errors.New("the session has ended; sign in again")}
+		return model.User{}, "", unauthenticated{errors.New("the session has ended; sign in again")}
 	}
-	return u, err
+	if err != nil {
+		return model.User{}, "", err
+	}
+	return u, csrfToken(c.Value), nil
 }
 
 // IsUnauthenticated reports whether err means the request carries no valid

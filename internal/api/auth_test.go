@@ -479,6 +479,17 @@ func matrixRoutes() []matrixRoute {
 					t.Errorf("not %s's rules: %s", who, body)
 				}
 			}},
+		{pattern: "POST /api/v1/workspaces/{slug}/routing-rules/preview", path: in("/routing-rules/preview"), inWorkspace: true, roles: managing,
+			body: func(*world, string, bool) string { return `{"rules":[],"limit":1}` },
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"conversations":[`)) {
+					t.Errorf("not a routing preview: %s", body)
+				}
+			}},
+		// An empty file: the import is refused after the caller's access
+		// is checked, and the world stays as it is.
+		{pattern: "POST /api/v1/workspaces/{slug}/imports", path: in("/imports"), inWorkspace: true,
+			roles: outcome{owner: 422, manager: 422, cm: 403, expert: 404, client: 403}},
 		{pattern: "POST /api/v1/workspaces/{slug}/route", path: in("/route"), inWorkspace: true, roles: managing,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				var sum struct{ Assigned, Unassigned *int }
@@ -596,6 +607,86 @@ func matrixRoutes() []matrixRoute {
 		{pattern: "DELETE /api/v1/workspaces/{slug}/members/{login}",
 			path:        func(w *world, who string, own bool) string { return w.wsPath(own, "/members/leaver-"+who) },
 			inWorkspace: true, roles: outcome{owner: 204, manager: 204, cm: 403, expert: 404, client: 403}},
+		// Community members: m_person of A (own) or B, whom callers tag
+		// and note, and a member per caller, merged into m_person, then
+		// given back.
+		{pattern: "GET /api/v1/workspaces/{slug}/people/{id}", path: in("/people/m_person"), inWorkspace: true, roles: readable,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				notes := []byte(`"notes":[`)
+				if who == model.RoleClient {
+					notes = []byte(`"notes":null`)
+				}
+				if !bytes.HasPrefix(body, []byte(`{"member":{"id":"m_person",`)) || !bytes.Contains(body, notes) ||
+					!bytes.Contains(body, []byte(`"conversations":[{`)) || !bytes.Contains(body, []byte(`"sentiment":[{`)) {
+					t.Errorf("not m_person's panel as %s sees it: %s", who, body)
+				}
+			}},
+		{pattern: "PATCH /api/v1/workspaces/{slug}/people/{id}", path: in("/people/m_person"), inWorkspace: true, roles: working,
+			body: func(_ *world, who string, _ bool) string { return `{"add_tags":["tag-` + who + `"]}` },
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"tag-`+who+`"`)) {
+					t.Errorf("m_person not tagged by %s: %s", who, body)
+				}
+			}},
+		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/notes", path: in("/people/m_person/notes"), inWorkspace: true,
+			roles: outcome{owner: 201, manager: 201, cm: 201, expert: 404, client: 403},
+			body:  func(_ *world, who string, _ bool) string { return `{"body":"note by ` + who + `"}` },
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"author":"`+who+`","body":"note by `+who+`"`)) {
+					t.Errorf("not %s's note: %s", who, body)
+				}
+			}},
+		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/merge", path: in("/people/m_person/merge"), inWorkspace: true, roles: working,
+			body: func(_ *world, who string, _ bool) string { return `{"from":"m_from_` + who + `"}` },
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"id":"m_person",`)) {
+					t.Errorf("not the member merged into: %s", body)
+				}
+			}},
+		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/unmerge",
+			path:        func(w *world, who string, own bool) string { return w.wsPath(own, "/people/m_from_"+who+"/unmerge") },
+			inWorkspace: true, roles: working,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"id":"m_from_`+who+`",`)) || !bytes.Contains(body, []byte(`"message_count":1,`)) ||
+					bytes.Contains(body, []byte(`merged_into`)) {
+					t.Errorf("m_from_%s not given back: %s", who, body)
+				}
+			}},
+		{pattern: "GET /api/v1/me/views", path: fixed("/api/v1/me/views"), ok: 200,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"views":[{`)) || !bytes.Contains(body, []byte(`"name":"to delete"`)) {
+					t.Errorf("not %s's views: %s", who, body)
+				}
+			}},
+		{pattern: "POST /api/v1/me/views", path: fixed("/api/v1/me/views"), ok: 201,
+			body: func(_ *world, who string, _ bool) string { return `{"name":"view of ` + who + `","query":"view=mine"}` },
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"name":"view of `+who+`","query":"view=mine"`)) {
+					t.Errorf("not %s's view: %s", who, body)
+				}
+			}},
+		// Each caller deletes their own view "to delete" (own), or tries
+		// the outsider's.
+		{pattern: "DELETE /api/v1/me/views/{id}",
+			path: func(w *world, who string, own bool) string {
+				if own {
+					return fmt.Sprintf("/api/v1/me/views/%d", w.viewID(who, "to delete"))
+				}
+				return fmt.Sprintf("/api/v1/me/views/%d", w.viewID(outsider, "kept"))
+			},
+			status: func(_ string, own bool) int {
+				if own {
+					return 204
+				}
+				return 404
+			}},
+		{pattern: "PUT /api/v1/me/language", path: fixed("/api/v1/me/language"), ok: 200,
+			body: func(*world, string, bool) string { return `{"language":"fr"}` },
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"login":"`+who+`"`)) || !bytes.Contains(body, []byte(`"ui_language":"fr"`)) {
+					t.Errorf("not %s in French: %s", who, body)
+				}
+			}},
 		{pattern: "GET /api/v1/me/tokens", path: fixed("/api/v1/me/tokens"), ok: 200,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				if !bytes.HasPrefix(body, []byte(`{"tokens":[`)) || !bytes.Contains(body, []byte(`"name":"read-write"`)) ||
@@ -896,6 +987,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 			}
 		}
 		setUpAdminMatrix(t, w)
+		setUpPeopleMatrix(t, w)
 
 		for _, rt := range routes {
 			for _, who := range w.names {
@@ -958,6 +1050,7 @@ func TestAuthorizationMatrix(t *testing.T) {
 		}
 		checkWorkAfterMatrix(t, w)
 		checkAdminAfterMatrix(t, w)
+		checkPeopleAfterMatrix(t, w)
 	})
 }
 
@@ -1106,6 +1199,109 @@ func setUpAdminMatrix(t *testing.T, w *world) {
 		w.newToken(t, w.people[who].user.ID, model.APIToken{Name: "to revoke"})
 	}
 	w.newToken(t, w.people[outsider].user.ID, model.APIToken{Name: "kept"})
+}
+
+// setUpPeopleMatrix stores what the matrix's people routes act on: in A
+// and B, the community member m_person, and a member m_from_<caller> per
+// caller, to merge into m_person; and, per caller, a saved view to delete,
+// and the outsider's view that no one else may delete.
+func setUpPeopleMatrix(t *testing.T, w *world) {
+	t.Helper()
+	ctx := context.Background()
+	// Their messages are comments of conversations p0 of A and r of B,
+	// so that the matrix's conversations stay as they are.
+	for _, c := range []struct {
+		ws            model.Workspace
+		channel, root string
+	}{{w.a, "blog", "p0"}, {w.b, "forum", "r"}} {
+		ch, err := w.st.EnsureChannel(ctx, c.ws.ID, c.channel, "wordpress")
+		if err != nil {
+			t.Fatal(err)
+		}
+		score := -0.5
+		person := func(ext, id string) store.IngestItem {
+			return store.IngestItem{Root: c.root, NewMemberID: id, DisplayName: id,
+				Identities: []store.IdentityKey{{Key: "email:" + id + "@example.org", Kind: model.IdentityEmail, Value: id + "@example.org"}},
+				Message: model.Message{ExternalID: ext, ParentExternalID: c.root, ConversationExternalID: c.root, Kind: model.KindComment,
+					Status: model.StatusApproved, Body: "body of " + ext, CreatedAt: t0, Sentiment: "neg", SentimentScore: &score}}
+		}
+		items := []store.IngestItem{person("person-1", "m_person")}
+		for _, who := range w.names {
+			items = append(items, person("from-"+who, "m_from_"+who))
+		}
+		if _, err := w.st.NewImporter(c.ws, ch).Write(ctx, items); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, who := range append([]string{outsider}, w.names...) {
+		name := "to delete"
+		if who == outsider {
+			name = "kept"
+		}
+		if _, err := w.st.SaveView(ctx, w.people[who].user.ID, name, "view=all"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// viewID is the id of the saved view named name of the person named who;
+// 0 when there is none.
+func (w *world) viewID(who, name string) int64 {
+	list, _ := w.st.SavedViews(context.Background(), w.people[who].user.ID)
+	for _, v := range list {
+		if v.Name == name {
+			return v.ID
+		}
+	}
+	return 0
+}
+
+// checkPeopleAfterMatrix checks what the matrix's calls on people left:
+// m_person tagged and noted by each caller allowed, every merge undone;
+// and views and languages changed for their callers only.
+func checkPeopleAfterMatrix(t *testing.T, w *world) {
+	t.Helper()
+	ctx := context.Background()
+	for _, c := range []struct {
+		ws   model.Workspace
+		whos []string
+	}{{w.a, []string{admin, model.RoleCM, model.RoleManager, model.RoleOwner}}, {w.b, []string{admin}}} {
+		m, err := w.st.Member(ctx, c.ws.ID, "m_person")
+		var tags, notes []string
+		for _, who := range c.whos {
+			tags = append(tags, "tag-"+who)
+			notes = append(notes, "note by "+who)
+		}
+		slices.Sort(tags)
+		slices.Sort(notes)
+		if err != nil || !slices.Equal(m.Tags, tags) || m.MessageCount != 1 || len(m.Identities) != 1 {
+			t.Errorf("m_person of %s after the matrix: %+v, %v; want tags %v", c.ws.Slug, m, err, tags)
+		}
+		list, err := w.st.MemberNotes(ctx, c.ws.ID, "m_person")
+		var got []string
+		for _, n := range list {
+			got = append(got, n.Body)
+		}
+		slices.Sort(got)
+		if err != nil || !slices.Equal(got, notes) {
+			t.Errorf("notes on m_person of %s after the matrix: %v, %v; want %v", c.ws.Slug, got, err, notes)
+		}
+		if merges, err := w.st.MemberMerges(ctx, c.ws.ID, "m_person"); err != nil || len(merges) != 0 {
+			t.Errorf("merges into m_person of %s after the matrix: %+v, %v", c.ws.Slug, merges, err)
+		}
+	}
+	for _, who := range w.names {
+		views, err := w.st.SavedViews(ctx, w.people[who].user.ID)
+		if err != nil || len(views) != 1 || views[0].Name != "view of "+who {
+			t.Errorf("views of %s after the matrix: %+v, %v", who, views, err)
+		}
+		if u, err := w.st.UserByLogin(ctx, who); err != nil || u.UILanguage != "fr" {
+			t.Errorf("language of %s after the matrix: %+v, %v", who, u, err)
+		}
+	}
+	if views, _ := w.st.SavedViews(ctx, w.people[outsider].user.ID); len(views) != 1 || views[0].Name != "kept" {
+		t.Errorf("the outsider's views after the matrix: %+v", views)
+	}
 }
 
 // checkAdminAfterMatrix checks what the matrix's calls on administration

@@ -19,6 +19,7 @@ import (
 	"palabre/internal/routing"
 	"palabre/internal/server"
 	"palabre/internal/store"
+	"palabre/internal/team"
 )
 
 func runDemo(ctx context.Context, args []string, env Env) error {
@@ -66,14 +67,14 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	if err := seedTeamWork(ctx, st); err != nil {
 		return fmt.Errorf("seed demo: %w", err)
 	}
-	var team []string
+	var logins []string
 	for _, m := range demo.Team() {
-		team = append(team, m.Login)
+		logins = append(logins, m.Login)
 	}
-	return serveStore(ctx, st, teamConfig{dsn: dsn}, server.Config{Addr: *addr}, !addrGiven, env, []string{
+	return serveStore(ctx, st, team.Config{DSN: dsn}, server.Config{Addr: *addr}, !addrGiven, env, []string{
 		fmt.Sprintf("demo agency: %d messages in %s", total, strings.Join(slugs, ", ")),
 		fmt.Sprintf("login: %s · password: %s", demoLogin, password),
-		fmt.Sprintf("the team, same password: %s", strings.Join(team, ", ")),
+		fmt.Sprintf("the team, same password: %s", strings.Join(logins, ", ")),
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"palabre/internal/enrich"
 	"palabre/internal/server"
 	"palabre/internal/store"
+	"palabre/internal/team"
 )
 
 func runServe(ctx context.Context, args []string, env Env) error {
@@ -37,7 +38,7 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if n == 0 {
 		extra = append(extra, "no user yet: create the first administrator with 'palabre user add LOGIN --admin'")
 	}
-	return serveStore(ctx, st, teamConfig{dsn: cfg.DB, webhooksAllowPrivate: cfg.WebhooksAllowPrivate},
+	return serveStore(ctx, st, team.Config{DSN: cfg.DB, WebhooksAllowPrivate: cfg.WebhooksAllowPrivate},
 		server.Config{Addr: cfg.Addr, MaxSectors: cfg.MaxSectors}, false, env, extra)
 }
 
@@ -45,16 +46,21 @@ func runServe(ctx context.Context, args []string, env Env) error {
 // the server's own work (live events, routing, SLA, …) running beside.
 // When fallback is set and sc.Addr is taken, it listens on a free port
 // instead. Extra lines are printed under the URL.
-func serveStore(ctx context.Context, st *store.Store, tc teamConfig, sc server.Config, fallback bool, env Env, extra []string) error {
+func serveStore(ctx context.Context, st *store.Store, tc team.Config, sc server.Config, fallback bool, env Env, extra []string) error {
 	logger := env.logger()
+	// Messages stored before full-text search existed are indexed once,
+	// before the first search needs them.
+	if err := st.BackfillSearch(ctx); err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	tm := newTeam(st, tc, logger)
-	sc.Live = tm.live()
+	tm := team.New(st, tc, logger)
+	sc.Live = tm.Live()
 	stopped := make(chan struct{})
 	go func() {
 		defer close(stopped)
-		tm.run(ctx)
+		tm.Run(ctx)
 	}()
 	defer func() {
 		cancel()

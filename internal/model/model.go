@@ -177,7 +177,48 @@ type Member struct {
 	FirstSeenAt  time.Time  `json:"first_seen_at"`
 	LastSeenAt   time.Time  `json:"last_seen_at"`
 	Identities   []Identity `json:"identities,omitempty"`
+	// Tags are the staff's labels on the member ("vip", "blogger").
+	Tags []string `json:"tags"`
+	// MergedInto names the member this one was merged into; its
+	// identities and messages are there until the merge is undone.
+	MergedInto string `json:"merged_into,omitempty"`
 }
+
+// MemberNote is a staff note on a member (not on a conversation): what the
+// team knows of the person. Never shown to clients.
+type MemberNote struct {
+	ID        int64     `json:"id"`
+	MemberID  string    `json:"member_id"`
+	Author    string    `json:"author"` // login
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// MemberMerge is one merge of a member (From) into another (Into) that can
+// still be undone, with what it moved.
+type MemberMerge struct {
+	From       string    `json:"from"`
+	Into       string    `json:"into"`
+	Actor      string    `json:"actor"`
+	At         time.Time `json:"at"`
+	Identities int       `json:"identities"`
+	Messages   int       `json:"messages"`
+}
+
+// SavedView is an inbox filter a user saved under a name. Query is the
+// inbox URL's query string ("view=mine&sentiment=neg").
+type SavedView struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Query     string    `json:"query"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Limits of saved views.
+const (
+	MaxSavedViewName  = 60   // characters
+	MaxSavedViewQuery = 1000 // bytes
+)
 
 // Identity kinds, strongest first.
 const (
@@ -225,7 +266,14 @@ type User struct {
 	IsAdmin   bool      `json:"is_admin"`
 	Disabled  bool      `json:"disabled"`
 	CreatedAt time.Time `json:"created_at"`
+	// UILanguage is the language the user chose for palabre's screens:
+	// "en" or "fr"; "" follows the browser.
+	UILanguage string `json:"ui_language,omitempty"`
 }
+
+// ValidUILanguage reports whether l is a language palabre's screens can
+// be set to: "" (follow the browser), "en" or "fr".
+func ValidUILanguage(l string) bool { return l == "" || l == "en" || l == "fr" }
 
 // Roles a user holds in a workspace. What each may do is decided above the
 // store; the store only keeps who holds which.

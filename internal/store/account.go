@@ -105,7 +105,7 @@ func timePtr(us sql.NullInt64) *time.Time {
 // Users.
 
 // userColumns reads the users table aliased u.
-const userColumns = `u.id, u.login, u.name, u.is_admin, u.disabled, u.created_at`
+const userColumns = `u.id, u.login, u.name, u.is_admin, u.disabled, u.created_at, u.ui_language`
 
 // userRow receives userColumns.
 type userRow struct {
@@ -114,7 +114,7 @@ type userRow struct {
 }
 
 func (r *userRow) dest() []any {
-	return []any{&r.u.ID, &r.u.Login, &r.u.Name, &r.u.IsAdmin, &r.u.Disabled, &r.created}
+	return []any{&r.u.ID, &r.u.Login, &r.u.Name, &r.u.IsAdmin, &r.u.Disabled, &r.created, &r.u.UILanguage}
 }
 
 func (r *userRow) user() model.User {
@@ -295,6 +295,30 @@ func (s *Store) SetUserDisabled(ctx context.Context, userID int64, disabled bool
 	})
 	if err != nil {
 		return fmt.Errorf("set user %d disabled=%t: %w", userID, disabled, err)
+	}
+	return nil
+}
+
+// SetUILanguage sets the language of a user's screens: "" (follow the
+// browser), "en" or "fr"; ErrInvalid for another, ErrNotFound when there
+// is no such user. actor is recorded in the audit log.
+func (s *Store) SetUILanguage(ctx context.Context, userID int64, lang, actor string) error {
+	if !model.ValidUILanguage(lang) {
+		return fmt.Errorf("set language of user %d: %w: language %q: must be en, fr or empty (follow the browser)", userID, ErrInvalid, lang)
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var login string
+		err := tx.QueryRowContext(ctx, `UPDATE users SET ui_language = $1, updated_at = $2 WHERE id = $3 RETURNING login`,
+			lang, toMicros(time.Now()), userID).Scan(&login)
+		if err != nil {
+			return s.translate(err)
+		}
+		_, err = insertEvent(ctx, tx, model.Event{Actor: actor, Action: "user.update", Subject: login,
+			Detail: eventDetail(map[string]any{"ui_language": lang})})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("set language of user %d: %w", userID, err)
 	}
 	return nil
 }

@@ -64,6 +64,7 @@ type Importer struct {
 	convs   map[string]int64  // root external id → conversation id
 	keys    map[string]string // identity key → member id ("" = known absent)
 	members map[string]bool   // member id → exists
+	merged  map[string]string // merged-away member id → the member it was merged into
 	failed  error
 }
 
@@ -74,6 +75,7 @@ func (s *Store) NewImporter(ws model.Workspace, ch model.Channel) *Importer {
 		convs:   make(map[string]int64),
 		keys:    make(map[string]string),
 		members: make(map[string]bool),
+		merged:  make(map[string]string),
 	}
 }
 
@@ -94,6 +96,7 @@ func (im *Importer) bound() {
 	}
 	if len(im.members) > maxRemembered {
 		im.members = make(map[string]bool)
+		im.merged = make(map[string]string)
 	}
 }
 
@@ -371,7 +374,9 @@ func (im *Importer) resolveMembers(ctx context.Context, tx *sql.Tx, items []*Ing
 			continue
 		}
 		id := ""
-		if it.MemberID != "" && im.members[it.MemberID] {
+		if to := im.merged[it.MemberID]; to != "" {
+			id = to // the record names a member merged into another since
+		} else if it.MemberID != "" && im.members[it.MemberID] {
 			id = it.MemberID
 		}
 		strong := false
@@ -451,6 +456,24 @@ func (im *Importer) resolveMembers(ctx context.Context, tx *sql.Tx, items []*Ing
 		if err != nil {
 			return nil, 0, fmt.Errorf("record identities: %w", err)
 		}
+	}
+	// Members created or given new identities are searched by them.
+	var reindex []string
+	queued := make(map[string]bool)
+	for i := 2; i < len(idArgs); i += 5 {
+		if id := idArgs[i].(string); !queued[id] {
+			queued[id] = true
+			reindex = append(reindex, id)
+		}
+	}
+	for _, nm := range created {
+		if !queued[nm.id] {
+			queued[nm.id] = true
+			reindex = append(reindex, nm.id)
+		}
+	}
+	if err := im.s.indexMembers(ctx, tx, im.ws.ID, reindex); err != nil {
+		return nil, 0, err
 	}
 	var upd []any
 	for _, id := range touchedOrder {
@@ -543,8 +566,18 @@ func (im *Importer) lookupIdentities(ctx context.Context, tx *sql.Tx, items []*I
 		}
 	}
 	if len(ids) > 0 {
-		err := im.s.d.inList(ctx, tx, `SELECT id FROM members WHERE workspace_id = `+im.s.d.p1()+` AND id`,
-			[]any{im.ws.ID}, ids, ``, intoSet(im.members))
+		err := im.s.d.inList(ctx, tx, `SELECT id, COALESCE(merged_into, '') FROM members WHERE workspace_id = `+im.s.d.p1()+` AND id`,
+			[]any{im.ws.ID}, ids, ``, func(r *sql.Rows) error {
+				var id, into string
+				if err := r.Scan(&id, &into); err != nil {
+					return err
+				}
+				im.members[id] = true
+				if into != "" {
+					im.merged[id] = into
+				}
+				return nil
+			})
 		if err != nil {
 			return fmt.Errorf("find members: %w", err)
 		}
@@ -570,27 +603,37 @@ func (im *Importer) insertMessages(ctx context.Context, tx *sql.Tx, items []*Ing
 		}
 		args = append(args, row...)
 	}
-	inserted := 0
+	ids := make(map[string]int64, len(items))
 	err := im.s.d.bulkInsert(ctx, tx, `INSERT INTO messages (`+MessageInsertColumns+`)`,
-		messageInsertColumns, args, `ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING id`,
+		messageInsertColumns, args, `ON CONFLICT (channel_id, external_id) DO NOTHING RETURNING external_id, id`,
 		func(r *sql.Rows) error {
+			var ext string
 			var id int64
-			if err := r.Scan(&id); err != nil {
+			if err := r.Scan(&ext, &id); err != nil {
 				return err
 			}
-			inserted++
+			ids[ext] = id
 			return nil
 		})
 	if err != nil {
 		return 0, fmt.Errorf("insert messages: %w", err)
 	}
-	if inserted != len(items) {
+	if len(ids) != len(items) {
 		// Another writer stored some of these between our check and our
 		// insert; the counters above then over-count. Refuse the batch so
 		// that a retry recounts from the database.
 		return 0, errors.New("insert messages: a concurrent import stored some of the same messages; retry")
 	}
-	return inserted, nil
+	// The search index, filled here in bulk rather than by a trigger.
+	docs := make([]searchDoc, 0, len(items))
+	for _, it := range items {
+		m := &it.Message
+		docs = append(docs, searchDoc{id: ids[m.ExternalID], text: messageSearchText(m.Title, m.Body, m.AuthorName)})
+	}
+	if err := im.s.writeMessageIndex(ctx, tx, docs); err != nil {
+		return 0, err
+	}
+	return len(ids), nil
 }
 
 // intoSet returns a scan function that adds each row's one text column to

@@ -180,6 +180,9 @@ func (s *Store) AddReply(ctx context.Context, r Reply, now time.Time) (SentReply
 		if err != nil {
 			return fmt.Errorf("insert reply: %w", s.translate(err))
 		}
+		if err := s.indexMessages(ctx, tx, []int64{out.Message.ID}); err != nil {
+			return err
+		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO outbox (workspace_id, channel_id, conversation_id, message_id, in_reply_to, body, next_attempt_at, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $7) RETURNING id`,
 			r.WorkspaceID, channelID, r.ConversationID, out.Message.ID, parent, r.Body, at).Scan(&out.OutboxID)

@@ -1,4 +1,8 @@
-package cli
+// Package team runs what a palabre server does besides answering
+// requests: the live event hub and its bus between processes, presence,
+// and the background jobs (routing, SLA clocks, snoozes, purges, webhook
+// deliveries). palabre serve and the web console's tests run the same one.
+package team
 
 import (
 	"context"
@@ -27,10 +31,9 @@ const (
 	webhookEvery  = 2 * time.Second
 )
 
-// team is what a server runs besides answering requests: the live event
-// hub and its bus between processes, presence, and the jobs (routing, SLA,
-// snooze, purge).
-type team struct {
+// Team is what a server runs besides answering requests. Make one with
+// New, hand Live to the server, and Run it.
+type Team struct {
 	hub       *live.Hub
 	bus       live.Bus
 	presence  *live.Presence
@@ -40,22 +43,22 @@ type team struct {
 	st        *store.Store
 }
 
-// teamConfig is what a server's team needs besides the store.
-type teamConfig struct {
-	dsn                  string // the store's, for the PostgreSQL bus
-	webhooksAllowPrivate bool
+// Config is what a server's team needs besides the store.
+type Config struct {
+	DSN                  string // the store's, for the PostgreSQL bus
+	WebhooksAllowPrivate bool   // let webhooks reach private and loopback addresses
 }
 
-// newTeam prepares the team of a server over st.
-func newTeam(st *store.Store, tc teamConfig, logger *slog.Logger) *team {
-	t := &team{st: st, logger: logger, presence: live.NewPresence(presenceTTL)}
+// New prepares the team of a server over st.
+func New(st *store.Store, tc Config, logger *slog.Logger) *Team {
+	t := &Team{st: st, logger: logger, presence: live.NewPresence(presenceTTL)}
 	t.hub = live.NewHub(st, logger, live.HubOptions{})
-	if store.IsPostgresDSN(tc.dsn) {
-		t.bus = live.NewPGBus(tc.dsn, logger)
+	if store.IsPostgresDSN(tc.DSN) {
+		t.bus = live.NewPGBus(tc.DSN, logger)
 	} else {
 		t.bus = live.NewLocalBus()
 	}
-	t.deliverer = &webhook.Deliverer{Store: st, Client: fetch.NewHTTPClient(tc.webhooksAllowPrivate, webhook.DefaultTimeout),
+	t.deliverer = &webhook.Deliverer{Store: st, Client: fetch.NewHTTPClient(tc.WebhooksAllowPrivate, webhook.DefaultTimeout),
 		Logger: logger, Now: time.Now}
 	t.runner = jobs.NewRunner(logger,
 		jobs.Kicked(jobs.Routing(st, routingEvery)),
@@ -70,13 +73,13 @@ func newTeam(st *store.Store, tc teamConfig, logger *slog.Logger) *team {
 	return t
 }
 
-// live is what the API's live routes need.
-func (t *team) live() api.Live {
+// Live is what the API's live routes need.
+func (t *Team) Live() api.Live {
 	return api.Live{Hub: t.hub, Presence: t.presence, Bus: t.bus}
 }
 
-// run runs the team until ctx ends, and waits for it to stop.
-func (t *team) run(ctx context.Context) {
+// Run runs the team until ctx ends, and waits for it to stop.
+func (t *Team) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	t.st.OnCommit(t.hub.Wake)
 	defer t.st.OnCommit(nil)
@@ -133,7 +136,7 @@ func (t *team) run(ctx context.Context) {
 
 // notePresence records in this process's registry the presence another
 // process (or this one) announced on the bus.
-func (t *team) notePresence(payload []byte) {
+func (t *Team) notePresence(payload []byte) {
 	var m live.Message
 	if json.Unmarshal(payload, &m) != nil || m.Kind != live.KindPresence || m.Event == nil {
 		return

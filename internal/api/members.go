@@ -1,0 +1,240 @@
+package api
+
+// People: the member panel of a community member (identities, tags,
+// notes, merges, conversations, sentiment over time), its notes, tags and
+// merges; and the caller's saved inbox views and screen language.
+//
+// Community members live under /workspaces/{slug}/people/{id}:
+// /workspaces/{slug}/members/{login} already names the users who hold a
+// role in the workspace.
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"palabre/internal/model"
+	"palabre/internal/store"
+)
+
+// memberPanel is the answer of GET /workspaces/{slug}/people/{id}.
+type memberPanel struct {
+	Member model.Member `json:"member"`
+	// Notes are left out (null) for clients: staff notes are internal.
+	Notes         []model.MemberNote         `json:"notes"`
+	Merges        []model.MemberMerge        `json:"merges"`
+	Conversations []store.MemberConversation `json:"conversations"`
+	Sentiment     []store.SentimentPoint     `json:"sentiment"`
+}
+
+// showMember answers a member's panel. Experts, who see no whole
+// workspace, get 404 as for the workspace itself; clients get no notes.
+// A member merged away answers as it is, with merged_into saying where
+// its messages went.
+func (h *handler) showMember(w http.ResponseWriter, r *http.Request) {
+	ws, role, err := h.workspaceNeeding(r, r.PathValue("slug"), accessRead)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ctx, id := r.Context(), r.PathValue("id")
+	var p memberPanel
+	if p.Member, err = h.store.Member(ctx, ws.ID, id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	p.Member.Identities, p.Member.Tags = nonNil(p.Member.Identities), nonNil(p.Member.Tags)
+	if accessNote.allows(role) {
+		if p.Notes, err = h.store.MemberNotes(ctx, ws.ID, id); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if p.Merges, err = h.store.MemberMerges(ctx, ws.ID, id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if p.Conversations, err = h.store.MemberConversations(ctx, ws.ID, id, 50); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if p.Sentiment, err = h.store.MemberSentiment(ctx, ws.ID, id); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, p)
+}
+
+// addMemberNote adds a staff note on a member.
+func (h *handler) addMemberNote(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Body string `json:"body"`
+	}
+	if err := decodeBody(w, r, 64<<10, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ws, err := h.workspace(r, r.PathValue("slug"), accessWork)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	note, err := h.store.AddMemberNote(r.Context(), ws.ID, r.PathValue("id"), principalOf(r.Context()).user, req.Body, time.Now())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respondStatus(w, r, http.StatusCreated, note)
+}
+
+// patchMember adds and removes a member's tags, and answers the member.
+func (h *handler) patchMember(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		AddTags    []string `json:"add_tags"`
+		RemoveTags []string `json:"remove_tags"`
+	}
+	if err := decodeBody(w, r, 16<<10, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ws, err := h.workspace(r, r.PathValue("slug"), accessWork)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	if len(req.AddTags) == 0 && len(req.RemoveTags) == 0 {
+		h.fail(w, r, fmt.Errorf("%w: nothing to change: give add_tags or remove_tags", store.ErrInvalid))
+		return
+	}
+	if _, err := h.store.SetMemberTags(r.Context(), ws.ID, id, req.AddTags, req.RemoveTags, actor(r)); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respondMember(w, r, ws.ID, id)
+}
+
+// respondMember answers a member as Member reads it.
+func (h *handler) respondMember(w http.ResponseWriter, r *http.Request, workspaceID int64, id string) {
+	m, err := h.store.Member(r.Context(), workspaceID, id)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	m.Identities, m.Tags = nonNil(m.Identities), nonNil(m.Tags)
+	h.respond(w, r, m)
+}
+
+// mergeMember merges the member the body names (from) into the path's,
+// and answers the survivor.
+func (h *handler) mergeMember(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		From string `json:"from"`
+	}
+	if err := decodeBody(w, r, 4<<10, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ws, err := h.workspace(r, r.PathValue("slug"), accessWork)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if req.From == "" {
+		h.fail(w, r, fmt.Errorf("%w: from: give the id of the member to merge into this one", store.ErrInvalid))
+		return
+	}
+	if _, err := h.store.MergeMembers(r.Context(), ws.ID, r.PathValue("id"), req.From, actor(r), time.Now()); err != nil {
+		h.fail(w, r, unprocessableIfInvalid(err))
+		return
+	}
+	h.respondMember(w, r, ws.ID, r.PathValue("id"))
+}
+
+// unmergeMember undoes the merge of the path's member (merged away) and
+// answers it as it is back.
+func (h *handler) unmergeMember(w http.ResponseWriter, r *http.Request) {
+	ws, err := h.workspace(r, r.PathValue("slug"), accessWork)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if _, err := h.store.UnmergeMember(r.Context(), ws.ID, r.PathValue("id"), actor(r), time.Now()); err != nil {
+		h.fail(w, r, unprocessableIfInvalid(err))
+		return
+	}
+	h.respondMember(w, r, ws.ID, r.PathValue("id"))
+}
+
+type viewsResponse struct {
+	Views []model.SavedView `json:"views"`
+}
+
+// listViews answers the caller's saved inbox views, by name.
+func (h *handler) listViews(w http.ResponseWriter, r *http.Request) {
+	views, err := h.store.SavedViews(r.Context(), principalOf(r.Context()).user.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, viewsResponse{Views: views})
+}
+
+// saveView saves an inbox view of the caller; under a name they already
+// use, it replaces that view's query.
+func (h *handler) saveView(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Name  string `json:"name"`
+		Query string `json:"query"`
+	}
+	if err := decodeBody(w, r, 8<<10, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	v, err := h.store.SaveView(r.Context(), principalOf(r.Context()).user.ID, req.Name, req.Query)
+	if err != nil {
+		h.fail(w, r, unprocessableIfInvalid(err))
+		return
+	}
+	h.respondStatus(w, r, http.StatusCreated, v)
+}
+
+// deleteView deletes one of the caller's saved views.
+func (h *handler) deleteView(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id", "saved view")
+	if err == nil {
+		err = h.store.DeleteSavedView(r.Context(), principalOf(r.Context()).user.ID, id)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// putMyLanguage sets the language of the caller's screens: "en", "fr",
+// or "" to follow the browser. It answers the caller.
+func (h *handler) putMyLanguage(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Language *string `json:"language"`
+	}
+	if err := decodeBody(w, r, 1<<10, &req); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if req.Language == nil {
+		h.fail(w, r, fmt.Errorf(`%w: language: give "en", "fr", or "" to follow the browser`, store.ErrInvalid))
+		return
+	}
+	me := principalOf(r.Context()).user
+	if err := h.store.SetUILanguage(r.Context(), me.ID, *req.Language, me.Login); err != nil {
+		h.fail(w, r, unprocessableIfInvalid(err))
+		return
+	}
+	u, err := h.store.UserByID(r.Context(), me.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, u)
+}

@@ -1,0 +1,628 @@
+package store
+
+// Full-text search over messages (title, body, author name) and members
+// (display name, identity values), in French and English.
+//
+// Both engines index the same Go-made terms: each word is lower-cased,
+// folded (é→e, œ→oe, with package textfold) and stemmed with the French and
+// the English Snowball stemmers, and a message is indexed as the set of its
+// words' stems. A query is processed the same way: every query word must
+// match (AND), and a word matches when any of its stems does. Stemming in Go
+// rather than with PostgreSQL's french and english configurations keeps the
+// two engines identical, folds accents without the unaccent extension (which
+// needs a superuser to install), and lets "vélos" find "vélo" through the
+// English stem where the French one keeps the s. PostgreSQL therefore keeps
+// the stems as a plain tsvector (no configuration involved: lexemes are
+// written as they are) under a GIN index; SQLite keeps them in a
+// contentless FTS5 table keyed by message id, tokenised on spaces only.
+//
+// Quoted phrases are not supported: quotes separate words like any other
+// punctuation. The index then needs no word positions (FTS5 detail=none),
+// which keeps it small and its bulk filling fast.
+//
+// The importer fills the index in bulk, a statement per batch; triggers
+// would make imports several times slower. Messages and members stored
+// before migration 0007 are indexed once by BackfillSearch.
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/kljensen/snowball/english"
+	"github.com/kljensen/snowball/french"
+
+	"palabre/internal/model"
+	"palabre/internal/textfold"
+)
+
+// Limits of the search terms.
+const (
+	maxSearchWordBytes = 64   // longer words (hashes, base64…) are not indexed
+	maxDocumentStems   = 4000 // distinct stems indexed per message or member
+	maxQueryWords      = 16   // words of a query past this are ignored
+)
+
+// searchWords splits text into lower-cased words, accents kept: letters and
+// digits make words, everything else separates them. Combining marks stay
+// with their letter. Words longer than maxSearchWordBytes are dropped.
+func searchWords(text string, fn func(word string)) {
+	start := -1
+	flush := func(end int) {
+		// Folding may lengthen a word (æ → ae) but not fourfold.
+		if start >= 0 && end-start <= 4*maxSearchWordBytes {
+			fn(strings.ToLower(text[start:end]))
+		}
+		start = -1
+	}
+	for i, r := range text {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) || (start >= 0 && unicode.IsMark(r)) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		flush(i)
+	}
+	flush(len(text))
+}
+
+// foldWord spells a lower-cased word without accents; marks are dropped.
+func foldWord(w string) string {
+	var b strings.Builder
+	b.Grow(len(w))
+	for _, r := range w {
+		if r < utf8.RuneSelf {
+			b.WriteRune(r)
+			continue
+		}
+		if f := textfold.Rune(r); f != "" {
+			b.WriteString(f)
+			continue
+		}
+		if unicode.IsMark(r) {
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+// wordStems returns the distinct stems of one lower-cased word, each folded:
+// the French stem of the word as written (the French stemmer reads
+// accents), the French stem of the folded word (what a query typed without
+// accents gives) and the English stem of the folded word.
+func wordStems(w string) []string {
+	folded := foldWord(w)
+	if folded == "" || len(folded) > maxSearchWordBytes {
+		return nil
+	}
+	out := make([]string, 0, 3)
+	add := func(s string) {
+		if s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	add(frenchStem(folded))
+	if folded != w {
+		add(frenchStem(w))
+	}
+	add(english.Stem(folded, false))
+	return out
+}
+
+// frenchStem is the Snowball French stem of w, folded, with one addition:
+// verbs in -dre and their participles in -du ("répondre", "répondu"), which
+// Snowball leaves as "répondr" and "répondu", meet at "repond" like the
+// other forms of the verb ("réponds", "répondait").
+func frenchStem(w string) string {
+	s := foldWord(french.Stem(w, false))
+	switch {
+	case len(s) >= 4 && strings.HasSuffix(s, "dr"):
+		s = s[:len(s)-1]
+	case len(s) >= 4 && strings.HasSuffix(s, "du"):
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// searchTerms returns the distinct stems of a text, space-separated, at
+// most maxDocumentStems of them: what the index keeps of one document.
+// stems caches word → stems across the documents of a batch.
+func searchTerms(text string, stems map[string][]string) string {
+	seen := make(map[string]bool)
+	var b strings.Builder
+	searchWords(text, func(w string) {
+		if len(seen) >= maxDocumentStems {
+			return
+		}
+		st, ok := stems[w]
+		if !ok {
+			st = wordStems(w)
+			if len(stems) < 100_000 {
+				stems[w] = st
+			}
+		}
+		for _, s := range st {
+			if !seen[s] {
+				seen[s] = true
+				if b.Len() > 0 {
+					b.WriteByte(' ')
+				}
+				b.WriteString(s)
+			}
+		}
+	})
+	return b.String()
+}
+
+// searchQuery is a parsed query: every word must match, a word matching
+// when any of its stems does. No words means nothing can match.
+type searchQuery [][]string
+
+// parseSearchQuery turns what a user typed into stems. It never fails:
+// operators, quotes and brackets are plain separators, and the result is
+// only ever bound or quoted, never spliced into a query language as typed.
+func parseSearchQuery(q string) searchQuery {
+	var out searchQuery
+	seen := make(map[string]bool)
+	searchWords(q, func(w string) {
+		if len(out) >= maxQueryWords || seen[w] {
+			return
+		}
+		seen[w] = true
+		if st := wordStems(w); len(st) > 0 {
+			out = append(out, st)
+		}
+	})
+	return out
+}
+
+// fts5 writes the query in FTS5 syntax, each stem a quoted string.
+func (q searchQuery) fts5() string {
+	var b strings.Builder
+	for i, word := range q {
+		if i > 0 {
+			b.WriteString(" AND ")
+		}
+		b.WriteByte('(')
+		for j, s := range word {
+			if j > 0 {
+				b.WriteString(" OR ")
+			}
+			b.WriteByte('"')
+			b.WriteString(strings.ReplaceAll(s, `"`, `""`))
+			b.WriteByte('"')
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// tsquery writes the query as a PostgreSQL tsquery literal, each stem a
+// quoted lexeme.
+func (q searchQuery) tsquery() string {
+	var b strings.Builder
+	for i, word := range q {
+		if i > 0 {
+			b.WriteString(" & ")
+		}
+		b.WriteByte('(')
+		for j, s := range word {
+			if j > 0 {
+				b.WriteString(" | ")
+			}
+			b.WriteString(tsLexeme(s))
+		}
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// tsLexeme quotes s as a lexeme of a tsvector or tsquery literal.
+func tsLexeme(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `'`, `''`)
+	return "'" + r.Replace(s) + "'"
+}
+
+// tsvector writes space-separated terms as a tsvector literal.
+func tsvector(terms string) string {
+	var b strings.Builder
+	for i, t := range strings.Fields(terms) {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(tsLexeme(t))
+	}
+	return b.String()
+}
+
+// matchMessages returns an SQL condition keeping the messages m (an alias
+// of messages) that match q, and its argument, bound as parameter $n.
+func (s *Store) matchMessages(q searchQuery, n int) (string, any) {
+	if s.engine == EnginePostgres {
+		return fmt.Sprintf(`m.id IN (SELECT message_id FROM message_search WHERE terms @@ CAST($%d AS tsquery))`, n), q.tsquery()
+	}
+	return fmt.Sprintf(`m.id IN (SELECT rowid FROM message_search WHERE message_search MATCH $%d)`, n), q.fts5()
+}
+
+// matchMembers returns an SQL query of the (workspace_id, member_id) of the
+// members that match q, and its argument, bound as parameter $n.
+func (s *Store) matchMembers(q searchQuery, n int) (string, any) {
+	if s.engine == EnginePostgres {
+		return fmt.Sprintf(`SELECT workspace_id, member_id FROM member_search WHERE terms @@ CAST($%d AS tsquery)`, n), q.tsquery()
+	}
+	return fmt.Sprintf(`SELECT workspace_id, member_id FROM member_search_keys
+		WHERE id IN (SELECT rowid FROM member_search WHERE member_search MATCH $%d)`, n), q.fts5()
+}
+
+// searchDoc is one message's searchable text.
+type searchDoc struct {
+	id   int64
+	text string
+}
+
+// messageSearchText is what of a message is searchable.
+func messageSearchText(title, body, author string) string {
+	return title + "\n" + body + "\n" + author
+}
+
+// writeMessageIndex indexes (or indexes again) messages in bulk, in tx.
+func (s *Store) writeMessageIndex(ctx context.Context, tx *sql.Tx, docs []searchDoc) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	stems := make(map[string][]string)
+	args := make([]any, 0, 2*len(docs))
+	for _, d := range docs {
+		terms := searchTerms(d.text, stems)
+		if s.engine == EnginePostgres {
+			args = append(args, d.id, tsvector(terms))
+		} else {
+			args = append(args, d.id, terms)
+		}
+	}
+	var err error
+	if s.engine == EnginePostgres {
+		err = s.d.bulk(ctx, tx, `INSERT INTO message_search (message_id, terms)
+			SELECT v.column1, CAST(v.column2 AS tsvector) FROM (VALUES `, []string{"BIGINT", "TEXT"}, args,
+			`) AS v ON CONFLICT (message_id) DO UPDATE SET terms = EXCLUDED.terms`, nil)
+	} else {
+		// INSERT OR REPLACE: a message id SQLite hands out again after
+		// a deletion must not keep the deleted message's terms.
+		err = s.d.bulkInsert(ctx, tx, `INSERT OR REPLACE INTO message_search (rowid, terms)`, 2, args, ``, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("index messages: %w", err)
+	}
+	return nil
+}
+
+// indexMessages indexes the stored messages of the given ids for search,
+// in tx. The importer indexes what it writes by itself; whatever else adds
+// a message (a reply written in palabre) calls this in its transaction.
+func (s *Store) indexMessages(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		chunk := ids[:n]
+		ids = ids[n:]
+		rows, err := tx.QueryContext(ctx, `SELECT id, title, body, author_name FROM messages WHERE id IN (`+idList(chunk)+`)`)
+		if err != nil {
+			return fmt.Errorf("index messages: %w", err)
+		}
+		docs := make([]searchDoc, 0, n)
+		for rows.Next() {
+			var d searchDoc
+			var title, body, author string
+			if err := rows.Scan(&d.id, &title, &body, &author); err != nil {
+				rows.Close()
+				return fmt.Errorf("index messages: %w", err)
+			}
+			d.text = messageSearchText(title, body, author)
+			docs = append(docs, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("index messages: %w", err)
+		}
+		if err := s.writeMessageIndex(ctx, tx, docs); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// indexMembers indexes (again) the given members of a workspace: their
+// display name and the values of their identities.
+func (s *Store) indexMembers(ctx context.Context, tx *sql.Tx, workspaceID int64, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	text := make(map[string]*strings.Builder, len(ids))
+	var order []string
+	p1 := s.d.p1()
+	err := s.d.inList(ctx, tx, `SELECT id, display_name FROM members WHERE workspace_id = `+p1+` AND id`,
+		[]any{workspaceID}, ids, ``, func(r *sql.Rows) error {
+			var id, name string
+			if err := r.Scan(&id, &name); err != nil {
+				return err
+			}
+			b := &strings.Builder{}
+			b.WriteString(name)
+			text[id] = b
+			order = append(order, id)
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("index members: %w", err)
+	}
+	err = s.d.inList(ctx, tx, `SELECT member_id, value FROM identities WHERE workspace_id = `+p1+` AND member_id`,
+		[]any{workspaceID}, ids, ``, func(r *sql.Rows) error {
+			var id, value string
+			if err := r.Scan(&id, &value); err != nil {
+				return err
+			}
+			if b := text[id]; b != nil {
+				b.WriteByte('\n')
+				b.WriteString(value)
+			}
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("index members: %w", err)
+	}
+	if len(order) == 0 {
+		return nil
+	}
+	stems := make(map[string][]string)
+	terms := make(map[string]string, len(order))
+	for _, id := range order {
+		terms[id] = searchTerms(text[id].String(), stems)
+	}
+	if s.engine == EnginePostgres {
+		args := make([]any, 0, 3*len(order))
+		for _, id := range order {
+			args = append(args, workspaceID, id, tsvector(terms[id]))
+		}
+		err = s.d.bulk(ctx, tx, `INSERT INTO member_search (workspace_id, member_id, terms)
+			SELECT v.column1, v.column2, CAST(v.column3 AS tsvector) FROM (VALUES `, []string{"BIGINT", "TEXT", "TEXT"}, args,
+			`) AS v ON CONFLICT (workspace_id, member_id) DO UPDATE SET terms = EXCLUDED.terms`, nil)
+		if err != nil {
+			return fmt.Errorf("index members: %w", err)
+		}
+		return nil
+	}
+	// SQLite's FTS5 rows are keyed by an integer: member_search_keys gives
+	// each member one.
+	args := make([]any, 0, 2*len(order))
+	for _, id := range order {
+		args = append(args, workspaceID, id)
+	}
+	var fts []any
+	err = s.d.bulkInsert(ctx, tx, `INSERT INTO member_search_keys (workspace_id, member_id)`, 2, args,
+		`ON CONFLICT (workspace_id, member_id) DO UPDATE SET member_id = excluded.member_id RETURNING id, member_id`,
+		func(r *sql.Rows) error {
+			var key int64
+			var id string
+			if err := r.Scan(&key, &id); err != nil {
+				return err
+			}
+			fts = append(fts, key, terms[id])
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("index members: %w", err)
+	}
+	if err := s.d.bulkInsert(ctx, tx, `INSERT OR REPLACE INTO member_search (rowid, terms)`, 2, fts, ``, nil); err != nil {
+		return fmt.Errorf("index members: %w", err)
+	}
+	return nil
+}
+
+// backfillBatch is how many messages or members one backfill transaction
+// indexes.
+const backfillBatch = 5000
+
+// BackfillSearch indexes the messages and members stored before the search
+// index existed (migration 0007 records how far that goes), a batch per
+// transaction, and forgets the mark when done. It is safe to run again or
+// from several processes at once (indexing is idempotent), and cheap when
+// there is nothing left to do. Searches call it first, so the index is
+// complete even if nobody does; calling it at start-up spares the first
+// search the wait.
+func (s *Store) BackfillSearch(ctx context.Context) error {
+	for {
+		done := false
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			var err error
+			done, err = s.backfillStep(ctx, tx)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("search backfill: %w", err)
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// searchBackfillPending reports whether BackfillSearch has work left.
+func (s *Store) searchBackfillPending(ctx context.Context) (bool, error) {
+	var one int
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM search_backfill`).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("search backfill: %w", err)
+	}
+	return true, nil
+}
+
+// ensureSearchIndex runs the backfill when some is pending.
+func (s *Store) ensureSearchIndex(ctx context.Context) error {
+	pending, err := s.searchBackfillPending(ctx)
+	if err != nil || !pending {
+		return err
+	}
+	return s.BackfillSearch(ctx)
+}
+
+// backfillStep indexes one batch: messages from the mark downwards, then
+// members in key order. It reports when nothing is left.
+func (s *Store) backfillStep(ctx context.Context, tx *sql.Tx) (bool, error) {
+	var mark, memberWS int64
+	var memberID string
+	err := tx.QueryRowContext(ctx, `SELECT message_id, member_workspace_id, member_id FROM search_backfill WHERE id = 1`).
+		Scan(&mark, &memberWS, &memberID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if mark > 0 {
+		ids, err := column[int64](ctx, tx, `SELECT id FROM messages WHERE id <= $1 ORDER BY id DESC LIMIT $2`, mark, backfillBatch)
+		if err != nil {
+			return false, err
+		}
+		if err := s.indexMessages(ctx, tx, ids); err != nil {
+			return false, err
+		}
+		next := int64(0)
+		if len(ids) == backfillBatch {
+			next = ids[len(ids)-1] - 1
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE search_backfill SET message_id = $1 WHERE id = 1`, next)
+		return false, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT workspace_id, id FROM members
+		WHERE workspace_id > $1 OR (workspace_id = $1 AND id > $2) ORDER BY workspace_id, id LIMIT $3`,
+		memberWS, memberID, backfillBatch)
+	if err != nil {
+		return false, err
+	}
+	byWS := make(map[int64][]string)
+	var wss []int64
+	n := 0
+	var lastWS int64
+	var lastID string
+	for rows.Next() {
+		if err := rows.Scan(&lastWS, &lastID); err != nil {
+			rows.Close()
+			return false, err
+		}
+		if _, ok := byWS[lastWS]; !ok {
+			wss = append(wss, lastWS)
+		}
+		byWS[lastWS] = append(byWS[lastWS], lastID)
+		n++
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return false, err
+	}
+	for _, ws := range wss {
+		if err := s.indexMembers(ctx, tx, ws, byWS[ws]); err != nil {
+			return false, err
+		}
+	}
+	if n < backfillBatch {
+		_, err = tx.ExecContext(ctx, `DELETE FROM search_backfill`)
+		return true, err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE search_backfill SET member_workspace_id = $1, member_id = $2 WHERE id = 1`, lastWS, lastID)
+	return false, err
+}
+
+// SearchMembers returns the members of the given workspaces whose display
+// name or identity values (e-mail, handle, address, signed name) match the
+// query, most recently seen first, with their identities; at most limit
+// (0 means 20, at most 500). A query with no word matches nobody.
+func (s *Store) SearchMembers(ctx context.Context, workspaceIDs []int64, query string, limit int) ([]model.Member, error) {
+	switch {
+	case len(workspaceIDs) == 0:
+		return nil, fmt.Errorf("%w: workspace ids: at least one is needed", ErrInvalid)
+	case limit == 0:
+		limit = 20
+	case limit < 0 || limit > 500:
+		return nil, fmt.Errorf("%w: limit %d: must be between 1 and 500", ErrInvalid, limit)
+	}
+	q := parseSearchQuery(query)
+	if len(q) == 0 {
+		return []model.Member{}, nil
+	}
+	if err := s.ensureSearchIndex(ctx); err != nil {
+		return nil, err
+	}
+	match, arg := s.matchMembers(q, 1)
+	rows, err := s.r.QueryContext(ctx, `SELECT m.id, m.workspace_id, m.display_name, m.is_staff, m.message_count, m.first_seen_at, m.last_seen_at
+		FROM members m WHERE m.workspace_id IN (`+idList(workspaceIDs)+`) AND m.merged_into IS NULL
+		AND (m.workspace_id, m.id) IN (`+match+`)
+		ORDER BY m.last_seen_at DESC, m.workspace_id, m.id LIMIT $2`, arg, limit)
+	if err != nil {
+		return nil, fmt.Errorf("search members: %w", err)
+	}
+	defer rows.Close()
+	out := []model.Member{}
+	for rows.Next() {
+		var m model.Member
+		var first, last int64
+		if err := rows.Scan(&m.ID, &m.WorkspaceID, &m.DisplayName, &m.IsStaff, &m.MessageCount, &first, &last); err != nil {
+			return nil, fmt.Errorf("search members: %w", err)
+		}
+		m.FirstSeenAt, m.LastSeenAt = fromMicros(first), fromMicros(last)
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("search members: %w", err)
+	}
+	rows.Close()
+	if err := s.withIdentities(ctx, out); err != nil {
+		return nil, fmt.Errorf("search members: %w", err)
+	}
+	return out, nil
+}
+
+// withIdentities fills in the identities of members.
+func (s *Store) withIdentities(ctx context.Context, members []model.Member) error {
+	if len(members) == 0 {
+		return nil
+	}
+	at := make(map[string]int, len(members))
+	var cond strings.Builder
+	args := make([]any, 0, 2*len(members))
+	for i, m := range members {
+		at[strconv.FormatInt(m.WorkspaceID, 10)+"\x00"+m.ID] = i
+		if i > 0 {
+			cond.WriteString(" OR ")
+		}
+		args = append(args, m.WorkspaceID, m.ID)
+		fmt.Fprintf(&cond, "(workspace_id = $%d AND member_id = $%d)", len(args)-1, len(args))
+	}
+	rows, err := s.r.QueryContext(ctx, `SELECT workspace_id, member_id, kind, value FROM identities WHERE `+cond.String()+`
+		ORDER BY workspace_id, member_id, kind, key`, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var ws int64
+		var id string
+		var i model.Identity
+		if err := rows.Scan(&ws, &id, &i.Kind, &i.Value); err != nil {
+			return err
+		}
+		if k, ok := at[strconv.FormatInt(ws, 10)+"\x00"+id]; ok {
+			members[k].Identities = append(members[k].Identities, i)
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+)
+
+func TestParseSearchQuery(t *testing.T) {
+	for _, tc := range []struct {
+		query string
+		want  searchQuery
+	}{
+		{"", nil},
+		{`" * AND ( )`, searchQuery{{"and"}}},
+		{"Vélos", searchQuery{{"velos", "velo"}}},
+		{"répondu répondre", searchQuery{{"repondu", "repond"}, {"repondr", "repond"}}},
+		{"running", searchQuery{{"running", "run"}}},
+		{"électrique electrique", searchQuery{{"electr", "electriqu"}, {"electr", "electriqu"}}},
+		{"vélo vélo", searchQuery{{"velo"}}},
+	} {
+		got := parseSearchQuery(tc.query)
+		if len(got) != len(tc.want) {
+			t.Errorf("%q: got %v, want %v", tc.query, got, tc.want)
+			continue
+		}
+		for i := range got {
+			for _, s := range tc.want[i] {
+				if !slices.Contains(got[i], s) {
+					t.Errorf("%q word %d: got stems %v, want %q among them", tc.query, i, got[i], s)
+				}
+			}
+		}
+	}
+	if q := parseSearchQuery(strings.Repeat("mot", 1) + strings.Repeat(" a b c d e f g h i j k l m n o p q r s", 3)); len(q) != maxQueryWords {
+		t.Errorf("long query: %d words, want %d", len(q), maxQueryWords)
+	}
+	q := searchQuery{{"velo"}, {"electr", "electriqu"}}
+	if got, want := q.fts5(), `("velo") AND ("electr" OR "electriqu")`; got != want {
+		t.Errorf("fts5: %s, want %s", got, want)
+	}
+	if got, want := q.tsquery(), `('velo') & ('electr' | 'electriqu')`; got != want {
+		t.Errorf("tsquery: %s, want %s", got, want)
+	}
+	if got, want := tsvector("velo o'k a\\b"), `'velo' 'o''k' 'a\\b'`; got != want {
+		t.Errorf("tsvector: %s, want %s", got, want)
+	}
+}
+
+func TestSearchTerms(t *testing.T) {
+	got := strings.Fields(searchTerms("Mon VÉLO électrique, mon vélo ! https://ex.org "+strings.Repeat("x", 300), map[string][]string{}))
+	for _, want := range []string{"mon", "velo", "electr", "electriqu", "https", "ex", "org"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("terms %v: %q missing", got, want)
+		}
+	}
+	if slices.ContainsFunc(got, func(s string) bool { return strings.HasPrefix(s, "xxx") }) {
+		t.Errorf("terms %v: an over-long word is indexed", got)
+	}
+	seen := map[string]bool{}
+	for _, s := range got {
+		if seen[s] {
+			t.Errorf("terms %v: %q twice", got, s)
+		}
+		seen[s] = true
+	}
+}
+
+func TestExcerpt(t *testing.T) {
+	if got := excerpt("  a\n\n b\t c  "); got != "a b c" {
+		t.Errorf("collapse: %q", got)
+	}
+	long := strings.Repeat("é", 500)
+	got := excerpt(long)
+	if utf8.RuneCountInString(got) != headlineRunes || !strings.HasSuffix(got, "…") {
+		t.Errorf("cut: %d runes, %q", utf8.RuneCountInString(got), got[len(got)-6:])
+	}
+	exact := strings.Repeat("a", headlineRunes)
+	if excerpt(exact) != exact {
+		t.Error("a body of exactly the limit is cut")
+	}
+}
+
+// FuzzSearchQuery checks that any text parses into plain stems that the
+// FTS5 and tsquery writers quote whole.
+func FuzzSearchQuery(f *testing.F) {
+	for _, s := range []string{"", `"`, "AND (", "*", "vélo électrique", `a" OR "b`, "'; DROP TABLE x; --", "\xff", "ǅ ﬁ ß Œ", "e\u0301te"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		q := parseSearchQuery(s)
+		if len(q) > maxQueryWords {
+			t.Fatalf("%d words", len(q))
+		}
+		for _, word := range q {
+			if len(word) == 0 {
+				t.Fatal("a word without stems")
+			}
+			for _, stem := range word {
+				if stem == "" || strings.ContainsFunc(stem, func(r rune) bool {
+					return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != utf8.RuneError
+				}) {
+					t.Fatalf("stem %q is not plain letters and digits", stem)
+				}
+			}
+		}
+		fts := q.fts5()
+		if strings.Count(fts, `"`)%2 != 0 {
+			t.Fatalf("unbalanced quotes in %s", fts)
+		}
+		ts := q.tsquery()
+		if strings.Count(strings.ReplaceAll(ts, "''", ""), "'")%2 != 0 {
+			t.Fatalf("unbalanced quotes in %s", ts)
+		}
+		if (len(q) == 0) != (fts == "") {
+			t.Fatalf("fts5 %q for %d words", fts, len(q))
+		}
+	})
+}
