@@ -18,6 +18,9 @@ import (
 	"palabre/internal/testutil"
 )
 
+// loginCSRFCookie is the cookie of the sign-in form's CSRF token.
+const loginCSRFCookie = "palabre_login_csrf"
+
 // signInUser creates a user with a password hashed cheaply (these tests
 // check sign-in, not argon2's cost) and returns the password.
 func signInUser(t *testing.T, st *store.Store, login string, isAdmin bool) (model.User, string) {
@@ -183,10 +186,10 @@ func TestSignInPage(t *testing.T) {
 		res, c, token := signInPage(t, r.url)
 		checkHTML(t, res, http.StatusOK)
 		for _, want := range []string{
-			`<form method="post" action="/login">`,
+			`<form method="post" action="/login"`,
 			`name="login"`,
 			`name="password" type="password"`,
-			`<button type="submit">`,
+			`<button type="submit"`,
 		} {
 			if !strings.Contains(res.body, want) {
 				t.Errorf("the page lacks %s:\n%s", want, res.body)
@@ -269,16 +272,19 @@ func TestSignIn(t *testing.T) {
 			t.Errorf("the CSRF cookie is not cleared: %v", gone)
 		}
 
-		home := do(t, "GET", r.url+"/", session.Value)
-		checkHTML(t, home, http.StatusOK)
-		for _, want := range []string{`href="/api/v1/workspaces/velo/conversations"`, "subject of velo"} {
-			if !strings.Contains(home.body, want) {
-				t.Errorf("the home page lacks %s:\n%s", want, home.body)
+		if home := do(t, "GET", r.url+"/", session.Value); home.status != http.StatusSeeOther || home.header.Get("Location") != "/inbox" {
+			t.Errorf("home with a session: %d to %q, want 303 to /inbox", home.status, home.header.Get("Location"))
+		}
+		inbox := do(t, "GET", r.url+"/inbox?view=all", session.Value)
+		checkHTML(t, inbox, http.StatusOK)
+		for _, want := range []string{`href="/conversations/`, "subject of velo"} {
+			if !strings.Contains(inbox.body, want) {
+				t.Errorf("the inbox lacks %s:\n%s", want, inbox.body)
 			}
 		}
 		for _, not := range []string{"banque", "BANQUE"} {
-			if strings.Contains(home.body, not) {
-				t.Errorf("the home page shows %s, where lea has no role:\n%s", not, home.body)
+			if strings.Contains(inbox.body, not) {
+				t.Errorf("the inbox shows %s, where lea has no role:\n%s", not, inbox.body)
 			}
 		}
 		// The API takes the same session.
@@ -310,8 +316,8 @@ func TestSignInBehindTLSProxy(t *testing.T) {
 	})
 }
 
-// TestHomeHidesExpertWorkspaces checks that the home page lists what the
-// API lets a user see: an expert sees no conversation of the workspace.
+// TestHomeHidesExpertWorkspaces checks that the inbox lists what the API
+// lets a user see: an expert sees no conversation of the workspace.
 func TestHomeHidesExpertWorkspaces(t *testing.T) {
 	t.Parallel()
 	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
@@ -334,10 +340,10 @@ func TestHomeHidesExpertWorkspaces(t *testing.T) {
 			strings.TrimSpace(listed.body) != `{"conversations":[]}` {
 			t.Fatalf("the API lists the expert conversations: %d %s", listed.status, listed.body)
 		}
-		home := do(t, "GET", r.url+"/", session.Value)
+		home := do(t, "GET", r.url+"/inbox?view=all", session.Value)
 		checkHTML(t, home, http.StatusOK)
-		if strings.Contains(home.body, "subject of velo") || strings.Contains(home.body, "/api/v1/workspaces/velo/") {
-			t.Errorf("the home page shows the expert what the API hides:\n%s", home.body)
+		if strings.Contains(home.body, "subject of velo") || strings.Contains(home.body, `href="/conversations/`) {
+			t.Errorf("the inbox shows the expert what the API hides:\n%s", home.body)
 		}
 	})
 }

@@ -1,5 +1,5 @@
-// Package server composes palabre's HTTP side — the REST API, the health
-// check and, for now, a minimal home page — behind the middlewares every
+// Package server composes palabre's HTTP side — the REST API, the web
+// console and the health check — behind the middlewares every
 // response goes through (security headers, panic recovery, request log),
 // and runs it with timeouts and a graceful shutdown.
 package server
@@ -16,6 +16,7 @@ import (
 
 	"palabre/internal/analysis"
 	"palabre/internal/api"
+	"palabre/internal/console"
 	"palabre/internal/httpx"
 	"palabre/internal/model"
 	"palabre/internal/store"
@@ -77,13 +78,12 @@ func New(cfg Config, st *store.Store, an *analysis.Registry, logger *slog.Logger
 // routes is the whole route table of the server; the API brings its own.
 func (s *Server) routes(st *store.Store, an *analysis.Registry) http.Handler {
 	authn := api.NewAuthenticator(st, s.logger)
-	p := newPages(st, authn, s.logger)
+	p := newPages(st, s.logger)
 	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", api.New(api.Config{MaxSectors: s.cfg.MaxSectors, Live: s.cfg.Live}, st, an, authn, s.logger))
+	apiHandler := api.New(api.Config{MaxSectors: s.cfg.MaxSectors, Live: s.cfg.Live}, st, an, authn, s.logger)
+	mux.Handle("/api/v1/", apiHandler)
 	mux.HandleFunc("GET /healthz", p.healthz)
-	mux.HandleFunc("GET /login", p.loginForm)
-	mux.HandleFunc("POST /login", p.login)
-	mux.HandleFunc("GET /{$}", p.home)
+	console.New(console.Config{Store: st, Authn: authn, API: apiHandler, Analysis: an, Logger: s.logger}).Register(mux)
 	return httpx.ProblemFallback(mux)
 }
 

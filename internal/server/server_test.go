@@ -187,14 +187,14 @@ func TestRoutes(t *testing.T) {
 			allow       string
 		}{
 			{"GET", "/healthz", 200, httpx.ContentTypeJSON, []string{`{"status":"ok"}`}, nil, ""},
-			{"GET", "/", 200, "text/html; charset=utf-8",
-				[]string{"<h1>palabre</h1>",
-					`href="/api/v1/workspaces/velo/conversations"`,
-					fmt.Sprintf(`href="/api/v1/conversations/%d"`, conv),
-					`&lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;`,
-					`&lt;img src=x onerror=alert(1)&gt; &amp; co`,
-					`href="/api/v1/openapi.json"`},
-				[]string{"<script", "<img"}, ""},
+			{"GET", "/", 303, "text/html; charset=utf-8", nil, nil, ""},
+			{"GET", "/inbox?view=all", 200, "text/html; charset=utf-8",
+				[]string{fmt.Sprintf(`href="/conversations/%d"`, conv),
+					`&lt;img src=x onerror=alert(1)&gt; &amp; co`},
+				[]string{"<script>alert", "<img src=x"}, ""},
+			{"GET", fmt.Sprintf("/conversations/%d", conv), 200, "text/html; charset=utf-8",
+				[]string{`&lt;script&gt;alert(&#34;name&#34;)&lt;/script&gt;`, `&lt;img src=x onerror=alert(1)&gt; &amp; co`},
+				[]string{"<script>alert", "<img src=x"}, ""},
 			{"GET", "/api/v1/workspaces", 200, httpx.ContentTypeJSON, []string{`"slug":"velo"`}, nil, ""},
 			{"GET", "/api/v1/openapi.json", 200, httpx.ContentTypeJSON, []string{`"openapi"`}, nil, ""},
 			{"GET", "/api/v1/nope", 404, httpx.ContentTypeProblem, []string{"/api/v1/nope"}, nil, ""},
@@ -239,8 +239,8 @@ func TestHomeWithoutWorkspaces(t *testing.T) {
 	t.Parallel()
 	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
 		s, _ := newServer(t, Config{}, st)
-		res := do(t, "GET", start(t, s).url+"/", adminSession(t, st))
-		if res.status != 200 || !strings.Contains(res.body, "No workspace yet") || strings.Contains(res.body, "<ul>") {
+		res := do(t, "GET", start(t, s).url+"/inbox", adminSession(t, st))
+		if res.status != 200 || !strings.Contains(res.body, "No workspace yet") || strings.Contains(res.body, `class="rows"`) {
 			t.Errorf("status %d, body:\n%s", res.status, res.body)
 		}
 	})
@@ -265,8 +265,9 @@ func TestHealthzWhenStoreClosed(t *testing.T) {
 		if !strings.Contains(logs.String(), "health check failed") {
 			t.Errorf("the log does not say why:\n%s", logs)
 		}
-		// The home page, which needs the database too, fails cleanly.
+		// The console's pages, which need the database too, fail cleanly.
 		checkProblem(t, do(t, "GET", r.url+"/", session), http.StatusInternalServerError)
+		checkProblem(t, do(t, "GET", r.url+"/inbox", session), http.StatusInternalServerError)
 	})
 }
 

@@ -1,0 +1,145 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"palabre/internal/model"
+	"palabre/internal/store"
+)
+
+func (c *Console) registerMembers(mux *http.ServeMux) {
+	mux.HandleFunc("GET /workspaces/{slug}/people/{id}", c.page(c.member))
+	mux.HandleFunc("POST /workspaces/{slug}/people/{id}/{action}", c.page(c.memberAction))
+}
+
+// memberData fills member.html.
+type memberData struct {
+	Member        model.Member
+	Workspace     model.Workspace
+	CanWork       bool
+	ShowNotes     bool
+	Notes         []model.MemberNote
+	Conversations []store.MemberConversation
+	Sentiment     []store.SentimentPoint
+	Merges        []model.MemberMerge
+	Chart         []chartBar
+	ChartWidth    int
+}
+
+// chartBar is one month of the member's sentiment chart, in the chart's
+// own units (the SVG is drawn by the template; no script, no style).
+type chartBar struct {
+	X, PosY, PosH, NeuY, NeuH, NegY, NegH int
+	Label                                 string
+	Point                                 store.SentimentPoint
+}
+
+// chartHeight is the height of the sentiment chart's bars area, in SVG units.
+const chartHeight = 80
+
+func sentimentChart(v *viewer, pts []store.SentimentPoint) []chartBar {
+	peak := 1
+	for _, p := range pts {
+		peak = max(peak, p.Messages)
+	}
+	bars := make([]chartBar, len(pts))
+	for i, p := range pts {
+		scale := func(n int) int { return n * chartHeight / peak }
+		neg, neu, pos := scale(p.Negative), scale(p.Neutral), scale(p.Positive)
+		bars[i] = chartBar{X: i * 24, Point: p, Label: v.P.Date(p.Month, v.Loc),
+			NegY: chartHeight - neg, NegH: neg,
+			NeuY: chartHeight - neg - neu, NeuH: neu,
+			PosY: chartHeight - neg - neu - pos, PosH: pos}
+	}
+	return bars
+}
+
+// memberWorkspace is the workspace of a member's page, when the viewer
+// sees its members: owners, managers, CMs and clients do; experts do not.
+func (c *Console) memberWorkspace(r *http.Request, v *viewer) (model.Workspace, error) {
+	slug := r.PathValue("slug")
+	i := slices.IndexFunc(v.Workspaces, func(ws model.Workspace) bool { return ws.Slug == slug })
+	if i < 0 {
+		return model.Workspace{}, fmt.Errorf("workspace %q: %w", slug, store.ErrNotFound)
+	}
+	return v.Workspaces[i], nil
+}
+
+// member answers a member's page: who this person is across channels.
+func (c *Console) member(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	ctx := r.Context()
+	ws, err := c.memberWorkspace(r, v)
+	if err != nil {
+		return err
+	}
+	m, err := c.store.Member(ctx, ws.ID, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	if m.MergedInto != "" {
+		http.Redirect(w, r, "/workspaces/"+ws.Slug+"/people/"+url.PathEscape(m.MergedInto), http.StatusSeeOther)
+		return nil
+	}
+	d := memberData{Member: m, Workspace: ws, CanWork: v.works(ws.ID), ShowNotes: v.works(ws.ID)}
+	if d.ShowNotes {
+		if d.Notes, err = c.store.MemberNotes(ctx, ws.ID, m.ID); err != nil {
+			return err
+		}
+	}
+	if d.Conversations, err = c.store.MemberConversations(ctx, ws.ID, m.ID, 50); err != nil {
+		return err
+	}
+	if d.Sentiment, err = c.store.MemberSentiment(ctx, ws.ID, m.ID); err != nil {
+		return err
+	}
+	if d.Merges, err = c.store.MemberMerges(ctx, ws.ID, m.ID); err != nil {
+		return err
+	}
+	d.Chart = sentimentChart(v, d.Sentiment)
+	d.ChartWidth = max(24*len(d.Chart), 24)
+	name := m.DisplayName
+	if name == "" {
+		name = m.ID
+	}
+	c.render(w, r, v, http.StatusOK, "member.html", &layoutData{Title: name, Nav: "inbox"}, d)
+	return nil
+}
+
+// memberAction hands one of the member page's forms to the API.
+func (c *Console) memberAction(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	slug, id := r.PathValue("slug"), r.PathValue("id")
+	f := r.PostForm
+	base := "/api/v1/workspaces/" + url.PathEscape(slug) + "/people/" + url.PathEscape(id)
+	back := "/workspaces/" + url.PathEscape(slug) + "/people/" + url.PathEscape(id)
+	var (
+		method = http.MethodPost
+		path   string
+		body   any
+		done   string
+	)
+	switch r.PathValue("action") {
+	case "note":
+		path, body, done = base+"/notes", map[string]string{"body": f.Get("body")}, v.P.T("Note added.")
+	case "tags":
+		method, path = http.MethodPatch, base
+		body, done = map[string]any{"add_tags": splitList(f.Get("add")), "remove_tags": splitList(f.Get("remove"))}, v.P.T("Tags changed.")
+	case "merge":
+		from := strings.TrimSpace(f.Get("from"))
+		path, body, done = base+"/merge", map[string]string{"from": from}, v.P.T("Members merged.")
+	case "unmerge":
+		path, done = base+"/unmerge", v.P.T("Merge undone.")
+		back = localPath(f.Get("back"), back)
+	default:
+		return fmt.Errorf("action %q: %w", r.PathValue("action"), store.ErrNotFound)
+	}
+	a, err := c.callAPI(r, v, method, path, body)
+	if err != nil {
+		return err
+	}
+	c.finish(w, r, v, a, done, back)
+	return nil
+}
