@@ -70,13 +70,8 @@ func (h *handler) addMemberNote(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Body string `json:"body"`
 	}
-	if err := decodeBody(w, r, 64<<10, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ws, err := h.workspace(r, r.PathValue("slug"), accessWork)
-	if err != nil {
-		h.fail(w, r, err)
+	ws, ok := h.decodeForWorkspace(w, r, 64<<10, &req, accessWork)
+	if !ok {
 		return
 	}
 	note, err := h.store.AddMemberNote(r.Context(), ws.ID, r.PathValue("id"), principalOf(r.Context()).user, req.Body, time.Now())
@@ -93,13 +88,8 @@ func (h *handler) patchMember(w http.ResponseWriter, r *http.Request) {
 		AddTags    []string `json:"add_tags"`
 		RemoveTags []string `json:"remove_tags"`
 	}
-	if err := decodeBody(w, r, 16<<10, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ws, err := h.workspace(r, r.PathValue("slug"), accessWork)
-	if err != nil {
-		h.fail(w, r, err)
+	ws, ok := h.decodeForWorkspace(w, r, 16<<10, &req, accessWork)
+	if !ok {
 		return
 	}
 	id := r.PathValue("id")
@@ -131,13 +121,8 @@ func (h *handler) mergeMember(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		From string `json:"from"`
 	}
-	if err := decodeBody(w, r, 4<<10, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ws, err := h.workspace(r, r.PathValue("slug"), accessWork)
-	if err != nil {
-		h.fail(w, r, err)
+	ws, ok := h.decodeForWorkspace(w, r, 4<<10, &req, accessWork)
+	if !ok {
 		return
 	}
 	if req.From == "" {

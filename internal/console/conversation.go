@@ -234,12 +234,7 @@ func (c *Console) conversationAction(w http.ResponseWriter, r *http.Request, v *
 	default:
 		return fmt.Errorf("action %q: %w", r.PathValue("action"), store.ErrNotFound)
 	}
-	a, err := c.callAPI(r, v, method, path, body)
-	if err != nil {
-		return err
-	}
-	c.finish(w, r, v, a, done, back)
-	return nil
+	return c.relay(w, r, v, method, path, body, done, back)
 }
 
 // reply sends the composer's reply. When newer messages arrived since the

@@ -146,6 +146,16 @@ func (c *Console) finish(w http.ResponseWriter, r *http.Request, v *viewer, a ap
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
+// relay hands a form to the API and answers as finish does.
+func (c *Console) relay(w http.ResponseWriter, r *http.Request, v *viewer, method, path string, body any, done, back string) error {
+	a, err := c.callAPI(r, v, method, path, body)
+	if err != nil {
+		return err
+	}
+	c.finish(w, r, v, a, done, back)
+	return nil
+}
+
 // flash is a one-time message shown on the next page: what a form did.
 type flash struct {
 	Text  string

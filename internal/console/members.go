@@ -136,10 +136,5 @@ func (c *Console) memberAction(w http.ResponseWriter, r *http.Request, v *viewer
 	default:
 		return fmt.Errorf("action %q: %w", r.PathValue("action"), store.ErrNotFound)
 	}
-	a, err := c.callAPI(r, v, method, path, body)
-	if err != nil {
-		return err
-	}
-	c.finish(w, r, v, a, done, back)
-	return nil
+	return c.relay(w, r, v, method, path, body, done, back)
 }

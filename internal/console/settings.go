@@ -254,12 +254,7 @@ func (c *Console) cannedDelete(w http.ResponseWriter, r *http.Request, v *viewer
 	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
 		return fmt.Errorf("canned reply %q: %w", id, store.ErrNotFound)
 	}
-	a, err := c.callAPI(r, v, http.MethodDelete, apiWorkspacePath(ws, "canned-replies/"+id), nil)
-	if err != nil {
-		return err
-	}
-	c.finish(w, r, v, a, v.P.T("Canned reply deleted."), settingsPath(ws, "canned"))
-	return nil
+	return c.relay(w, r, v, http.MethodDelete, apiWorkspacePath(ws, "canned-replies/"+id), nil, v.P.T("Canned reply deleted."), settingsPath(ws, "canned"))
 }
 
 // --- service levels -----------------------------------------------------------
@@ -547,12 +542,7 @@ func (c *Console) topicDelete(w http.ResponseWriter, r *http.Request, v *viewer)
 		return err
 	}
 	name := r.PostForm.Get("name")
-	a, err := c.callAPI(r, v, http.MethodDelete, apiWorkspacePath(ws, "topics/"+url.PathEscape(name)), nil)
-	if err != nil {
-		return err
-	}
-	c.finish(w, r, v, a, v.P.T("Topic %s deleted.", name), settingsPath(ws, "topics"))
-	return nil
+	return c.relay(w, r, v, http.MethodDelete, apiWorkspacePath(ws, "topics/"+url.PathEscape(name)), nil, v.P.T("Topic %s deleted.", name), settingsPath(ws, "topics"))
 }
 
 // --- members ------------------------------------------------------------------
@@ -640,12 +630,7 @@ func (c *Console) memberRemove(w http.ResponseWriter, r *http.Request, v *viewer
 		return err
 	}
 	login := strings.TrimSpace(r.PostForm.Get("login"))
-	a, err := c.callAPI(r, v, http.MethodDelete, apiWorkspacePath(ws, "members/"+url.PathEscape(login)), nil)
-	if err != nil {
-		return err
-	}
-	c.finish(w, r, v, a, v.P.T("%s no longer has a role here.", login), settingsPath(ws, "members"))
-	return nil
+	return c.relay(w, r, v, http.MethodDelete, apiWorkspacePath(ws, "members/"+url.PathEscape(login)), nil, v.P.T("%s no longer has a role here.", login), settingsPath(ws, "members"))
 }
 
 // --- API tokens -----------------------------------------------------------------
@@ -755,12 +740,7 @@ func (c *Console) tokenRevoke(w http.ResponseWriter, r *http.Request, v *viewer)
 	if n, err := strconv.ParseInt(id, 10, 64); err != nil || n <= 0 {
 		return fmt.Errorf("token %q: %w", id, store.ErrNotFound)
 	}
-	a, err := c.callAPI(r, v, http.MethodDelete, "/api/v1/me/tokens/"+id, nil)
-	if err != nil {
-		return err
-	}
-	c.finish(w, r, v, a, v.P.T("Token revoked: it no longer works."), "/settings/tokens")
-	return nil
+	return c.relay(w, r, v, http.MethodDelete, "/api/v1/me/tokens/"+id, nil, v.P.T("Token revoked: it no longer works."), "/settings/tokens")
 }
 
 // --- administration: workspaces and users -------------------------------------

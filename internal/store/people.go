@@ -167,19 +167,9 @@ func (s *Store) SetMemberTags(ctx context.Context, workspaceID int64, memberID s
 		if err != nil {
 			return err
 		}
-		var added, removed []string
-		for _, t := range add {
-			if !slices.Contains(have, t) {
-				added = append(added, t)
-			}
-		}
-		for _, t := range remove {
-			if slices.Contains(have, t) {
-				removed = append(removed, t)
-			}
-		}
-		if len(have)+len(added)-len(removed) > model.MaxTagsPerConvo {
-			return fmt.Errorf("%w: at most %d tags", ErrInvalid, model.MaxTagsPerConvo)
+		added, removed, err := tagChange(have, add, remove)
+		if err != nil {
+			return err
 		}
 		for _, t := range added {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO member_tags (workspace_id, member_id, tag) VALUES ($1, $2, $3)`,

@@ -186,39 +186,30 @@ func parseSearchQuery(q string) searchQuery {
 
 // fts5 writes the query in FTS5 syntax, each stem a quoted string.
 func (q searchQuery) fts5() string {
-	var b strings.Builder
-	for i, word := range q {
-		if i > 0 {
-			b.WriteString(" AND ")
-		}
-		b.WriteByte('(')
-		for j, s := range word {
-			if j > 0 {
-				b.WriteString(" OR ")
-			}
-			b.WriteByte('"')
-			b.WriteString(strings.ReplaceAll(s, `"`, `""`))
-			b.WriteByte('"')
-		}
-		b.WriteByte(')')
-	}
-	return b.String()
+	return q.write(" AND ", " OR ", func(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` })
 }
 
 // tsquery writes the query as a PostgreSQL tsquery literal, each stem a
 // quoted lexeme.
 func (q searchQuery) tsquery() string {
+	return q.write(" & ", " | ", tsLexeme)
+}
+
+// write writes the query in a search syntax: its words joined by and,
+// each word the alternatives of its stems joined by or, each stem quoted
+// by term.
+func (q searchQuery) write(and, or string, term func(string) string) string {
 	var b strings.Builder
 	for i, word := range q {
 		if i > 0 {
-			b.WriteString(" & ")
+			b.WriteString(and)
 		}
 		b.WriteByte('(')
 		for j, s := range word {
 			if j > 0 {
-				b.WriteString(" | ")
+				b.WriteString(or)
 			}
-			b.WriteString(tsLexeme(s))
+			b.WriteString(term(s))
 		}
 		b.WriteByte(')')
 	}

@@ -258,19 +258,9 @@ func (s *Store) changeTags(ctx context.Context, tx *sql.Tx, id int64, add, remov
 	if err != nil {
 		return err
 	}
-	var added, removed []string
-	for _, t := range add {
-		if !slices.Contains(have, t) {
-			added = append(added, t)
-		}
-	}
-	for _, t := range remove {
-		if slices.Contains(have, t) {
-			removed = append(removed, t)
-		}
-	}
-	if len(have)+len(added)-len(removed) > model.MaxTagsPerConvo {
-		return fmt.Errorf("%w: conversation %d: at most %d tags", ErrInvalid, id, model.MaxTagsPerConvo)
+	added, removed, err := tagChange(have, add, remove)
+	if err != nil {
+		return fmt.Errorf("conversation %d: %w", id, err)
 	}
 	for _, t := range added {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO conversation_tags (conversation_id, tag) VALUES ($1, $2)`, id, t); err != nil {
@@ -286,6 +276,26 @@ func (s *Store) changeTags(ctx context.Context, tx *sql.Tx, id int64, add, remov
 		return nil
 	}
 	return event("conversation.tags", map[string]any{"added": orEmpty(added), "removed": orEmpty(removed)})
+}
+
+// tagChange is what adding add and removing remove does to the tags
+// have: the tags really added and really removed, or ErrInvalid when the
+// result would hold more than model.MaxTagsPerConvo.
+func tagChange(have, add, remove []string) (added, removed []string, err error) {
+	for _, t := range add {
+		if !slices.Contains(have, t) {
+			added = append(added, t)
+		}
+	}
+	for _, t := range remove {
+		if slices.Contains(have, t) {
+			removed = append(removed, t)
+		}
+	}
+	if len(have)+len(added)-len(removed) > model.MaxTagsPerConvo {
+		return nil, nil, fmt.Errorf("%w: at most %d tags", ErrInvalid, model.MaxTagsPerConvo)
+	}
+	return added, removed, nil
 }
 
 func orEmpty(s []string) []string {
