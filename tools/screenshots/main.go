@@ -79,10 +79,14 @@ func run(out, chromium string) error {
 		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true))
 	actx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	defer cancelAlloc()
-	shot := func(login, path, file string, ready string) error {
+	shot := func(login, path, file string, ready string, phone bool) error {
 		bctx, cancel := chromedp.NewContext(actx)
 		defer cancel()
-		err := chromedp.Do(bctx,
+		viewport := chromedp.EmulateReset()
+		if phone {
+			viewport = chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2))
+		}
+		err := chromedp.Do(bctx, viewport,
 			chromedp.Navigate(base+"/login"),
 			chromedp.SendKeys(chromedp.CSS(`#login`), login),
 			chromedp.SendKeys(chromedp.CSS(`#password`), password),
@@ -127,12 +131,16 @@ func run(out, chromium string) error {
 			return fmt.Errorf("find a conversation: %w", err)
 		}
 	}
-	for _, s := range []struct{ login, path, file, ready string }{
-		{"nadia", "/inbox", "inbox.png", ".rows"},
-		{"lea", convPath, "conversation.png", "#thread"},
-		{"nadia", "/settings/workspaces/velo-atelier/team", "settings.png", "#main"},
+	for _, s := range []struct {
+		login, path, file, ready string
+		phone                    bool
+	}{
+		{"nadia", "/inbox", "inbox.png", ".rows", false},
+		{"lea", convPath, "conversation.png", "#thread", false},
+		{"nadia", "/settings/workspaces/velo-atelier/team", "settings.png", "#main", false},
+		{"lea", "/inbox", "inbox-phone.png", ".rows", true},
 	} {
-		if err := shot(s.login, s.path, s.file, s.ready); err != nil {
+		if err := shot(s.login, s.path, s.file, s.ready, s.phone); err != nil {
 			return err
 		}
 	}
