@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"palabre/internal/model"
 	"palabre/internal/store"
 	"palabre/internal/testutil"
 	"palabre/internal/webtest"
@@ -180,11 +181,34 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("a new message reaches the open inbox", func(t *testing.T) {
+		webtest.Run(t, lea, "open the inbox", chromedp.Navigate(a.base+"/inbox?view=all"), chromedp.WaitVisible(chromedp.CSS(`.rows`)))
+		ctx := context.Background()
+		blog, err := a.st.Channel(ctx, a.velo.ID, "blog")
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := model.Message{ExternalID: "p9", ConversationExternalID: "p9", Kind: model.KindPost, Status: model.StatusApproved,
+			AuthorName: "Nora Petit", Body: "Livrez-vous en Belgique ?", CreatedAt: time.Now().UTC(), Lang: "fr", Sentiment: "neu", Intent: "question"}
+		if _, err := a.st.NewImporter(a.velo, blog).Write(ctx, []store.IngestItem{{Message: m, Root: "p9", Subject: "Livraison en Belgique"}}); err != nil {
+			t.Fatal(err)
+		}
+		webtest.WaitFor(t, lea, "the new conversation on top of the list", `(document.querySelector('.rows .row') || {textContent: ''}).textContent.includes('Nora Petit')`)
+		if live := webtest.Eval[string](t, lea, `document.querySelector('#live').textContent`); live == "" {
+			t.Errorf("the update was not announced to screen readers")
+		}
+	})
+
 	t.Run("client view", func(t *testing.T) {
 		marc := signInBrowser(t, a, "marc")
 		webtest.Run(t, marc, "inbox", chromedp.Navigate(a.base+"/inbox?view=all"), chromedp.WaitVisible(chromedp.CSS(`.rows`)))
-		if got := rowIDs(t, marc); len(got) != 3 {
-			t.Fatalf("client rows %v: want velo's 3 conversations only", got)
+		for _, id := range rowIDs(t, marc) {
+			if id == fmt.Sprint(a.agios) {
+				t.Fatalf("the client of velo sees banque's conversation %s", id)
+			}
+		}
+		if got := rowIDs(t, marc); len(got) != 4 {
+			t.Fatalf("client rows %v: want velo's 4 conversations", got)
 		}
 		var forms, settings int
 		forms = webtest.Eval[int](t, marc, `document.querySelectorAll('.rows form').length`)
