@@ -50,13 +50,8 @@ type previewResponse struct {
 // to arrive, against the CMs as they are now.
 func (h *handler) previewRouting(w http.ResponseWriter, r *http.Request) {
 	var req previewRequest
-	if err := decodeBody(w, r, 1<<20, &req); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ws, err := h.workspace(r, r.PathValue("slug"), accessManage)
-	if err != nil {
-		h.fail(w, r, err)
+	ws, ok := h.decodeForWorkspace(w, r, 1<<20, &req, accessManage)
+	if !ok {
 		return
 	}
 	switch {
@@ -68,6 +63,7 @@ func (h *handler) previewRouting(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	if req.Rules == nil {
+		var err error
 		if req.Rules, err = h.store.RoutingRules(ctx, ws.ID); err != nil {
 			h.fail(w, r, err)
 			return

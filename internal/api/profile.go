@@ -15,11 +15,11 @@ import (
 // hours fit with room.
 const maxProfileBody = 128 << 10
 
-// profileRequest is the body of a profile PUT: a whole profile, without
+// ProfileRequest is the body of a profile PUT: a whole profile, without
 // what the server decides (whose it is, when it changed). Absent fields
 // take their default: no languages, UTC, no hours, no capacity limit,
 // available, no specialisations.
-type profileRequest struct {
+type ProfileRequest struct {
 	Languages       []string               `json:"languages"`
 	TimeZone        string                 `json:"time_zone"`
 	Hours           model.WeeklyHours      `json:"hours"`
@@ -51,7 +51,7 @@ func (h *handler) putProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	def := model.DefaultProfile(u.ID)
-	req := profileRequest{Languages: def.Languages, TimeZone: def.TimeZone, Hours: def.Hours,
+	req := ProfileRequest{Languages: def.Languages, TimeZone: def.TimeZone, Hours: def.Hours,
 		Status: def.Status, Specialisations: def.Specialisations}
 	if err := decodeBody(w, r, maxProfileBody, &req); err != nil {
 		h.fail(w, r, err)

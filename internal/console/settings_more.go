@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"palabre/internal/api"
 	"palabre/internal/model"
 	"palabre/internal/route"
 	"palabre/internal/store"
@@ -499,19 +500,9 @@ func (c *Console) teamSave(w http.ResponseWriter, r *http.Request, v *viewer) er
 	return nil
 }
 
-// profileForm is the body of the API's profile PUT.
-type profileForm struct {
-	Languages       []string               `json:"languages"`
-	TimeZone        string                 `json:"time_zone"`
-	Hours           model.WeeklyHours      `json:"hours"`
-	Capacity        int                    `json:"capacity"`
-	Status          string                 `json:"status"`
-	Specialisations []model.Specialisation `json:"specialisations"`
-}
-
 // profileFromForm reads the team form over the current profile.
-func profileFromForm(f url.Values, ws model.Workspace, cur model.Profile) (profileForm, error) {
-	p := profileForm{Languages: []string{}, TimeZone: strings.TrimSpace(f.Get("time_zone")), Hours: model.WeeklyHours{},
+func profileFromForm(f url.Values, ws model.Workspace, cur model.Profile) (api.ProfileRequest, error) {
+	p := api.ProfileRequest{Languages: []string{}, TimeZone: strings.TrimSpace(f.Get("time_zone")), Hours: model.WeeklyHours{},
 		Status: f.Get("status"), Specialisations: []model.Specialisation{}}
 	for l := range strings.FieldsFuncSeq(f.Get("languages"), func(r rune) bool { return r == ',' || r == ' ' }) {
 		p.Languages = append(p.Languages, strings.ToLower(l))

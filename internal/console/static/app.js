@@ -250,7 +250,7 @@
       }
       if (page === "inbox") {
         if (location.search.indexOf("cursor=") >= 0) return;
-        later("rows", function () { refreshPart("rows"); announce(t("inboxUpdated")); });
+        later("rows", function () { refreshPart("rows", function () { announce(t("inboxUpdated")); }); });
         return;
       }
       if (ev.conversation_id !== convID) return;
