@@ -230,6 +230,25 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("every field has a label", func(t *testing.T) {
+		nadia := signInBrowser(t, a, "nadia")
+		for _, path := range []string{"/inbox", fmt.Sprintf("/conversations/%d", a.panne), "/workspaces/velo/people/m-camille@example.org",
+			"/settings/workspaces/velo/canned", "/settings/workspaces/velo/sla", "/settings/workspaces/velo/topics",
+			"/settings/workspaces/velo/members", "/settings/workspaces/velo/team", "/settings/workspaces/velo/routing",
+			"/settings/workspaces/velo/import", "/settings/tokens"} {
+			webtest.Run(t, nadia, "open "+path, chromedp.Navigate(a.base+path), chromedp.WaitVisible(chromedp.CSS(`#main`)))
+			unlabelled := webtest.Eval[[]string](t, nadia, `Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
+				.filter(e => e.labels.length === 0 && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))
+				.map(e => e.outerHTML.slice(0, 80))`)
+			if len(unlabelled) > 0 {
+				t.Errorf("%s: fields without a label: %q", path, unlabelled)
+			}
+			if h1 := webtest.Eval[int](t, nadia, `document.querySelectorAll('h1').length`); h1 != 1 {
+				t.Errorf("%s: %d h1 headings, want 1", path, h1)
+			}
+		}
+	})
+
 	t.Run("language", func(t *testing.T) {
 		webtest.Run(t, lea, "open the inbox", chromedp.Navigate(a.base+"/inbox"), chromedp.WaitVisible(chromedp.CSS(`.rows`)))
 		var lang, nav string
