@@ -59,6 +59,8 @@ type importData struct {
 	Workspace model.Workspace
 	Formats   []string
 	MaxMiB    int
+	Channels  []model.Channel
+	Stats     store.Stats
 }
 
 // importFormats are the choices of the format menu, "auto" first.
@@ -73,9 +75,15 @@ func (c *Console) importPage(w http.ResponseWriter, r *http.Request, v *viewer) 
 	if err != nil {
 		return err
 	}
+	d := importData{settingsNav: navFor(v, "import"), Workspace: ws, Formats: importFormats, MaxMiB: maxUploadBytes >> 20}
+	if d.Channels, err = c.store.Channels(r.Context(), ws.ID); err != nil {
+		return err
+	}
+	if d.Stats, err = c.store.WorkspaceStats(r.Context(), ws.ID); err != nil {
+		return err
+	}
 	c.render(w, r, v, http.StatusOK, "settings_import.html",
-		&layoutData{Title: v.P.T("Import into %s", ws.Name), Nav: "settings"},
-		importData{settingsNav: navFor(v, "import"), Workspace: ws, Formats: importFormats, MaxMiB: maxUploadBytes >> 20})
+		&layoutData{Title: v.P.T("Import into %s", ws.Name), Nav: "settings"}, d)
 	return nil
 }
 
