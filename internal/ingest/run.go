@@ -177,9 +177,12 @@ func (p *Plan) Run(ctx context.Context, st *store.Store, ws model.Workspace, act
 	if err != nil {
 		return sum, err
 	}
-	_, err = st.RecordEvent(ctx, model.Event{WorkspaceID: ws.ID, Actor: actor, Action: "import",
-		Subject: p.File.Name, Detail: string(detail)})
-	return sum, err
+	if _, err = st.RecordEvent(ctx, model.Event{WorkspaceID: ws.ID, Actor: actor, Action: "import",
+		Subject: p.File.Name, Detail: string(detail)}); err != nil {
+		return sum, err
+	}
+	// A large import changes what the query planner should choose.
+	return sum, st.Optimize(ctx)
 }
 
 // read opens the file afresh and hands a source of its records to fn.

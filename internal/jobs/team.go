@@ -20,6 +20,7 @@ type Store interface {
 	WakeSnoozed(ctx context.Context, now time.Time) (int, error)
 	DeleteExpiredSessions(ctx context.Context, now time.Time) (int64, error)
 	PurgeIdempotencyKeys(ctx context.Context, before time.Time) (int64, error)
+	Optimize(ctx context.Context) error
 }
 
 // Routing routes, in every workspace, the conversations nobody holds.
@@ -47,11 +48,12 @@ func Snooze(st Store, every time.Duration) Job {
 	}}
 }
 
-// Purge deletes expired sessions and idempotency keys.
+// Purge deletes expired sessions and idempotency keys, and refreshes the
+// query planner's statistics.
 func Purge(st Store, every time.Duration) Job {
 	return Job{Name: "purge", Every: every, Run: func(ctx context.Context, now time.Time) error {
 		_, err := st.DeleteExpiredSessions(ctx, now)
 		_, err2 := st.PurgeIdempotencyKeys(ctx, now.Add(-idempotency.KeyTTL))
-		return errors.Join(err, err2)
+		return errors.Join(err, err2, st.Optimize(ctx))
 	}}
 }

@@ -352,14 +352,16 @@ func (s *Store) InboxCounts(ctx context.Context, workspaceIDs []int64, userID in
 	if len(workspaceIDs) == 0 {
 		return InboxCounts{}, fmt.Errorf("%w: workspace ids: at least one is needed", ErrInvalid)
 	}
-	open := ` FROM conversations c WHERE c.workspace_id IN (` + idList(workspaceIDs) + `)` + openCondition
+	// One pass over the open conversations counts them all; the mentions'
+	// subquery is read once.
 	var n InboxCounts
 	err := s.r.QueryRowContext(ctx, `SELECT
-		(SELECT COUNT(*)`+open+` AND c.assignee_id = $1),
-		(SELECT COUNT(*)`+open+` AND c.assignee_id IS NULL),
-		(SELECT COUNT(*)`+open+` AND c.awaiting_since IS NOT NULL),
-		(SELECT COUNT(*)`+open+` AND c.id IN (SELECT conversation_id FROM events WHERE recipient_id = $1 AND action = 'note.mention')),
-		(SELECT COUNT(*)`+open+` AND c.response_due_at <= $2)`,
+		COALESCE(SUM(CASE WHEN c.assignee_id = $1 THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN c.assignee_id IS NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN c.awaiting_since IS NOT NULL THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN c.id IN (SELECT conversation_id FROM events WHERE recipient_id = $1 AND action = 'note.mention') THEN 1 ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN c.response_due_at <= $2 THEN 1 ELSE 0 END), 0)
+		FROM conversations c WHERE c.workspace_id IN (`+idList(workspaceIDs)+`)`+openCondition,
 		userID, toMicros(now.Add(time.Hour))).
 		Scan(&n.Mine, &n.Unassigned, &n.NeedsResponse, &n.Mentions, &n.DueSoon)
 	if err != nil {
@@ -387,7 +389,9 @@ func (s *Store) searchCondition(ctx context.Context, workspaceIDs []int64, q sea
 	ws := idList(workspaceIDs)
 	msgs, msgArg := s.matchMessages(q, 1)
 	members, memberArg := s.matchMembers(q, 1)
-	byText := `SELECT m.conversation_id FROM messages m WHERE m.workspace_id IN (` + ws + `) AND ` + msgs
+	// The matches drive (+ keeps SQLite from walking the workspace's
+	// messages by its index instead).
+	byText := `SELECT m.conversation_id FROM messages m WHERE +m.workspace_id IN (` + ws + `) AND ` + msgs
 	byMember := `SELECT m.conversation_id FROM messages m WHERE m.workspace_id IN (` + ws + `)
 		AND (m.workspace_id, m.member_id) IN (` + members + `)`
 	seen := make(map[int64]bool)
@@ -422,6 +426,10 @@ func (s *Store) searchCondition(ctx context.Context, workspaceIDs []int64, q sea
 		msgs = fmt.Sprintf(`EXISTS (SELECT 1 FROM message_search s WHERE s.message_id = m.id AND s.terms @@ CAST($%d AS tsquery))`, n)
 	}
 	members, memberArg = s.matchMembers(q, n+1)
-	return condition{sql: ` AND EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND m.workspace_id IN (` + ws + `)
-		AND (` + msgs + ` OR (m.workspace_id, m.member_id) IN (` + members + `)))`, args: []any{msgArg, memberArg}}, true, nil
+	// Two EXISTS, each walking only the conversation's own messages (an
+	// OR in one, or a condition on the workspace, lets SQLite walk every
+	// message of the workspace for each conversation instead).
+	return condition{sql: ` AND (EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND ` + msgs + `)
+		OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND (m.workspace_id, m.member_id) IN (` + members + `)))`,
+		args: []any{msgArg, memberArg}}, true, nil
 }

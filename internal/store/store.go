@@ -124,7 +124,29 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		s.close()
 		return nil, err
 	}
+	if err := s.Optimize(ctx); err != nil {
+		s.close()
+		return nil, err
+	}
 	return s, nil
+}
+
+// Optimize refreshes the statistics the query planner chooses indexes by,
+// where they are missing or stale. SQLite keeps none until asked: without
+// them it may walk a whole workspace's messages by the wrong index (a
+// member's page took 60 ms instead of 3 at 100,000 messages). It is cheap
+// (analysis_limit bounds the rows read a table) and runs at open, after
+// imports and hourly. PostgreSQL's autovacuum does this by itself.
+func (s *Store) Optimize(ctx context.Context) error {
+	if s.engine != EngineSQLite {
+		return nil
+	}
+	for _, pragma := range []string{`PRAGMA analysis_limit = 1000`, `PRAGMA optimize = 0x10002`} {
+		if _, err := s.w.ExecContext(ctx, pragma); err != nil {
+			return fmt.Errorf("store: optimize: %w", err)
+		}
+	}
+	return nil
 }
 
 // Engine names the database engine: "sqlite" or "postgres".
