@@ -38,13 +38,17 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 		fmt.Fprintln(env.Stderr, "Usage: palabre bench import [--n 1000000] [--db sqlite|postgres://…] [--dir DIR] [--seed 1] [--json]")
 		fmt.Fprintln(env.Stderr, "       palabre bench team [--db sqlite|postgres://…] [--messages N] [--routing R] [--clients C] [--rate M] [--duration D] [--json]")
+		fmt.Fprintln(env.Stderr, "       palabre bench console [--db sqlite|postgres://…] [--messages N] [--cms C] [--requests R] [--keep] [--json]")
 		return flag.ErrHelp
 	}
 	if len(args) > 0 && args[0] == "team" {
 		return runBenchTeam(ctx, args[1:], env)
 	}
+	if len(args) > 0 && args[0] == "console" {
+		return runBenchConsole(ctx, args[1:], env)
+	}
 	if len(args) == 0 || args[0] != "import" {
-		return usagef("bench takes the name of a benchmark: palabre bench import [flags], or palabre bench team [flags]")
+		return usagef("bench takes the name of a benchmark: palabre bench import [flags], palabre bench team [flags], or palabre bench console [flags]")
 	}
 	f, err := parseBenchFlags(args[1:], env)
 	if err != nil {
@@ -300,6 +304,89 @@ func printBenchTeam(w io.Writer, r bench.TeamResult) error {
 		fmt.Fprintf(&b, "  delay: %s; target p99 ≤ %v: %s\n", lat(lv.Delay), bench.LiveTargetP99,
 			verdict(lv.Delay.P99 <= ms(bench.LiveTargetP99) && lv.Delivered == lv.Expected))
 	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// runBenchConsole runs `palabre bench console`: the web console's pages
+// timed for a CM of a large workspace (docs/BENCHMARKS.md). Its few
+// progress lines go to stderr: the run takes minutes.
+func runBenchConsole(ctx context.Context, args []string, env Env) error {
+	opts := bench.DefaultConsoleOptions()
+	opts.Log = env.Stderr
+	var asJSON bool
+	fs := flag.NewFlagSet("palabre bench console", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.StringVar(&opts.DB, "db", opts.DB, "sqlite for a fresh file in --dir, or the postgres:// URL of a server on which "+
+		"a throw-away database palabre_bench_* is created and dropped")
+	fs.StringVar(&opts.Dir, "dir", "", "folder for the SQLite database, removed at the end (default: a temporary folder)")
+	fs.Uint64Var(&opts.Seed, "seed", opts.Seed, "seed of the generated messages")
+	fs.IntVar(&opts.Messages, "messages", opts.Messages, "messages generated and imported before timing the pages")
+	fs.IntVar(&opts.CMs, "cms", opts.CMs, "CMs the conversations are shared out among")
+	fs.IntVar(&opts.Requests, "requests", opts.Requests, "timed requests of each page, after a few untimed")
+	fs.BoolVar(&opts.Keep, "keep", false, "leave the database in place at the end, to look at its query plans")
+	fs.BoolVar(&asJSON, "json", false, "print one JSON object instead of a report")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usagef("bench console takes no arguments, got %q", fs.Args())
+	case opts.DB != bench.EngineSQLite && !store.IsPostgresDSN(opts.DB):
+		return usagef("--db must be sqlite or a postgres:// server URL, not %q", opts.DB)
+	case opts.Messages < 1 || opts.Messages > maxBenchMessages:
+		return usagef("--messages must be between 1 and %d", maxBenchMessages)
+	case opts.CMs < 1 || opts.CMs > 1000:
+		return usagef("--cms must be between 1 and 1000")
+	case opts.Requests < 1 || opts.Requests > 100_000:
+		return usagef("--requests must be between 1 and 100000")
+	}
+	res, err := bench.RunConsole(ctx, opts)
+	if err != nil {
+		return err
+	}
+	if asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetEscapeHTML(false)
+		return enc.Encode(res)
+	}
+	return printBenchConsole(env.Stdout, res)
+}
+
+// printBenchConsole writes the result as a short report and a table, each
+// page against the target.
+func printBenchConsole(w io.Writer, r bench.ConsoleResult) error {
+	var b strings.Builder
+	m := r.Machine
+	fmt.Fprintf(&b, "palabre bench console · %s · %s, %d cores, %.1f GiB · %s · %s · %s\n",
+		r.Date, m.CPU, m.Cores, m.MemoryGB, m.OS, m.Go, r.EngineVersion)
+	fmt.Fprintf(&b, "%d messages in %d conversations (imported in %.0f s, analysis off; prepared in %.0f s), %d CMs; %v\n",
+		r.Messages, r.Conversations, r.ImportSeconds, r.PrepareSeconds, r.CMs, r.Status)
+	fmt.Fprintf(&b, "open (new, open, pending): %d in all, %d to %d a CM, %d for %s (signed in); %d awaiting an answer, %d with a due time\n\n",
+		r.Open, r.OpenFewest, r.OpenMost, r.OpenMine, r.CM, r.Awaiting, r.Due)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "page\titems\tKiB\ttimed\tserver p50/p95/p99/max ms\tclient p50/p95/p99/max ms\ttarget")
+	for _, p := range r.Pages {
+		verdict := "met"
+		if !p.Met() {
+			verdict = "MISSED"
+		}
+		if p.Error != "" {
+			verdict = "MISSED (no answer: " + p.Error + ")"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%d\t%.1f / %.1f / %.1f / %.1f\t%.1f / %.1f / %.1f / %.1f\t%s\n", p.Name, p.Items, float64(p.Bytes)/1024,
+			p.Server.N, p.Server.P50, p.Server.P95, p.Server.P99, p.Server.Max, p.Client.P50, p.Client.P95, p.Client.P99, p.Client.Max, verdict)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	if r.Kept != "" {
+		fmt.Fprintf(&b, "\nthe database stays: %s\n", r.Kept)
+	}
+	fmt.Fprintf(&b, "\ntarget: server-side p99 ≤ %v a page; timed: how many requests were timed\n", bench.ConsoleTarget)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -30,6 +30,12 @@ func Open(ctx context.Context, dsn string) (*sql.DB, error) {
 	// statement prepared while a table was still empty (the first batch of
 	// an import) keeps scanning it whole once it has grown.
 	cfg.DefaultQueryExecMode = pgx.QueryExecModeExec
+	// No JIT compilation: palabre's queries read a page of rows, and the
+	// planner's estimate for a search over a common word turned JIT on,
+	// which spent 413 ms compiling a query that runs in 4.
+	if _, set := cfg.RuntimeParams["jit"]; !set {
+		cfg.RuntimeParams["jit"] = "off"
+	}
 	db := stdlib.OpenDB(*cfg)
 	db.SetMaxOpenConns(16)
 	db.SetMaxIdleConns(8)
