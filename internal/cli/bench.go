@@ -67,12 +67,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if f.json {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetEscapeHTML(false)
-		return enc.Encode(res)
-	}
-	return printBench(env.Stdout, res)
+	return report(env.Stdout, f.json, res, printBench)
 }
 
 func parseBenchFlags(args []string, env Env) (benchFlags, error) {
@@ -259,12 +254,7 @@ func runBenchTeam(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetEscapeHTML(false)
-		return enc.Encode(res)
-	}
-	return printBenchTeam(env.Stdout, res)
+	return report(env.Stdout, asJSON, res, printBenchTeam)
 }
 
 // printBenchTeam writes the result as a short report, each part against
@@ -348,12 +338,7 @@ func runBenchConsole(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	if asJSON {
-		enc := json.NewEncoder(env.Stdout)
-		enc.SetEscapeHTML(false)
-		return enc.Encode(res)
-	}
-	return printBenchConsole(env.Stdout, res)
+	return report(env.Stdout, asJSON, res, printBenchConsole)
 }
 
 // printBenchConsole writes the result as a short report and a table, each
@@ -392,3 +377,14 @@ func printBenchConsole(w io.Writer, r bench.ConsoleResult) error {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// report writes a benchmark's result: one JSON object, or the report
+// print makes of it.
+func report[T any](w io.Writer, asJSON bool, res T, print func(io.Writer, T) error) error {
+	if !asJSON {
+		return print(w, res)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc.Encode(res)
+}
