@@ -387,29 +387,47 @@ type condition struct {
 // parameters numbered from n; ok is false when nothing can match.
 func (s *Store) searchCondition(ctx context.Context, workspaceIDs []int64, q searchQuery, n int) (condition, bool, error) {
 	ws := idList(workspaceIDs)
-	msgs, msgArg := s.matchMessages(q, 1)
-	members, memberArg := s.matchMembers(q, 1)
-	// The matches drive (+ keeps SQLite from walking the workspace's
-	// messages by its index instead).
-	byText := `SELECT m.conversation_id FROM messages m WHERE +m.workspace_id IN (` + ws + `) AND ` + msgs
-	byMember := `SELECT m.conversation_id FROM messages m WHERE m.workspace_id IN (` + ws + `)
-		AND (m.workspace_id, m.member_id) IN (` + members + `)`
-	seen := make(map[int64]bool)
+	// The matching messages first, from the index alone and at most
+	// sparseMatches+1 of them: past that the word is common, and the
+	// conversations are better checked one by one in page order.
+	probe, arg := `SELECT rowid FROM message_search WHERE message_search MATCH $1`, any(q.fts5())
+	if s.engine == EnginePostgres {
+		probe, arg = `SELECT message_id FROM message_search WHERE terms @@ CAST($1 AS tsquery)`, q.tsquery()
+	}
+	matched, err := column[int64](ctx, s.r, probe+` LIMIT $2`, arg, sparseMatches+1)
+	if err != nil {
+		return condition{}, false, fmt.Errorf("inbox search: %w", err)
+	}
+	dense := len(matched) > sparseMatches
 	var ids []int64
-	dense := false
-	for _, sub := range []condition{{byText, []any{msgArg}}, {byMember, []any{memberArg}}} {
-		found, err := column[int64](ctx, s.r, sub.sql+` LIMIT $2`, sub.args[0], sparseMatches+1)
-		if err != nil {
-			return condition{}, false, fmt.Errorf("inbox search: %w", err)
+	if !dense {
+		var subs []string
+		if len(matched) > 0 {
+			subs = append(subs, `SELECT conversation_id FROM messages WHERE id IN (`+idList(matched)+`) AND workspace_id IN (`+ws+`)`)
 		}
-		if len(found) > sparseMatches {
-			dense = true
-			break
-		}
-		for _, id := range found {
-			if !seen[id] {
-				seen[id] = true
-				ids = append(ids, id)
+		members, memberArg := s.matchMembers(q, 1)
+		subs = append(subs, `SELECT m.conversation_id FROM messages m WHERE m.workspace_id IN (`+ws+`)
+			AND (m.workspace_id, m.member_id) IN (`+members+`) LIMIT $2`)
+		seen := make(map[int64]bool)
+		for i, sub := range subs {
+			var found []int64
+			if i == len(subs)-1 {
+				found, err = column[int64](ctx, s.r, sub, memberArg, sparseMatches+1)
+			} else {
+				found, err = column[int64](ctx, s.r, sub)
+			}
+			if err != nil {
+				return condition{}, false, fmt.Errorf("inbox search: %w", err)
+			}
+			if len(found) > sparseMatches {
+				dense = true
+				break
+			}
+			for _, id := range found {
+				if !seen[id] {
+					seen[id] = true
+					ids = append(ids, id)
+				}
 			}
 		}
 	}
@@ -419,17 +437,19 @@ func (s *Store) searchCondition(ctx context.Context, workspaceIDs []int64, q sea
 		}
 		return condition{sql: ` AND c.id IN (` + idList(ids) + `)`}, true, nil
 	}
-	msgs, msgArg = s.matchMessages(q, n)
-	if s.engine == EnginePostgres {
-		// Checked message by message: PostgreSQL would otherwise hash
-		// every match of the common word first.
-		msgs = fmt.Sprintf(`EXISTS (SELECT 1 FROM message_search s WHERE s.message_id = m.id AND s.terms @@ CAST($%d AS tsquery))`, n)
-	}
-	members, memberArg = s.matchMembers(q, n+1)
+	msgs, msgArg := s.matchMessages(q, n)
+	members, memberArg := s.matchMembers(q, n+1)
 	// Two EXISTS, each walking only the conversation's own messages (an
 	// OR in one, or a condition on the workspace, lets SQLite walk every
-	// message of the workspace for each conversation instead).
-	return condition{sql: ` AND (EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND ` + msgs + `)
-		OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND (m.workspace_id, m.member_id) IN (` + members + `)))`,
+	// message of the workspace for each conversation instead). OFFSET 0
+	// keeps PostgreSQL from turning them into hashed sets of every match
+	// of the common word (400 ms at 1,000,000 messages).
+	keep := ``
+	if s.engine == EnginePostgres {
+		msgs = fmt.Sprintf(`m.id IN (SELECT s.message_id FROM message_search s WHERE s.message_id = m.id AND s.terms @@ CAST($%d AS tsquery))`, n)
+		keep = ` OFFSET 0`
+	}
+	return condition{sql: ` AND (EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND ` + msgs + keep + `)
+		OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND (m.workspace_id, m.member_id) IN (` + members + `)` + keep + `))`,
 		args: []any{msgArg, memberArg}}, true, nil
 }

@@ -1,7 +1,7 @@
--- A member's messages in time order (their page: conversations, sentiment
--- by month) without reading the rest of the workspace's; it serves every
--- lookup the (workspace_id, member_id) index served.
-CREATE INDEX messages_member_time ON messages (workspace_id, member_id, created_at);
+-- A member's messages in time order, with what their page reads of them
+-- (conversation, sentiment), so that the page reads this index alone; it
+-- serves every lookup the (workspace_id, member_id) index served.
+CREATE INDEX messages_member_time ON messages (workspace_id, member_id, created_at, conversation_id, sentiment, sentiment_score);
 DROP INDEX messages_member;
 
 -- The inbox's side-bar counts (mine, unassigned, waiting, due soon) read
