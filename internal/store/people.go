@@ -233,8 +233,9 @@ func (s *Store) MemberConversations(ctx context.Context, workspaceID int64, memb
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT `+conversationColumns+`, a.n, a.last`+conversationJoins+`
 		JOIN (SELECT conversation_id, COUNT(*) AS n, MAX(created_at) AS last FROM messages
-			WHERE workspace_id = $1 AND member_id = $2 GROUP BY conversation_id) a ON a.conversation_id = c.id
-		ORDER BY a.last DESC, c.id DESC LIMIT $3`, workspaceID, memberID, limit)
+			WHERE workspace_id = $1 AND member_id = $2 GROUP BY conversation_id
+			ORDER BY last DESC, conversation_id DESC LIMIT $3) a ON a.conversation_id = c.id
+		ORDER BY a.last DESC, c.id DESC`, workspaceID, memberID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("conversations of member %s: %w", memberID, err)
 	}
