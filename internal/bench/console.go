@@ -253,6 +253,11 @@ func prepareConsole(ctx context.Context, st *store.Store, ws model.Workspace, ds
 	if err := st.BackfillSearch(ctx); err != nil { // as `palabre serve` does at start
 		return nil, 0, fmt.Errorf("bench: %w", err)
 	}
+	// The planner's statistics, as palabre import leaves them and palabre
+	// serve refreshes them at start (the store was opened empty).
+	if err := st.Optimize(ctx); err != nil {
+		return nil, 0, fmt.Errorf("bench: %w", err)
+	}
 	res.PrepareSeconds = time.Since(t0).Seconds()
 	return cms, thread, consoleCounts(ctx, dsn, ws.ID, cms, res)
 }
