@@ -186,27 +186,8 @@ func (c *Console) inbox(w http.ResponseWriter, r *http.Request, v *viewer) error
 			q.View = viewAsked
 		}
 	}
-	d := inboxData{Q: q}
 	f, scope, problem := c.inboxFilter(v, q)
-	d.Problem = problem
-	var counts store.InboxCounts
-	if ids := workspaceIDs(v.Workspaces); len(ids) > 0 {
-		var err error
-		if counts, err = c.store.InboxCounts(ctx, ids, v.User.ID, v.Now); err != nil {
-			return err
-		}
-	}
-	d.Views = c.views(v, q, counts)
-	saved, err := c.store.SavedViews(ctx, v.User.ID)
-	if err != nil {
-		return err
-	}
-	d.Saved = saved
-	d.Workspaces = scope
-	d.Multi = len(scope) > 1
-	if d.Channels, d.Topics, err = c.vocabulary(r, scope); err != nil {
-		return err
-	}
+	d := inboxData{Q: q, Problem: problem, Workspaces: scope, Multi: len(scope) > 1}
 	if problem == "" && len(f.WorkspaceIDs) > 0 {
 		page, err := c.store.Inbox(ctx, f)
 		if errors.Is(err, store.ErrInvalid) {
@@ -220,28 +201,46 @@ func (c *Console) inbox(w http.ResponseWriter, r *http.Request, v *viewer) error
 		if page.Next != "" {
 			d.Next = q.pageURL(page.Next)
 		}
-		if q.Q != "" && q.Cursor == "" {
-			ms, err := c.store.SearchMembers(ctx, f.WorkspaceIDs, q.Q, 5)
-			if err != nil && !errors.Is(err, store.ErrInvalid) {
-				return err
-			}
-			slugs := map[int64]string{}
-			for _, ws := range scope {
-				slugs[ws.ID] = ws.Slug
-			}
-			for _, m := range ms {
-				d.Members = append(d.Members, memberHit{Member: m, Workspace: slugs[m.WorkspaceID]})
-			}
+	}
+	// The script refreshes the rows alone on every burst of live events:
+	// the side bar, the filters' choices and the members found are the
+	// whole page's.
+	if r.URL.Query().Get("part") == "rows" {
+		return c.renderPart(w, r, v, "inbox.html", "rows", d)
+	}
+	if problem == "" && q.Q != "" && q.Cursor == "" && len(f.WorkspaceIDs) > 0 {
+		ms, err := c.store.SearchMembers(ctx, f.WorkspaceIDs, q.Q, 5)
+		if err != nil && !errors.Is(err, store.ErrInvalid) {
+			return err
 		}
+		slugs := map[int64]string{}
+		for _, ws := range scope {
+			slugs[ws.ID] = ws.Slug
+		}
+		for _, m := range ms {
+			d.Members = append(d.Members, memberHit{Member: m, Workspace: slugs[m.WorkspaceID]})
+		}
+	}
+	var counts store.InboxCounts
+	if ids := workspaceIDs(v.Workspaces); len(ids) > 0 {
+		var err error
+		if counts, err = c.store.InboxCounts(ctx, ids, v.User.ID, v.Now); err != nil {
+			return err
+		}
+	}
+	d.Views = c.views(v, q, counts)
+	var err error
+	if d.Saved, err = c.store.SavedViews(ctx, v.User.ID); err != nil {
+		return err
+	}
+	if d.Channels, d.Topics, err = c.vocabulary(r, scope); err != nil {
+		return err
 	}
 	title := v.P.T("Inbox")
 	for _, vl := range d.Views {
 		if vl.Active {
 			title = vl.Label
 		}
-	}
-	if r.URL.Query().Get("part") == "rows" {
-		return c.renderPart(w, r, v, "inbox.html", "rows", d)
 	}
 	c.render(w, r, v, http.StatusOK, "inbox.html", &layoutData{Title: title, Nav: "inbox", Counts: counts, Search: q.Q}, d)
 	return nil
