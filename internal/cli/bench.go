@@ -261,9 +261,7 @@ func runBenchTeam(ctx context.Context, args []string, env Env) error {
 // its target.
 func printBenchTeam(w io.Writer, r bench.TeamResult) error {
 	var b strings.Builder
-	m := r.Machine
-	fmt.Fprintf(&b, "palabre bench team · %s · %s, %d cores, %.1f GiB · %s · %s · %s\n",
-		r.Date, m.CPU, m.Cores, m.MemoryGB, m.OS, m.Go, r.EngineVersion)
+	b.WriteString(benchHeader("team", r.Date, r.Machine, r.EngineVersion))
 	verdict := func(ok bool) string {
 		if ok {
 			return "met"
@@ -345,9 +343,7 @@ func runBenchConsole(ctx context.Context, args []string, env Env) error {
 // page against the target.
 func printBenchConsole(w io.Writer, r bench.ConsoleResult) error {
 	var b strings.Builder
-	m := r.Machine
-	fmt.Fprintf(&b, "palabre bench console · %s · %s, %d cores, %.1f GiB · %s · %s · %s\n",
-		r.Date, m.CPU, m.Cores, m.MemoryGB, m.OS, m.Go, r.EngineVersion)
+	b.WriteString(benchHeader("console", r.Date, r.Machine, r.EngineVersion))
 	fmt.Fprintf(&b, "%d messages in %d conversations (imported in %.0f s, analysis off; prepared in %.0f s), %d CMs; %v\n",
 		r.Messages, r.Conversations, r.ImportSeconds, r.PrepareSeconds, r.CMs, r.Status)
 	fmt.Fprintf(&b, "open (new, open, pending): %d in all, %d to %d a CM, %d for %s (signed in); %d awaiting an answer, %d with a due time\n\n",
@@ -387,4 +383,11 @@ func report[T any](w io.Writer, asJSON bool, res T, print func(io.Writer, T) err
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(res)
+}
+
+// benchHeader is the first line of a benchmark's report: which, when, on
+// what machine and engine.
+func benchHeader(name, date string, m bench.Machine, engine string) string {
+	return fmt.Sprintf("palabre bench %s · %s · %s, %d cores, %.1f GiB · %s · %s · %s\n",
+		name, date, m.CPU, m.Cores, m.MemoryGB, m.OS, m.Go, engine)
 }
