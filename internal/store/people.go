@@ -101,7 +101,7 @@ func (s *Store) AddMemberNote(ctx context.Context, workspaceID int64, memberID s
 func (s *Store) MemberNotes(ctx context.Context, workspaceID int64, memberID string) ([]model.MemberNote, error) {
 	rows, err := s.r.QueryContext(ctx, `WITH RECURSIVE merged (id) AS (
 			SELECT CAST($2 AS TEXT)
-			UNION SELECT m.id FROM members m JOIN merged g ON m.merged_into = g.id WHERE m.workspace_id = $1
+			UNION SELECT m.id FROM members m JOIN merged g ON m.merged_into = g.id WHERE m.workspace_id = $1 AND m.merged_into IS NOT NULL
 		)
 		SELECT n.id, n.member_id, n.author, n.body, n.created_at FROM member_notes n
 		WHERE n.workspace_id = $1 AND n.member_id IN (SELECT id FROM merged) ORDER BY n.id`, workspaceID, memberID)

@@ -16,6 +16,14 @@ package store
 // written as they are) under a GIN index; SQLite keeps them in a
 // contentless FTS5 table keyed by message id, tokenised on spaces only.
 //
+// An e-mail address is also indexed whole, as one term of its own (a hash
+// of the folded address, marked so that no word's stem can be it), and a
+// query that holds an address looks for that term rather than for its
+// parts: "jean.dupont@example.org" then reads the short list of the
+// documents holding that address, not the intersection of everyone's
+// "example" and "org". Its parts stay indexed as words, so "dupont" still
+// finds it.
+//
 // Quoted phrases are not supported: quotes separate words like any other
 // punctuation. The index then needs no word positions (FTS5 detail=none),
 // which keeps it small and its bulk filling fast.
@@ -26,7 +34,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -138,6 +148,15 @@ func frenchStem(w string) string {
 func searchTerms(text string, stems map[string][]string) string {
 	seen := make(map[string]bool)
 	var b strings.Builder
+	emailAddresses(text, func(_, _ int, term string) {
+		if len(seen) < maxDocumentStems && !seen[term] {
+			seen[term] = true
+			if b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(term)
+		}
+	})
 	searchWords(text, func(w string) {
 		if len(seen) >= maxDocumentStems {
 			return
@@ -162,6 +181,62 @@ func searchTerms(text string, stems map[string][]string) string {
 	return b.String()
 }
 
+// addressMark begins the term of a whole e-mail address. It is not a
+// letter or a digit, so no word's stem holds it, and FTS5's ascii tokenizer
+// keeps it (and the hexadecimal digits after it) in one token.
+const addressMark = "§"
+
+// maxAddressBytes bounds an e-mail address (RFC 5321: 254 in a path).
+const maxAddressBytes = 254
+
+// emailAddresses calls fn with the byte span and the index term of each
+// e-mail address of text, in order: a local part and a domain of at least
+// two labels around an @, lower-cased and folded before being hashed, so
+// that an address matches however its case or accents are written.
+func emailAddresses(text string, fn func(start, end int, term string)) {
+	local := func(c byte) bool {
+		return c >= utf8.RuneSelf || isASCIIAlnum(c) || strings.IndexByte(".!#$%&'*+/=?^_`{|}~-", c) >= 0
+	}
+	domain := func(c byte) bool { return c >= utf8.RuneSelf || isASCIIAlnum(c) || c == '.' || c == '-' }
+	from := 0
+	for {
+		at := strings.IndexByte(text[from:], '@')
+		if at < 0 {
+			return
+		}
+		at += from
+		start := at
+		for start > from && local(text[start-1]) {
+			start--
+		}
+		end := at + 1
+		for end < len(text) && domain(text[end]) {
+			end++
+		}
+		// Sentence punctuation is not part of an address.
+		for start < at && (text[start] == '.' || text[start] == '\'') {
+			start++
+		}
+		for end > at+1 && (text[end-1] == '.' || text[end-1] == '-') {
+			end--
+		}
+		from = at + 1
+		dom := text[at+1 : end]
+		if start == at || !strings.Contains(dom, ".") || strings.HasPrefix(dom, ".") || strings.Contains(dom, "..") ||
+			end-start > maxAddressBytes || !utf8.ValidString(text[start:end]) {
+			continue
+		}
+		sum := sha256.Sum256([]byte(foldWord(strings.ToLower(text[start:end]))))
+		fn(start, end, addressMark+hex.EncodeToString(sum[:10]))
+		from = end
+	}
+}
+
+// isASCIIAlnum reports whether c is an ASCII letter or digit.
+func isASCIIAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
 // searchQuery is a parsed query: every word must match, a word matching
 // when any of its stems does. No words means nothing can match.
 type searchQuery [][]string
@@ -172,7 +247,21 @@ type searchQuery [][]string
 func parseSearchQuery(q string) searchQuery {
 	var out searchQuery
 	seen := make(map[string]bool)
-	searchWords(q, func(w string) {
+	// An address is looked for whole; its parts are not words of the
+	// query.
+	var rest strings.Builder
+	from := 0
+	emailAddresses(q, func(start, end int, term string) {
+		rest.WriteString(q[from:start])
+		rest.WriteByte(' ')
+		from = end
+		if len(out) < maxQueryWords && !seen[term] {
+			seen[term] = true
+			out = append(out, []string{term})
+		}
+	})
+	rest.WriteString(q[from:])
+	searchWords(rest.String(), func(w string) {
 		if len(out) >= maxQueryWords || seen[w] {
 			return
 		}

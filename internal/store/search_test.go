@@ -68,6 +68,69 @@ func TestSearchTerms(t *testing.T) {
 	}
 }
 
+func TestEmailAddresses(t *testing.T) {
+	found := func(text string) []string {
+		var out []string
+		emailAddresses(text, func(start, end int, term string) {
+			out = append(out, text[start:end])
+			if want := addressTerm(t, text[start:end]); term != want {
+				t.Errorf("%q: term %q, want %q", text[start:end], term, want)
+			}
+		})
+		return out
+	}
+	for _, tc := range []struct {
+		text string
+		want []string
+	}{
+		{"", nil},
+		{"écrire à Jean.Dupont+vélo@Example.org.", []string{"Jean.Dupont+vélo@Example.org"}},
+		{"(bob@example.com), <carole@mail.example.net>", []string{"bob@example.com", "carole@mail.example.net"}},
+		{"'alice@example.org'", []string{"alice@example.org"}},
+		{"@handle a@b @ x@.org y@org z@a..b", nil},
+		{"a@b@c.org", []string{"b@c.org"}},
+		{"@@x.org a@@x.org", nil},
+	} {
+		if got := found(tc.text); !slices.Equal(got, tc.want) {
+			t.Errorf("%q: got %q, want %q", tc.text, got, tc.want)
+		}
+	}
+	if found(strings.Repeat("a", 300)+"@example.org") != nil {
+		t.Error("an over-long address is indexed")
+	}
+}
+
+// addressTerm is the index term of one address, as emailAddresses makes it.
+func addressTerm(t *testing.T, addr string) string {
+	t.Helper()
+	var term string
+	emailAddresses(addr, func(_, _ int, s string) { term = s })
+	if term == "" {
+		t.Fatalf("%q is not an address", addr)
+	}
+	return term
+}
+
+func TestSearchAddresses(t *testing.T) {
+	terms := strings.Fields(searchTerms("Écrivez à jean.dupont@example.org, merci", map[string][]string{}))
+	whole := addressTerm(t, "JEAN.Dupont@Example.ORG")
+	for _, want := range []string{whole, "jean", "dupont", "exampl", "org", "merc"} {
+		if !slices.Contains(terms, want) {
+			t.Errorf("terms %v: %q missing", terms, want)
+		}
+	}
+	q := parseSearchQuery("vélo Jean.Dupont@example.org")
+	if len(q) != 2 || !slices.Equal(q[0], []string{whole}) || !slices.Contains(q[1], "velo") {
+		t.Errorf("query: %v, want velo and the address alone", q)
+	}
+	if addressTerm(t, "jean.dupont@example.org") == addressTerm(t, "jean.dupond@example.org") {
+		t.Error("two addresses share a term")
+	}
+	if addressTerm(t, "rené@exemple.fr") != addressTerm(t, "RENE@exemple.fr") {
+		t.Error("accents and case are not folded")
+	}
+}
+
 func TestExcerpt(t *testing.T) {
 	if got := excerpt("  a\n\n b\t c  "); got != "a b c" {
 		t.Errorf("collapse: %q", got)
@@ -86,7 +149,7 @@ func TestExcerpt(t *testing.T) {
 // FuzzSearchQuery checks that any text parses into plain stems that the
 // FTS5 and tsquery writers quote whole.
 func FuzzSearchQuery(f *testing.F) {
-	for _, s := range []string{"", `"`, "AND (", "*", "vélo électrique", `a" OR "b`, "'; DROP TABLE x; --", "\xff", "ǅ ﬁ ß Œ", "e\u0301te"} {
+	for _, s := range []string{"", `"`, "AND (", "*", "vélo électrique", `a" OR "b`, "'; DROP TABLE x; --", "\xff", "ǅ ﬁ ß Œ", "e\u0301te", "a@b.c", "x@y.org@z.net", "@.@.."} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -99,6 +162,12 @@ func FuzzSearchQuery(f *testing.F) {
 				t.Fatal("a word without stems")
 			}
 			for _, stem := range word {
+				if strings.HasPrefix(stem, addressMark) {
+					if len(word) != 1 || len(stem) != len(addressMark)+20 {
+						t.Fatalf("address word %v", word)
+					}
+					continue
+				}
 				if stem == "" || strings.ContainsFunc(stem, func(r rune) bool {
 					return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != utf8.RuneError
 				}) {
