@@ -76,6 +76,13 @@ type Store interface {
 	WebhookDeliveries(ctx context.Context, workspaceID, webhookID int64, limit int) ([]store.WebhookDelivery, error)
 	SLASettings(ctx context.Context, workspaceID int64) (sla.Settings, bool, error)
 	SetSLASettings(ctx context.Context, workspaceID int64, settings sla.Settings, actor string) error
+	Sources(ctx context.Context, workspaceID int64) ([]model.Source, error)
+	Source(ctx context.Context, workspaceID, id int64) (model.Source, error)
+	SourceConfig(ctx context.Context, workspaceID, id int64) (string, error)
+	CreateSource(ctx context.Context, workspaceID int64, src model.Source, config, actor string, now time.Time) (model.Source, error)
+	UpdateSource(ctx context.Context, workspaceID, id int64, c store.SourceChange, actor string, now time.Time) (model.Source, error)
+	DeleteSource(ctx context.Context, workspaceID, id int64, actor string) error
+	PollSourceNow(ctx context.Context, workspaceID, id int64, now time.Time) error
 
 	Member(ctx context.Context, workspaceID int64, id string) (model.Member, error)
 	MemberNotes(ctx context.Context, workspaceID int64, memberID string) ([]model.MemberNote, error)
@@ -101,6 +108,9 @@ type Config struct {
 	MaxSectors int
 	// Live serves the live event stream and presence.
 	Live Live
+	// Sources checks live sources' settings and wakes their scheduler;
+	// without it the source routes answer 503.
+	Sources Sources
 	// PasswordParams is the cost of the passwords of users created over
 	// the API; auth.DefaultParams.
 	PasswordParams auth.Params
@@ -207,6 +217,12 @@ func (h *handler) routes() []endpoint {
 		{pattern: "POST /api/v1/workspaces/{slug}/canned-replies", serve: h.createCanned},
 		{pattern: "PUT /api/v1/workspaces/{slug}/canned-replies/{id}", serve: h.putCanned},
 		{pattern: "DELETE /api/v1/workspaces/{slug}/canned-replies/{id}", serve: h.deleteCanned},
+		{pattern: "GET /api/v1/workspaces/{slug}/sources", serve: h.listSources},
+		{pattern: "POST /api/v1/workspaces/{slug}/sources", serve: h.createSource},
+		{pattern: "GET /api/v1/workspaces/{slug}/sources/{id}", serve: h.getSource},
+		{pattern: "PATCH /api/v1/workspaces/{slug}/sources/{id}", serve: h.updateSource},
+		{pattern: "DELETE /api/v1/workspaces/{slug}/sources/{id}", serve: h.deleteSource},
+		{pattern: "POST /api/v1/workspaces/{slug}/sources/{id}/poll", serve: h.pollSource},
 		{pattern: "GET /api/v1/workspaces/{slug}/webhooks", serve: h.listWebhooks},
 		{pattern: "POST /api/v1/workspaces/{slug}/webhooks", serve: h.createWebhook},
 		{pattern: "DELETE /api/v1/workspaces/{slug}/webhooks/{id}", serve: h.deleteWebhook},

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -20,9 +21,11 @@ import (
 	"palabre/internal/api"
 	"palabre/internal/auth"
 	"palabre/internal/enrich"
+	"palabre/internal/fetch"
 	"palabre/internal/httpx"
 	"palabre/internal/live"
 	"palabre/internal/model"
+	"palabre/internal/poll"
 	"palabre/internal/store"
 	"palabre/internal/testutil"
 )
@@ -37,6 +40,45 @@ type fixture struct {
 	thread int64                // id of banque's threaded conversation
 	logs   *testutil.SyncBuffer // what the API logged
 	live   api.Live             // the live events the API serves
+	// feedURL is a comment feed served on 127.0.0.1, for live sources.
+	feedURL string
+	sources *testSources
+}
+
+// testSources checks and shows sources' settings as palabre serve does,
+// fetching from 127.0.0.1 (allowed explicitly), and counts the wakes.
+type testSources struct {
+	client *fetch.Client
+	mu     sync.Mutex
+	wakes  int
+}
+
+func (s *testSources) Settings(ctx context.Context, kind string, config []byte) ([]byte, error) {
+	return poll.Settings(ctx, s.client, kind, config)
+}
+
+func (s *testSources) Shown(kind string, config []byte) map[string]any {
+	return poll.Shown(kind, config)
+}
+
+func (s *testSources) Wake() {
+	s.mu.Lock()
+	s.wakes++
+	s.mu.Unlock()
+}
+
+// serveFeed serves a small comment feed on 127.0.0.1 until the test ends
+// and returns its address.
+func serveFeed(t *testing.T) string {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/rss+xml")
+		io.WriteString(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>Commentaires</title>
+<item><title>Par : Alice</title><link>https://blog.example/velo/#comment-1</link><guid>https://blog.example/?p=1#comment-1</guid>
+<description>Super vélo</description><pubDate>Mon, 01 Apr 2024 10:00:00 +0000</pubDate></item></channel></rss>`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/feed/"
 }
 
 // serve seeds st and serves the API over a real TCP listener until the
@@ -55,7 +97,9 @@ func serve(t *testing.T, st *store.Store) *fixture {
 	}
 	logger := slog.New(slog.NewTextHandler(f.logs, nil))
 	f.live = runLive(t, st, logger)
-	srv := &http.Server{Handler: api.New(api.Config{Live: f.live}, st, analysis.NewRegistry(st, m), nil, logger)}
+	f.feedURL = serveFeed(t)
+	f.sources = &testSources{client: (fetch.Client{AllowPrivate: true}).Reusing()}
+	srv := &http.Server{Handler: api.New(api.Config{Live: f.live, Sources: f.sources}, st, analysis.NewRegistry(st, m), nil, logger)}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	f.base = "http://" + ln.Addr().String()

@@ -802,6 +802,55 @@ func matrixRoutes() []matrixRoute {
 					t.Errorf("deliveries of a new webhook: %s", body)
 				}
 			}},
+		// Live sources: a "kept" one in each workspace, and one per
+		// caller to delete.
+		{pattern: "GET /api/v1/workspaces/{slug}/sources", path: in("/sources"), inWorkspace: true, roles: working,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"sources":[`)) || !bytes.Contains(body, []byte(`"name":"kept"`)) {
+					t.Errorf("sources: %s", body)
+				}
+			}},
+		{pattern: "POST /api/v1/workspaces/{slug}/sources", path: in("/sources"), inWorkspace: true,
+			roles: outcome{owner: 201, manager: 201, cm: 403, expert: 404, client: 403},
+			body: func(w *world, who string, own bool) string {
+				return `{"channel":"blog","kind":"feed","name":"source of ` + who + `-` + side(own) + `","config":{"url":"` + w.feedURL + `"}}`
+			},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"name":"source of `+who+`-`)) || !bytes.Contains(body, []byte(`"config":{"url":"`+w.feedURL+`"}`)) {
+					t.Errorf("not %s's source: %s", who, body)
+				}
+			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/sources/{id}",
+			path: func(w *world, _ string, own bool) string {
+				return w.wsPath(own, fmt.Sprintf("/sources/%d", w.sourceID(own, "kept")))
+			},
+			inWorkspace: true, roles: working,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"name":"kept"`)) || !bytes.Contains(body, []byte(`"health":{`)) {
+					t.Errorf("source: %s", body)
+				}
+			}},
+		{pattern: "PATCH /api/v1/workspaces/{slug}/sources/{id}",
+			path: func(w *world, _ string, own bool) string {
+				return w.wsPath(own, fmt.Sprintf("/sources/%d", w.sourceID(own, "kept")))
+			},
+			body:        func(*world, string, bool) string { return `{"interval_seconds":300}` },
+			inWorkspace: true, roles: managing,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"interval_seconds":300`)) {
+					t.Errorf("changed source: %s", body)
+				}
+			}},
+		{pattern: "DELETE /api/v1/workspaces/{slug}/sources/{id}",
+			path: func(w *world, who string, own bool) string {
+				return w.wsPath(own, fmt.Sprintf("/sources/%d", w.sourceID(own, "del-"+who)))
+			},
+			inWorkspace: true, roles: outcome{owner: 204, manager: 204, cm: 403, expert: 404, client: 403}},
+		{pattern: "POST /api/v1/workspaces/{slug}/sources/{id}/poll",
+			path: func(w *world, _ string, own bool) string {
+				return w.wsPath(own, fmt.Sprintf("/sources/%d/poll", w.sourceID(own, "kept")))
+			},
+			inWorkspace: true, roles: outcome{owner: 202, manager: 202, cm: 202, expert: 404, client: 403}},
 		{pattern: "GET /api/v1/workspaces/{slug}/sla", path: in("/sla"), inWorkspace: true, roles: readable,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				var got struct {
@@ -890,6 +939,18 @@ func (w *world) webhookID(own bool, url string) int64 {
 	for _, h := range list {
 		if h.URL == url {
 			return h.ID
+		}
+	}
+	return 0
+}
+
+// sourceID is the id of the source of A (own) or B named name; 0 when
+// there is none.
+func (w *world) sourceID(own bool, name string) int64 {
+	list, _ := w.st.Sources(context.Background(), w.ws(own).ID)
+	for _, s := range list {
+		if s.Name == name {
+			return s.ID
 		}
 	}
 	return 0
@@ -1182,6 +1243,10 @@ func setUpAdminMatrix(t *testing.T, w *world) {
 		if _, err := w.st.CreateWebhook(ctx, ws.ID, model.Webhook{URL: hookURL("kept")}, "test"); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := w.st.CreateSource(ctx, ws.ID, model.Source{Channel: "blog", Kind: model.SourceFeed, Name: "kept",
+			IntervalSeconds: 60}, `{"url":"`+w.feedURL+`"}`, "test", time.Now()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, who := range w.names {
 		leaver := w.addUser(t, "leaver-"+who, false)
@@ -1190,6 +1255,10 @@ func setUpAdminMatrix(t *testing.T, w *world) {
 				t.Fatal(err)
 			}
 			if _, err := w.st.CreateWebhook(ctx, ws.ID, model.Webhook{URL: hookURL("del-" + who)}, "test"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := w.st.CreateSource(ctx, ws.ID, model.Source{Channel: "blog", Kind: model.SourceFeed, Name: "del-" + who,
+				IntervalSeconds: 60}, `{"url":"`+w.feedURL+`"}`, "test", time.Now()); err != nil {
 				t.Fatal(err)
 			}
 			if err := w.st.SetMembership(ctx, leaver.user.ID, ws.ID, model.RoleClient, "test"); err != nil {

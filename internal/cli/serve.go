@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
+	"time"
 
 	"palabre/internal/analysis"
 	"palabre/internal/config"
@@ -15,7 +17,7 @@ import (
 
 func runServe(ctx context.Context, args []string, env Env) error {
 	var cfg config.Config
-	rest, err := parse("serve", args, env, &cfg, config.DB, config.Addr, config.MaxSectors, config.WebhooksAllowPrivate)
+	rest, err := parse("serve", args, env, &cfg, config.DB, config.Addr, config.MaxSectors, config.WebhooksAllowPrivate, config.SourcesAllowHosts)
 	if err != nil {
 		return err
 	}
@@ -38,7 +40,8 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if n == 0 {
 		extra = append(extra, "no user yet: create the first administrator with 'palabre user add LOGIN --admin'")
 	}
-	return serveStore(ctx, st, team.Config{DSN: cfg.DB, WebhooksAllowPrivate: cfg.WebhooksAllowPrivate},
+	return serveStore(ctx, st, team.Config{DSN: cfg.DB, WebhooksAllowPrivate: cfg.WebhooksAllowPrivate,
+		SourcesAllowHosts: cfg.SourcesAllowHosts},
 		server.Config{Addr: cfg.Addr, MaxSectors: cfg.MaxSectors}, false, env, extra)
 }
 
@@ -48,29 +51,30 @@ func runServe(ctx context.Context, args []string, env Env) error {
 // instead. Extra lines are printed under the URL.
 func serveStore(ctx context.Context, st *store.Store, tc team.Config, sc server.Config, fallback bool, env Env, extra []string) error {
 	logger := env.logger()
-	// Messages stored before full-text search existed are indexed once,
-	// before the first search needs them.
-	if err := st.BackfillSearch(ctx); err != nil {
-		return err
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	tm := team.New(st, tc, logger)
-	sc.Live = tm.Live()
-	stopped := make(chan struct{})
-	go func() {
-		defer close(stopped)
-		tm.Run(ctx)
-	}()
-	defer func() {
-		cancel()
-		<-stopped
-	}()
 	m, err := enrich.Default()
 	if err != nil {
 		return err
 	}
 	an := analysis.NewRegistry(st, m)
+	tc.Analysis = an
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	tm := team.New(st, tc, logger)
+	sc.Live, sc.Sources = tm.Live(), tm.Sources()
+	stopped, indexed := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(stopped)
+		tm.Run(ctx)
+	}()
+	go func() {
+		defer close(indexed)
+		backfillSearch(ctx, st, logger)
+	}()
+	defer func() {
+		cancel()
+		<-stopped
+		<-indexed
+	}()
 	srv := server.New(sc, st, an, logger)
 	ln, err := srv.Listen()
 	if err != nil && fallback {
@@ -91,4 +95,26 @@ func serveStore(ctx context.Context, st *store.Store, tc team.Config, sc server.
 		env.Ready(url)
 	}
 	return srv.Serve(ctx, ln)
+}
+
+// backfillSearch indexes for search what was stored before the index
+// existed or changed, while the server already answers: a large database
+// takes minutes, and searches meanwhile find what is indexed so far.
+func backfillSearch(ctx context.Context, st *store.Store, logger *slog.Logger) {
+	pending, err := st.SearchIndexPending(ctx)
+	if err != nil || !pending {
+		if err != nil && ctx.Err() == nil {
+			logger.ErrorContext(ctx, "search index", slog.Any("error", err))
+		}
+		return
+	}
+	logger.InfoContext(ctx, "search index: indexing stored messages and members in the background")
+	start := time.Now()
+	if err := st.BackfillSearch(ctx); err != nil {
+		if ctx.Err() == nil {
+			logger.ErrorContext(ctx, "search index", slog.Any("error", err))
+		}
+		return
+	}
+	logger.InfoContext(ctx, "search index: done", slog.Duration("took", time.Since(start).Round(time.Millisecond)))
 }

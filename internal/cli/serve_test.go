@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"palabre/internal/cli"
+	"palabre/internal/store"
 )
 
 // startCommand runs a serving command in-process until the returned stop
@@ -167,11 +169,48 @@ func TestServe(t *testing.T) {
 	if err := json.Unmarshal([]byte(tokenOut), &tok); err != nil {
 		t.Fatal(err)
 	}
+	// The search index to be built again, as after a migration that
+	// changes it: serve answers at once and builds it in the background.
+	raw, err := sql.Open("sqlite", db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, stmt := range []string{`DELETE FROM message_search`, `INSERT INTO search_backfill (id, message_id) SELECT 1, MAX(id) FROM messages`} {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
 	url, _, stop := startCommand(t, "serve", "--addr", "127.0.0.1:0", "--db", db)
 	var health struct{ Status string }
 	getJSON(t, url+"healthz", &health)
 	if health.Status != "ok" {
 		t.Fatalf("healthz: %+v", health)
+	}
+	st, err := store.Open(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		pending, err := st.SearchIndexPending(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !pending {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("serve did not index the stored messages for search within 30 s")
+		}
+	}
+	ws, err := st.WorkspaceBySlug(context.Background(), "w")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, err := st.Inbox(context.Background(), store.InboxFilter{WorkspaceIDs: []int64{ws.ID}, Query: "magasin"})
+	if err != nil || len(page.Rows) != 1 {
+		t.Fatalf("search after the backfill: %d rows, %v", len(page.Rows), err)
 	}
 	var convs struct{ Conversations []struct{ Subject string } }
 	getJSON(t, url+"api/v1/workspaces/w/conversations", &convs, "Authorization: Bearer "+tok.Token)

@@ -3,9 +3,9 @@ package cli
 import (
 	"context"
 	"fmt"
-	"runtime/debug"
 
 	"palabre/internal/config"
+	"palabre/internal/version"
 )
 
 func runVersion(_ context.Context, args []string, env Env) error {
@@ -20,18 +20,4 @@ func runVersion(_ context.Context, args []string, env Env) error {
 }
 
 // versionString describes the build: module version, commit and Go version.
-func versionString() string {
-	version, commit, goVersion := "devel", "", ""
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		goVersion = bi.GoVersion
-		if v := bi.Main.Version; v != "" && v != "(devel)" {
-			version = v
-		}
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && len(s.Value) >= 12 {
-				commit = " " + s.Value[:12]
-			}
-		}
-	}
-	return fmt.Sprintf("palabre %s%s (%s)", version, commit, goVersion)
-}
+func versionString() string { return version.Read().String() }

@@ -42,6 +42,10 @@ type Config struct {
 	// WebhooksAllowPrivate lets webhooks be delivered to private and
 	// loopback addresses.
 	WebhooksAllowPrivate bool
+	// SourcesAllowHosts are hosts live sources may reach whatever they
+	// resolve to (an intranet forum, a local mail server); every other
+	// private or loopback address is refused.
+	SourcesAllowHosts []string
 }
 
 // Setting names one setting for a command's flag set.
@@ -71,6 +75,7 @@ const (
 	MaxSectors
 	Route
 	WebhooksAllowPrivate
+	SourcesAllowHosts
 )
 
 // DefaultDB is the SQLite file used when neither --db nor PALABRE_DB is set.
@@ -171,6 +176,12 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string, settings ...
 		case WebhooksAllowPrivate:
 			boolean(&c.WebhooksAllowPrivate, "webhooks-allow-private", false,
 				"deliver webhooks to private and loopback addresses too (default: public addresses only)")
+		case SourcesAllowHosts:
+			env := envName("sources-allow-hosts")
+			v := (*hostList)(&c.SourcesAllowHosts)
+			v.Set(getenv(env))
+			fs.Var(v, "sources-allow-hosts",
+				"comma-separated hosts that live sources may reach even on private or loopback addresses (default: public addresses only) (env "+env+")")
 		case MaxSectors:
 			positive(&c.MaxSectors, "max-sectors", model.DefaultMaxSectors,
 				"a CM's profile warns when they work in more unrelated sectors than this")
@@ -189,3 +200,18 @@ func envName(flagName string) string {
 
 // Getenv is the process environment, for Bind.
 func Getenv(key string) string { return os.Getenv(key) }
+
+// hostList is a comma-separated list of host names as a flag.
+type hostList []string
+
+func (l *hostList) String() string { return strings.Join(*l, ",") }
+
+func (l *hostList) Set(v string) error {
+	*l = nil
+	for _, h := range strings.Split(v, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			*l = append(*l, h)
+		}
+	}
+	return nil
+}

@@ -2,10 +2,12 @@ package console_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -295,4 +297,50 @@ func TestConsolePages(t *testing.T) {
 // agency's messages.
 func testTime(i int) time.Time {
 	return time.Now().UTC().Add(-48 * time.Hour).Add(time.Duration(i) * time.Minute)
+}
+
+// TestSearchWhileIndexing checks that a search answers at once while
+// stored messages are still being indexed (palabre serve does it in the
+// background), saying that results may be missing, and finds them after.
+func TestSearchWhileIndexing(t *testing.T) {
+	dsn := testutil.NewDSN(t, store.EngineSQLite)
+	st, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	a := newAgency(t, st)
+	lea := a.session(t, "lea")
+	const notice = "still being indexed"
+	search := "/inbox?view=all&q=" + url.QueryEscape("vélos électriques")
+	p := lea.Get(search)
+	lacks(t, "indexed", p, notice)
+	if got := rows(p); !slices.Equal(got, []string{fmt.Sprint(a.panne)}) {
+		t.Fatalf("indexed: rows %v, want [%d]", got, a.panne)
+	}
+	// As a migration that changes the index leaves it: everything is to be
+	// indexed again, and nothing is yet.
+	raw, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, stmt := range []string{`DELETE FROM message_search`, `INSERT INTO search_backfill (id, message_id) SELECT 1, MAX(id) FROM messages`} {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p = lea.Get(search)
+	contains(t, "indexing", p, notice)
+	if got := rows(p); len(got) != 0 {
+		t.Errorf("indexing: rows %v, want none yet", got)
+	}
+	if err := st.BackfillSearch(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	p = lea.Get(search)
+	lacks(t, "indexed again", p, notice)
+	if got := rows(p); !slices.Equal(got, []string{fmt.Sprint(a.panne)}) {
+		t.Errorf("indexed again: rows %v, want [%d]", got, a.panne)
+	}
 }

@@ -36,22 +36,24 @@ func helperFuncs(a *assets) template.FuncMap {
 		"priorities": func() []int {
 			return []int{model.PriorityNormal, model.PriorityNormal + 1, model.PriorityNormal + 2, model.PriorityCritical}
 		},
-		"sanitize":   func(s string) template.HTML { return template.HTML(htmltext.Sanitize(s)) }, // #nosec: sanitised
-		"paras":      paragraphs,
-		"mentions":   highlightMentions,
-		"contains":   func(list []string, s string) bool { return slices.Contains(list, s) },
-		"score":      func(f *float64) string { return formatScore(f) },
-		"yes":        func(b *bool) bool { return b != nil && *b },
-		"known":      func(b *bool) bool { return b != nil },
-		"isoTime":    func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
-		"add":        func(a, b int) int { return a + b },
-		"initials":   initials,
-		"indent":     func(depth int) string { return "depth-" + strconv.Itoa(min(depth, 6)) },
-		"deref":      func(t *time.Time) time.Time { return *t },
-		"hasPrefix":  strings.HasPrefix,
-		"dict":       dict,
-		"pathEscape": url.PathEscape,
-		"newID":      newID,
+		"sanitize":        func(s string) template.HTML { return template.HTML(htmltext.Sanitize(s)) }, // #nosec: sanitised
+		"paras":           paragraphs,
+		"mentions":        highlightMentions,
+		"contains":        func(list []string, s string) bool { return slices.Contains(list, s) },
+		"score":           func(f *float64) string { return formatScore(f) },
+		"yes":             func(b *bool) bool { return b != nil && *b },
+		"known":           func(b *bool) bool { return b != nil },
+		"isoTime":         func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+		"add":             func(a, b int) int { return a + b },
+		"initials":        initials,
+		"indent":          func(depth int) string { return "depth-" + strconv.Itoa(min(depth, 6)) },
+		"deref":           func(t *time.Time) time.Time { return *t },
+		"hasPrefix":       strings.HasPrefix,
+		"dict":            dict,
+		"pathEscape":      url.PathEscape,
+		"newID":           newID,
+		"sourceIntervals": func() []int { return sourceIntervals },
+		"seconds":         func(n int) time.Duration { return time.Duration(n) * time.Second },
 	}
 }
 

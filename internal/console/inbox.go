@@ -168,6 +168,9 @@ type inboxData struct {
 	Members    []memberHit
 	Problem    string
 	Multi      bool // rows come from several workspaces: show which
+	// Indexing: what was stored before the search index is still being
+	// indexed, so a search may miss it.
+	Indexing bool
 }
 
 // memberHit is a member found by the inbox's search.
@@ -209,6 +212,10 @@ func (c *Console) inbox(w http.ResponseWriter, r *http.Request, v *viewer) error
 		return c.renderPart(w, r, v, "inbox.html", "rows", d)
 	}
 	if problem == "" && q.Q != "" && q.Cursor == "" && len(f.WorkspaceIDs) > 0 {
+		var err error
+		if d.Indexing, err = c.store.SearchIndexPending(ctx); err != nil {
+			return err
+		}
 		ms, err := c.store.SearchMembers(ctx, f.WorkspaceIDs, q.Q, 5)
 		if err != nil && !errors.Is(err, store.ErrInvalid) {
 			return err

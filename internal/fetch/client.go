@@ -1,9 +1,11 @@
 package fetch
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -30,12 +32,19 @@ func NewHTTPClient(allowPrivate bool, timeout time.Duration) *http.Client {
 // httpClient is an *http.Client whose every dial and redirect passes c's
 // checks, each exchange bounded by timeout; it keeps one idle connection.
 func (c *Client) httpClient(timeout time.Duration) *http.Client {
-	dialer := &net.Dialer{Timeout: timeout, Control: c.control}
+	guarded := &net.Dialer{Timeout: timeout, Control: c.control}
+	open := &net.Dialer{Timeout: timeout}
+	dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if c.hostAllowed(addr) {
+			return open.DialContext(ctx, network, addr)
+		}
+		return guarded.DialContext(ctx, network, addr)
+	}
 	transport := &http.Transport{
 		// No proxy from the environment: a proxy would dial the target
 		// itself, out of reach of the address check.
 		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
+		DialContext:           dial,
 		TLSHandshakeTimeout:   timeout,
 		ResponseHeaderTimeout: timeout,
 		ForceAttemptHTTP2:     true,
@@ -54,4 +63,36 @@ func (c *Client) httpClient(timeout time.Duration) *http.Client {
 			return nil
 		},
 	}
+}
+
+// Reusing returns a copy of c whose fetches share one pool of
+// connections, kept open between them, for a caller that fetches from the
+// same hosts again and again (live sources); c's own fetches each close
+// theirs.
+func (c Client) Reusing() *Client {
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	hc := c.httpClient(timeout)
+	t := hc.Transport.(*http.Transport)
+	t.MaxIdleConns, t.MaxIdleConnsPerHost, t.IdleConnTimeout = 64, 2, 90*time.Second
+	c.client = hc
+	return &c
+}
+
+// hostAllowed reports whether the host of addr (host:port, before name
+// resolution) is one the administrator allows whatever its address.
+func (c *Client) hostAllowed(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil || len(c.AllowHosts) == 0 {
+		return false
+	}
+	host = strings.TrimSuffix(host, ".")
+	for _, h := range c.AllowHosts {
+		if strings.EqualFold(strings.TrimSuffix(h, "."), host) {
+			return true
+		}
+	}
+	return false
 }

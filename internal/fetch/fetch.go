@@ -16,13 +16,15 @@ import (
 	"net/url"
 	"syscall"
 	"time"
+
+	"palabre/internal/connector"
+	"palabre/internal/version"
 )
 
 // Defaults for the zero values of Client's fields.
 const (
-	DefaultTimeout   = 60 * time.Second
-	DefaultMaxBytes  = 256 << 20 // a large blog's WXR export fits
-	DefaultUserAgent = "palabre/1 (+feed import)"
+	DefaultTimeout  = 60 * time.Second
+	DefaultMaxBytes = 256 << 20 // a large blog's WXR export fits
 )
 
 // maxRedirects is how many redirects Get follows: enough for http→https
@@ -44,14 +46,23 @@ type Client struct {
 	// AllowPrivate permits loopback, private, link-local and other
 	// non-public addresses, for feeds served inside a company network.
 	AllowPrivate bool
+	// AllowHosts are host names (or IP literals) an administrator allows
+	// whatever they resolve to: an intranet forum, a mail server on the
+	// same machine. Matched whole, case-insensitively.
+	AllowHosts []string
 	// Timeout bounds the whole exchange, connection to last byte of the
 	// body; zero means DefaultTimeout.
 	Timeout time.Duration
 	// MaxBytes caps the body; reading more fails with ErrTooLarge rather
 	// than silently truncating. Zero means DefaultMaxBytes.
 	MaxBytes int64
-	// UserAgent is sent with each request; empty means DefaultUserAgent.
+	// UserAgent is sent with each request; empty means palabre and its
+	// version (version.Info.UserAgent).
 	UserAgent string
+
+	// client, when set, is shared by every Fetch (NewPoller's); else each
+	// Fetch makes its own and closes its connections when done.
+	client *http.Client
 
 	// allowAddr lets tests treat one loopback server as if it were public,
 	// so that redirects from it to other local addresses can be tested.
@@ -64,12 +75,48 @@ type Client struct {
 // redirects or a status other than 2xx; reading the body fails with
 // ErrTooLarge past MaxBytes.
 func (c *Client) Get(ctx context.Context, rawURL string) (io.ReadCloser, error) {
-	u, err := url.Parse(rawURL)
+	resp, err := c.Fetch(ctx, Request{URL: rawURL})
 	if err != nil {
-		return nil, fmt.Errorf("fetch %q: %w", rawURL, err)
+		return nil, err
+	}
+	return resp.Body, nil
+}
+
+// Request is a GET that may be conditional.
+type Request struct {
+	URL string
+	// ETag and LastModified are the validators of an earlier answer:
+	// sent as If-None-Match and If-Modified-Since, so that a server with
+	// nothing new answers 304 without a body.
+	ETag, LastModified string
+	// Accept, when set, replaces the default (feeds first).
+	Accept string
+}
+
+// Response is the answer to a Request: 304 (NotModified, no Body), or a
+// body the caller must read and close, with the validators to send next
+// time.
+type Response struct {
+	Body        io.ReadCloser
+	NotModified bool
+	ETag        string
+	// LastModified is the server's Last-Modified, as it wrote it.
+	LastModified string
+	// URL is where the answer came from, after redirects.
+	URL string
+}
+
+// Fetch sends req, with the same checks as Get. A status other than 2xx or
+// 304 is an error that connector.IsPermanent and connector.RetryAfter can
+// read: 408, 425, 429 and 5xx are temporary, with the server's
+// Retry-After; other statuses permanent. Network failures are temporary.
+func (c *Client) Fetch(ctx context.Context, r Request) (Response, error) {
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		return Response{}, &connector.PermanentError{Err: fmt.Errorf("fetch %q: %w", r.URL, err)}
 	}
 	if err := checkURL(u); err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", u.Redacted(), err)
+		return Response{}, &connector.PermanentError{Err: fmt.Errorf("fetch %s: %w", u.Redacted(), err)}
 	}
 	timeout := c.Timeout
 	if timeout <= 0 {
@@ -81,42 +128,73 @@ func (c *Client) Get(ctx context.Context, rawURL string) (io.ReadCloser, error) 
 	}
 	agent := c.UserAgent
 	if agent == "" {
-		agent = DefaultUserAgent
+		agent = version.Read().UserAgent()
+	}
+	accept := r.Accept
+	if accept == "" {
+		accept = "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 	}
 
-	client := c.httpClient(timeout)
+	client := c.client
+	if client == nil {
+		client = c.httpClient(timeout)
+	}
 	transport := client.Transport.(*http.Transport)
+	release := func() {
+		if c.client == nil {
+			transport.CloseIdleConnections()
+		}
+	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return nil, fmt.Errorf("fetch %s: %w", u.Redacted(), err)
+		return Response{}, &connector.PermanentError{Err: fmt.Errorf("fetch %s: %w", u.Redacted(), err)}
 	}
 	req.Header.Set("User-Agent", agent)
-	req.Header.Set("Accept", "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
+	req.Header.Set("Accept", accept)
+	if r.ETag != "" {
+		req.Header.Set("If-None-Match", r.ETag)
+	}
+	if r.LastModified != "" {
+		req.Header.Set("If-Modified-Since", r.LastModified)
+	}
 
 	resp, err := client.Do(req)
 	if err != nil {
-		transport.CloseIdleConnections()
+		release()
 		var ue *url.Error
 		if errors.As(err, &ue) {
 			err = ue.Err // its message would repeat the URL
 		}
-		return nil, fmt.Errorf("fetch %s: %w", u.Redacted(), err)
+		err = fmt.Errorf("fetch %s: %w", u.Redacted(), err)
+		if errors.Is(err, ErrForbiddenAddress) {
+			return Response{}, &connector.PermanentError{Err: err}
+		}
+		return Response{}, &connector.TemporaryError{Err: err}
+	}
+	where := u.Redacted()
+	if final := resp.Request.URL.Redacted(); final != where {
+		where += " (redirected to " + final + ")"
+	}
+	out := Response{ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified"), URL: resp.Request.URL.String()}
+	if resp.StatusCode == http.StatusNotModified {
+		resp.Body.Close()
+		release()
+		out.NotModified = true
+		return out, nil
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		err := connector.StatusError("fetch "+where, resp, time.Now())
 		resp.Body.Close()
-		transport.CloseIdleConnections()
-		where := u.Redacted()
-		if final := resp.Request.URL.Redacted(); final != where {
-			where += " (redirected to " + final + ")"
-		}
-		return nil, fmt.Errorf("fetch %s: server answered %s", where, resp.Status)
+		release()
+		return Response{}, err
 	}
 	if resp.ContentLength > limit {
 		resp.Body.Close()
-		transport.CloseIdleConnections()
-		return nil, fmt.Errorf("fetch %s: %w: %d bytes announced, limit %d", u.Redacted(), ErrTooLarge, resp.ContentLength, limit)
+		release()
+		return Response{}, &connector.PermanentError{Err: fmt.Errorf("fetch %s: %w: %d bytes announced, limit %d", where, ErrTooLarge, resp.ContentLength, limit)}
 	}
-	return &body{rc: resp.Body, left: limit, limit: limit, url: u.Redacted(), transport: transport}, nil
+	out.Body = &body{rc: resp.Body, left: limit, limit: limit, url: u.Redacted(), release: release}
+	return out, nil
 }
 
 // checkURL accepts absolute http and https URLs only: other schemes (file,
@@ -150,11 +228,11 @@ func (c *Client) control(network, address string, _ syscall.RawConn) error {
 
 // body enforces the size limit and releases the connection on Close.
 type body struct {
-	rc        io.ReadCloser
-	left      int64 // bytes still allowed
-	limit     int64
-	url       string
-	transport *http.Transport
+	rc      io.ReadCloser
+	left    int64 // bytes still allowed
+	limit   int64
+	url     string
+	release func()
 }
 
 func (b *body) Read(p []byte) (int, error) {
@@ -184,6 +262,6 @@ func (b *body) tooLarge() error {
 
 func (b *body) Close() error {
 	err := b.rc.Close()
-	b.transport.CloseIdleConnections()
+	b.release()
 	return err
 }

@@ -13,6 +13,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"palabre/internal/connector"
+	"palabre/internal/version"
 )
 
 // serve starts a test server on 127.0.0.1 that runs h.
@@ -74,7 +77,7 @@ func TestAllowPrivate(t *testing.T) {
 		client    *Client
 		wantAgent string
 	}{
-		{&Client{AllowPrivate: true}, DefaultUserAgent},
+		{&Client{AllowPrivate: true}, version.Read().UserAgent()},
 		{&Client{AllowPrivate: true, UserAgent: "palabre-test"}, "palabre-test"},
 	}
 	for _, tt := range tests {
@@ -208,15 +211,19 @@ func TestStatusErrors(t *testing.T) {
 		}
 	})
 	tests := []struct{ path, want string }{
-		{"/gone", "fetch " + srv.URL + "/gone: server answered 404 Not Found"},
-		{"/moved", "fetch " + srv.URL + "/moved (redirected to " + srv.URL + "/gone): server answered 404 Not Found"},
-		{"/broken", "fetch " + srv.URL + "/broken: server answered 500 Internal Server Error"},
+		{"/gone", "fetch " + srv.URL + "/gone: server answered 404 Not Found: 404 page not found"},
+		{"/moved", "fetch " + srv.URL + "/moved (redirected to " + srv.URL + "/gone): server answered 404 Not Found: 404 page not found"},
+		{"/broken", "fetch " + srv.URL + "/broken: server answered 500 Internal Server Error: boom"},
 		{"/empty", ""},
 	}
 	for _, tt := range tests {
 		_, err := get(t, &Client{AllowPrivate: true}, srv.URL+tt.path)
 		if tt.want == "" && err != nil || tt.want != "" && (err == nil || err.Error() != tt.want) {
 			t.Errorf("%s: error %v, want %q", tt.path, err, tt.want)
+		}
+		// A server error may pass; a missing page will not come back.
+		if err != nil && connector.IsPermanent(err) != (tt.path != "/broken") {
+			t.Errorf("%s: permanent %v", tt.path, connector.IsPermanent(err))
 		}
 	}
 }

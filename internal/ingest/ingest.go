@@ -186,6 +186,25 @@ func FromMessages(msgs []model.Message) connector.Source {
 	return &sliceSource{msgs: msgs}
 }
 
+// FromRecords is a Source over records already read (a live source's
+// poll), bad ones included.
+func FromRecords(records []connector.Record) connector.Source {
+	return &recordSource{records: records}
+}
+
+type recordSource struct {
+	records []connector.Record
+	i       int
+}
+
+func (s *recordSource) Next() (connector.Record, error) {
+	if s.i >= len(s.records) {
+		return connector.Record{}, io.EOF
+	}
+	s.i++
+	return s.records[s.i-1], nil
+}
+
 type sliceSource struct {
 	msgs []model.Message
 	i    int

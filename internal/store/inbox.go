@@ -169,9 +169,6 @@ func (s *Store) Inbox(ctx context.Context, f InboxFilter) (InboxPage, error) {
 		if len(sq) == 0 {
 			return InboxPage{}, nil // nothing searchable: nothing matches
 		}
-		if err := s.ensureSearchIndex(ctx); err != nil {
-			return InboxPage{}, err
-		}
 		cond, ok, err := s.searchCondition(ctx, f.WorkspaceIDs, sq, len(args)+1)
 		if err != nil {
 			return InboxPage{}, err

@@ -540,6 +540,21 @@ func TestSearchBackfill(t *testing.T) {
 				t.Fatalf("emptied index still finds: %v, %v", f.roots(page.Rows), err)
 			}
 			f.exec(t, `INSERT INTO search_backfill (id, message_id) SELECT 1, MAX(id) FROM messages`)
+			if pending, err := f.st.SearchIndexPending(ctx); err != nil || !pending {
+				t.Fatalf("pending after the mark: %v, %v", pending, err)
+			}
+			// A search does not wait for the backfill: it finds what is
+			// indexed.
+			page, err = f.st.Inbox(ctx, store.InboxFilter{WorkspaceIDs: all, Query: "vélo"})
+			if err != nil || len(page.Rows) != 0 {
+				t.Fatalf("before the backfill: %v, %v", f.roots(page.Rows), err)
+			}
+			if err := f.st.BackfillSearch(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if pending, err := f.st.SearchIndexPending(ctx); err != nil || pending {
+				t.Fatalf("pending after the backfill: %v, %v", pending, err)
+			}
 			page, err = f.st.Inbox(ctx, store.InboxFilter{WorkspaceIDs: all, Query: "vélo"})
 			if err != nil || !slices.Equal(f.roots(page.Rows), []string{"c6", "c1"}) {
 				t.Fatalf("after backfill: %v, %v", f.roots(page.Rows), err)

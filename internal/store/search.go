@@ -30,7 +30,8 @@ package store
 //
 // The importer fills the index in bulk, a statement per batch; triggers
 // would make imports several times slower. Messages and members stored
-// before migration 0007 are indexed once by BackfillSearch.
+// before migration 0007, and again after 0011 (addresses), are indexed
+// once by BackfillSearch.
 
 import (
 	"context"
@@ -510,12 +511,12 @@ func (s *Store) indexMembers(ctx context.Context, tx *sql.Tx, workspaceID int64,
 const backfillBatch = 5000
 
 // BackfillSearch indexes the messages and members stored before the search
-// index existed (migration 0007 records how far that goes), a batch per
-// transaction, and forgets the mark when done. It is safe to run again or
-// from several processes at once (indexing is idempotent), and cheap when
-// there is nothing left to do. Searches call it first, so the index is
-// complete even if nobody does; calling it at start-up spares the first
-// search the wait.
+// index existed, or before it changed (the migrations that need it record
+// how far that goes), a batch per transaction, and forgets the mark when
+// done. It is safe to run again or from several processes at once
+// (indexing is idempotent), and cheap when there is nothing left to do.
+// palabre serve runs it in the background; until it is done, searches find
+// only what is indexed already (SearchIndexPending tells).
 func (s *Store) BackfillSearch(ctx context.Context) error {
 	for {
 		done := false
@@ -533,8 +534,9 @@ func (s *Store) BackfillSearch(ctx context.Context) error {
 	}
 }
 
-// searchBackfillPending reports whether BackfillSearch has work left.
-func (s *Store) searchBackfillPending(ctx context.Context) (bool, error) {
+// SearchIndexPending reports whether stored messages or members are still
+// to be indexed by BackfillSearch, so that searches may miss them.
+func (s *Store) SearchIndexPending(ctx context.Context) (bool, error) {
 	var one int
 	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM search_backfill`).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -544,15 +546,6 @@ func (s *Store) searchBackfillPending(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("search backfill: %w", err)
 	}
 	return true, nil
-}
-
-// ensureSearchIndex runs the backfill when some is pending.
-func (s *Store) ensureSearchIndex(ctx context.Context) error {
-	pending, err := s.searchBackfillPending(ctx)
-	if err != nil || !pending {
-		return err
-	}
-	return s.BackfillSearch(ctx)
 }
 
 // backfillStep indexes one batch: messages from the mark downwards, then
@@ -638,9 +631,6 @@ func (s *Store) SearchMembers(ctx context.Context, workspaceIDs []int64, query s
 	q := parseSearchQuery(query)
 	if len(q) == 0 {
 		return []model.Member{}, nil
-	}
-	if err := s.ensureSearchIndex(ctx); err != nil {
-		return nil, err
 	}
 	match, arg := s.matchMembers(q, 1)
 	rows, err := s.r.QueryContext(ctx, `SELECT m.id, m.workspace_id, m.display_name, m.is_staff, m.message_count, m.first_seen_at, m.last_seen_at

@@ -1,7 +1,8 @@
 // Package team runs what a palabre server does besides answering
 // requests: the live event hub and its bus between processes, presence,
-// and the background jobs (routing, SLA clocks, snoozes, purges, webhook
-// deliveries). palabre serve and the web console's tests run the same one.
+// the background jobs (routing, SLA clocks, snoozes, purges, webhook
+// deliveries) and the live sources' polls. palabre serve and the web
+// console's tests run the same one.
 package team
 
 import (
@@ -11,11 +12,13 @@ import (
 	"sync"
 	"time"
 
+	"palabre/internal/analysis"
 	"palabre/internal/api"
 	"palabre/internal/fetch"
 	"palabre/internal/jobs"
 	"palabre/internal/live"
 	"palabre/internal/model"
+	"palabre/internal/poll"
 	"palabre/internal/store"
 	"palabre/internal/webhook"
 )
@@ -39,14 +42,24 @@ type Team struct {
 	presence  *live.Presence
 	runner    *jobs.Runner
 	deliverer *webhook.Deliverer
-	logger    *slog.Logger
-	st        *store.Store
+	sources   *poll.Scheduler
+	// sourcesClient fetches for the live sources.
+	sourcesClient *fetch.Client
+	logger        *slog.Logger
+	st            *store.Store
 }
 
 // Config is what a server's team needs besides the store.
 type Config struct {
 	DSN                  string // the store's, for the PostgreSQL bus
 	WebhooksAllowPrivate bool   // let webhooks reach private and loopback addresses
+	// SourcesAllowHosts may be reached by live sources whatever they
+	// resolve to; SourcesAllowPrivate lets them reach any private or
+	// loopback address (tests).
+	SourcesAllowHosts   []string
+	SourcesAllowPrivate bool
+	// Analysis analyses what live sources read; nil leaves it as read.
+	Analysis *analysis.Registry
 }
 
 // New prepares the team of a server over st.
@@ -60,6 +73,9 @@ func New(st *store.Store, tc Config, logger *slog.Logger) *Team {
 	}
 	t.deliverer = &webhook.Deliverer{Store: st, Client: fetch.NewHTTPClient(tc.WebhooksAllowPrivate, webhook.DefaultTimeout),
 		Logger: logger, Now: time.Now}
+	t.sourcesClient = SourcesClient(tc)
+	t.sources = &poll.Scheduler{Store: st, Factories: poll.Factories(t.sourcesClient),
+		Ingest: poll.StoreIngest(st, tc.Analysis), Logger: logger, Now: time.Now}
 	t.runner = jobs.NewRunner(logger,
 		jobs.Kicked(jobs.Routing(st, routingEvery)),
 		jobs.Kicked(jobs.SLA(st, slaEvery)),
@@ -73,6 +89,29 @@ func New(st *store.Store, tc Config, logger *slog.Logger) *Team {
 	return t
 }
 
+// SourcesClient is the one client live sources fetch with, under tc's
+// address rules.
+func SourcesClient(tc Config) *fetch.Client {
+	return (fetch.Client{AllowPrivate: tc.SourcesAllowPrivate, AllowHosts: tc.SourcesAllowHosts,
+		Timeout: time.Minute, MaxBytes: 32 << 20}).Reusing()
+}
+
+// Sources is what the API needs of the live sources.
+func (t *Team) Sources() api.Sources { return sourcesAPI{t.sources, t.sourcesClient} }
+
+type sourcesAPI struct {
+	sched  *poll.Scheduler
+	client *fetch.Client
+}
+
+func (s sourcesAPI) Settings(ctx context.Context, kind string, config []byte) ([]byte, error) {
+	return poll.Settings(ctx, s.client, kind, config)
+}
+
+func (s sourcesAPI) Shown(kind string, config []byte) map[string]any { return poll.Shown(kind, config) }
+
+func (s sourcesAPI) Wake() { s.sched.Wake() }
+
 // Live is what the API's live routes need.
 func (t *Team) Live() api.Live {
 	return api.Live{Hub: t.hub, Presence: t.presence, Bus: t.bus}
@@ -83,10 +122,14 @@ func (t *Team) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	t.st.OnCommit(t.hub.Wake)
 	defer t.st.OnCommit(nil)
-	wg.Add(4)
+	wg.Add(5)
 	go func() {
 		defer wg.Done()
 		t.deliverer.Run(ctx, webhookEvery)
+	}()
+	go func() {
+		defer wg.Done()
+		t.sources.Run(ctx)
 	}()
 	go func() {
 		defer wg.Done()

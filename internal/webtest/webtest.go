@@ -27,7 +27,8 @@ import (
 
 // Start serves st on a free port of 127.0.0.1 until the test ends, with
 // everything palabre serve runs besides (the live event stream, presence,
-// routing and the other jobs), and returns the server's base URL.
+// routing and the other jobs, the live sources), and returns the server's
+// base URL.
 func Start(t testing.TB, st *store.Store) string {
 	t.Helper()
 	m, err := enrich.Default()
@@ -36,10 +37,12 @@ func Start(t testing.TB, st *store.Store) string {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tm := team.New(st, team.Config{}, logger)
+	an := analysis.NewRegistry(st, m)
+	// Live sources in tests are servers on 127.0.0.1, allowed explicitly.
+	tm := team.New(st, team.Config{Analysis: an, SourcesAllowPrivate: true}, logger)
 	live := tm.Live()
 	live.Heartbeat = time.Second
-	srv := server.New(server.Config{Addr: "127.0.0.1:0", Live: live}, st, analysis.NewRegistry(st, m), logger)
+	srv := server.New(server.Config{Addr: "127.0.0.1:0", Live: live, Sources: tm.Sources()}, st, an, logger)
 	ln, err := srv.Listen()
 	if err != nil {
 		cancel()

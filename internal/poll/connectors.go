@@ -1,0 +1,96 @@
+package poll
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"palabre/internal/analysis"
+	"palabre/internal/connector"
+	"palabre/internal/connector/feed"
+	"palabre/internal/fetch"
+	"palabre/internal/ingest"
+	"palabre/internal/model"
+	"palabre/internal/store"
+)
+
+// Factories returns the connectors palabre serve polls sources with, by
+// kind; client fetches for all of them.
+func Factories(client *fetch.Client) map[string]Factory {
+	return map[string]Factory{
+		model.SourceFeed: func(_ model.Source, config []byte) (Built, error) {
+			cfg, err := feed.ParseConfig(config)
+			if err != nil {
+				return Built{}, err
+			}
+			p := feed.NewPoller(cfg, client)
+			return Built{Poller: p, Host: p.Host()}, nil
+		},
+	}
+}
+
+// Settings checks a source's settings as a user gave them and returns
+// them as they are to be kept. A feed given by the address of a page (a
+// blog, an article) is kept as the comment feed the page announces, which
+// Settings fetches.
+func Settings(ctx context.Context, client *fetch.Client, kind string, config []byte) ([]byte, error) {
+	switch kind {
+	case model.SourceFeed:
+		cfg, err := feed.ParseConfig(config)
+		if err != nil {
+			return nil, err
+		}
+		if cfg.URL, err = feed.Discover(ctx, client, cfg.URL); err != nil {
+			return nil, fmt.Errorf("feed settings: %w", err)
+		}
+		return json.Marshal(cfg)
+	}
+	return nil, fmt.Errorf("%w %q: this palabre cannot poll it", ErrUnknownKind, kind)
+}
+
+// Shown returns a source's kept settings without their secrets, as the API
+// shows them.
+func Shown(_ string, config []byte) map[string]any {
+	var all map[string]any
+	if err := json.Unmarshal(config, &all); err != nil {
+		return map[string]any{}
+	}
+	for k := range all {
+		if secretSetting[k] {
+			all[k] = model.HiddenSecret
+		}
+	}
+	return all
+}
+
+// secretSetting names the settings of any connector that are secrets.
+var secretSetting = map[string]bool{
+	"password": true, "app_password": true, "access_token": true, "token": true,
+	"imap_password": true, "smtp_password": true, "secret": true,
+}
+
+// StoreIngest stores what polls read as palabre import does, each message
+// analysed by its workspace's analyzer when it comes without an analysis,
+// and returns how many were new. The importer records a message.new
+// event for each, which wakes routing and the live inbox.
+func StoreIngest(st *store.Store, an *analysis.Registry) Ingest {
+	return func(ctx context.Context, src model.Source, records []connector.Record) (int, error) {
+		ws, err := st.Workspace(ctx, src.WorkspaceID)
+		if err != nil {
+			return 0, err
+		}
+		opts := ingest.Options{Workspace: ws, Channel: src.Channel, ChannelKind: src.Kind}
+		if an != nil {
+			a, err := an.Analyzer(ctx, ws.ID)
+			if err != nil {
+				return 0, err
+			}
+			opts.Enrich = analysis.NewEnricher(a).Enrich
+		}
+		for i := range records {
+			records[i].Message.Channel = src.Channel
+		}
+		sum, err := ingest.Import(ctx, st, ingest.FromRecords(records), opts)
+		return sum.Inserted, err
+	}
+}
