@@ -70,6 +70,16 @@ func (h *handler) showSource(ctx context.Context, src model.Source) (sourceJSON,
 	return sourceJSON{Source: src, Config: h.cfg.Sources.Shown(src.Kind, []byte(config))}, nil
 }
 
+// respondSource answers src as the API shows it.
+func (h *handler) respondSource(w http.ResponseWriter, r *http.Request, status int, src model.Source) {
+	out, err := h.showSource(r.Context(), src)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respondStatus(w, r, status, out)
+}
+
 // listSources answers a workspace's live sources and their health.
 func (h *handler) listSources(w http.ResponseWriter, r *http.Request) {
 	if h.sourcesOff(w) {
@@ -112,12 +122,7 @@ func (h *handler) getSource(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out, err := h.showSource(r.Context(), src)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, out)
+	h.respondSource(w, r, http.StatusOK, src)
 }
 
 // createSource adds a live source, polled at once.
@@ -160,12 +165,7 @@ func (h *handler) createSource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.cfg.Sources.Wake()
-	out, err := h.showSource(r.Context(), created)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respondStatus(w, r, http.StatusCreated, out)
+	h.respondSource(w, r, http.StatusCreated, created)
 }
 
 // updateSource changes a live source. Settings are replaced whole; a
@@ -220,12 +220,7 @@ func (h *handler) updateSource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.cfg.Sources.Wake()
-	out, err := h.showSource(ctx, updated)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, out)
+	h.respondSource(w, r, http.StatusOK, updated)
 }
 
 // keepSecrets replaces, in settings sent back, each secret shown hidden
@@ -282,10 +277,5 @@ func (h *handler) pollSource(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	out, err := h.showSource(r.Context(), src)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respondStatus(w, r, http.StatusAccepted, out)
+	h.respondSource(w, r, http.StatusAccepted, src)
 }

@@ -3,7 +3,6 @@ package cli_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 
 	"palabre/internal/cli"
 	"palabre/internal/store"
+	"palabre/internal/testutil"
 )
 
 // startCommand runs a serving command in-process until the returned stop
@@ -171,16 +171,7 @@ func TestServe(t *testing.T) {
 	}
 	// The search index to be built again, as after a migration that
 	// changes it: serve answers at once and builds it in the background.
-	raw, err := sql.Open("sqlite", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	for _, stmt := range []string{`DELETE FROM message_search`, `INSERT INTO search_backfill (id, message_id) SELECT 1, MAX(id) FROM messages`} {
-		if _, err := raw.Exec(stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testutil.ForgetSearchIndex(t, db)
 	url, _, stop := startCommand(t, "serve", "--addr", "127.0.0.1:0", "--db", db)
 	var health struct{ Status string }
 	getJSON(t, url+"healthz", &health)

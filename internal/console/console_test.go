@@ -2,7 +2,6 @@ package console_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -320,16 +319,7 @@ func TestSearchWhileIndexing(t *testing.T) {
 	}
 	// As a migration that changes the index leaves it: everything is to be
 	// indexed again, and nothing is yet.
-	raw, err := sql.Open("sqlite", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	for _, stmt := range []string{`DELETE FROM message_search`, `INSERT INTO search_backfill (id, message_id) SELECT 1, MAX(id) FROM messages`} {
-		if _, err := raw.Exec(stmt); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testutil.ForgetSearchIndex(t, dsn)
 	p = lea.Get(search)
 	contains(t, "indexing", p, notice)
 	if got := rows(p); len(got) != 0 {

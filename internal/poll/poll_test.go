@@ -17,26 +17,9 @@ import (
 	"palabre/internal/model"
 	"palabre/internal/poll"
 	"palabre/internal/store"
+	"palabre/internal/testclock"
 	"palabre/internal/testutil"
 )
-
-// clock is a settable time, shared by a test and its scheduler.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // feedServer serves a comment feed with n items, answering 304 to its
 // own ETag, or the status set with fail.
@@ -99,7 +82,7 @@ type world struct {
 	st    *store.Store
 	ws    model.Workspace
 	src   model.Source
-	clock *clock
+	clock *testclock.Clock
 	sched *poll.Scheduler
 }
 
@@ -110,7 +93,7 @@ func newWorld(t *testing.T, st *store.Store, feedURL string) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
+	c := testclock.New(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC))
 	src, err := st.CreateSource(ctx, ws.ID, model.Source{Channel: "blog", Kind: model.SourceFeed, Name: "comments",
 		IntervalSeconds: 60, Enabled: true}, `{"url":"`+feedURL+`"}`, "test", c.Now())
 	if err != nil {

@@ -129,3 +129,20 @@ func findShared() string {
 		dir = parent
 	}
 }
+
+// ForgetSearchIndex empties the search index of the SQLite database at
+// path and marks every message to be indexed again, as a migration that
+// changes the index leaves a database.
+func ForgetSearchIndex(t testing.TB, path string) {
+	t.Helper()
+	raw, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, stmt := range []string{`DELETE FROM message_search`, `INSERT INTO search_backfill (id, message_id) SELECT 1, MAX(id) FROM messages`} {
+		if _, err := raw.Exec(stmt); err != nil {
+			t.Fatalf("forget the search index: %v", err)
+		}
+	}
+}

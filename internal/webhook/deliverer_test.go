@@ -15,27 +15,10 @@ import (
 	"time"
 
 	"palabre/internal/fetch"
+	"palabre/internal/testclock"
 )
 
-// clock is a settable time source for Deliverer.Now.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)} }
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = t
-}
+func newClock() *testclock.Clock { return testclock.New(time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)) }
 
 // row is a delivery as the fake store keeps it.
 type row struct {
@@ -131,7 +114,7 @@ func serve(t *testing.T, h http.HandlerFunc) *httptest.Server {
 
 // deliverer returns a Deliverer on s and c allowed to reach the test
 // servers on 127.0.0.1.
-func deliverer(s Store, c *clock) *Deliverer {
+func deliverer(s Store, c *testclock.Clock) *Deliverer {
 	return &Deliverer{Store: s, Client: fetch.NewHTTPClient(true, 5*time.Second), Now: c.Now}
 }
 
