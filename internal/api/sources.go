@@ -59,8 +59,10 @@ type sourceRequest struct {
 	Config          json.RawMessage `json:"config"`
 }
 
-// DefaultSourceInterval is how often a new source is polled unless told.
-const DefaultSourceInterval = 60
+// DefaultSourceInterval is how often a new source is polled unless told:
+// often enough that a new comment shows within a minute, jitter and the
+// poll's own time included.
+const DefaultSourceInterval = 30
 
 func (h *handler) showSource(ctx context.Context, src model.Source) (sourceJSON, error) {
 	config, err := h.store.SourceConfig(ctx, src.WorkspaceID, src.ID)

@@ -39,6 +39,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintln(env.Stderr, "Usage: palabre bench import [--n 1000000] [--db sqlite|postgres://…] [--dir DIR] [--seed 1] [--json]")
 		fmt.Fprintln(env.Stderr, "       palabre bench team [--db sqlite|postgres://…] [--messages N] [--routing R] [--clients C] [--rate M] [--duration D] [--json]")
 		fmt.Fprintln(env.Stderr, "       palabre bench console [--db sqlite|postgres://…] [--messages N] [--cms C] [--requests R] [--keep] [--json]")
+		fmt.Fprintln(env.Stderr, "       palabre bench sources [--db sqlite|postgres://…] [--sources N] [--hosts H] [--interval 30s] [--change 1m] [--duration 5m] [--json]")
 		return flag.ErrHelp
 	}
 	if len(args) > 0 && args[0] == "team" {
@@ -47,8 +48,11 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if len(args) > 0 && args[0] == "console" {
 		return runBenchConsole(ctx, args[1:], env)
 	}
+	if len(args) > 0 && args[0] == "sources" {
+		return runBenchSources(ctx, args[1:], env)
+	}
 	if len(args) == 0 || args[0] != "import" {
-		return usagef("bench takes the name of a benchmark: palabre bench import [flags], palabre bench team [flags], or palabre bench console [flags]")
+		return usagef("bench takes the name of a benchmark: palabre bench import, team, console or sources [flags]")
 	}
 	f, err := parseBenchFlags(args[1:], env)
 	if err != nil {
@@ -368,6 +372,72 @@ func printBenchConsole(w io.Writer, r bench.ConsoleResult) error {
 		fmt.Fprintf(&b, "\nthe database stays: %s\n", r.Kept)
 	}
 	fmt.Fprintf(&b, "\ntarget: server-side p99 ≤ %v a page; timed: how many requests were timed\n", bench.ConsoleTarget)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// runBenchSources runs `palabre bench sources`: how soon comments
+// published on many polled feeds are stored (docs/BENCHMARKS.md). Its
+// progress lines go to stderr: the run takes minutes.
+func runBenchSources(ctx context.Context, args []string, env Env) error {
+	opts := bench.DefaultSourcesOptions()
+	opts.Log = env.Stderr
+	var asJSON bool
+	fs := flag.NewFlagSet("palabre bench sources", flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.StringVar(&opts.DB, "db", opts.DB, "sqlite for a fresh file in --dir, or the postgres:// URL of a server on which "+
+		"a throw-away database palabre_bench_* is created and dropped")
+	fs.StringVar(&opts.Dir, "dir", "", "folder for the SQLite database, removed at the end (default: a temporary folder)")
+	fs.IntVar(&opts.Sources, "sources", opts.Sources, "feeds polled")
+	fs.IntVar(&opts.Hosts, "hosts", opts.Hosts, "loopback addresses the feeds are spread over")
+	fs.DurationVar(&opts.Interval, "interval", opts.Interval, "the sources' poll interval")
+	fs.DurationVar(&opts.Change, "change", opts.Change, "how often each feed gains a comment")
+	fs.DurationVar(&opts.Duration, "duration", opts.Duration, "how long lags are measured, after every source was polled once")
+	fs.BoolVar(&asJSON, "json", false, "print one JSON object instead of a report")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
+	switch {
+	case fs.NArg() > 0:
+		return usagef("bench sources takes no arguments, got %q", fs.Args())
+	case opts.DB != bench.EngineSQLite && !store.IsPostgresDSN(opts.DB):
+		return usagef("--db must be sqlite or a postgres:// server URL, not %q", opts.DB)
+	case opts.Sources < 1 || opts.Sources > 100_000:
+		return usagef("--sources must be between 1 and 100000")
+	case opts.Hosts < 1 || opts.Hosts > 10_000:
+		return usagef("--hosts must be between 1 and 10000")
+	case opts.Interval < store.MinSourceInterval || opts.Interval > store.MaxSourceInterval:
+		return usagef("--interval must be between %s and %s", store.MinSourceInterval, store.MaxSourceInterval)
+	case opts.Change < time.Second || opts.Duration < time.Second:
+		return usagef("--change and --duration must be at least a second")
+	}
+	res, err := bench.RunSources(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return report(env.Stdout, asJSON, res, printBenchSources)
+}
+
+// printBenchSources writes the result as a short report against the
+// target.
+func printBenchSources(w io.Writer, r bench.SourcesResult) error {
+	var b strings.Builder
+	b.WriteString(benchHeader("sources", r.Date, r.Machine, r.EngineVersion))
+	fmt.Fprintf(&b, "%d feeds on %d hosts, polled every %.0f s, each gaining a comment every %.0f s; warm-up %.0f s, measured %.0f s\n",
+		r.Sources, r.Hosts, r.IntervalSeconds, r.ChangeSeconds, r.WarmUpSeconds, r.DurationSeconds)
+	fmt.Fprintf(&b, "polls: %d (%d read nothing new: 304, %d failed)\n", r.Polls, r.NotModified, r.Failed)
+	fmt.Fprintf(&b, "comments published and due: %d, stored: %d\n", r.Published, r.Stored)
+	fmt.Fprintf(&b, "lag from publication to storage: p50 %.1f s, p95 %.1f s, p99 %.1f s, max %.1f s\n",
+		r.Lag.P50/1000, r.Lag.P95/1000, r.Lag.P99/1000, r.Lag.Max/1000)
+	fmt.Fprintf(&b, "CPU: %.2f cores on average; memory: %.0f MiB peak resident, %.0f MiB heap in use at most\n", r.CPUCores, r.MaxRSSMiB, r.HeapMiB)
+	verdict := "met"
+	if !r.Met() {
+		verdict = "MISSED"
+	}
+	fmt.Fprintf(&b, "\ntarget: p99 lag ≤ %v, every comment stored: %s\n", bench.SourcesTarget, verdict)
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"palabre/internal/api"
 	"palabre/internal/model"
 	"palabre/internal/poll"
 	"palabre/internal/store"
@@ -45,14 +46,14 @@ type sourceForm struct {
 }
 
 // sourceIntervals are the choices of the form's interval menu, in seconds.
-var sourceIntervals = []int{60, 300, 900, 3600}
+var sourceIntervals = []int{30, 60, 300, 900, 3600}
 
 func (c *Console) sourcesPage(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	ws, err := managedWorkspace(r, v)
 	if err != nil {
 		return err
 	}
-	return c.renderSources(w, r, v, http.StatusOK, ws, sourceForm{Channel: "blog", Interval: 60}, "")
+	return c.renderSources(w, r, v, http.StatusOK, ws, sourceForm{Channel: "blog", Interval: api.DefaultSourceInterval}, "")
 }
 
 func (c *Console) renderSources(w http.ResponseWriter, r *http.Request, v *viewer, status int, ws model.Workspace, form sourceForm, problem string) error {
