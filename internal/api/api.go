@@ -83,6 +83,8 @@ type Store interface {
 	UpdateSource(ctx context.Context, workspaceID, id int64, c store.SourceChange, actor string, now time.Time) (model.Source, error)
 	DeleteSource(ctx context.Context, workspaceID, id int64, actor string) error
 	PollSourceNow(ctx context.Context, workspaceID, id int64, now time.Time) error
+	RetryOutbox(ctx context.Context, workspaceID, id int64, actor string, now time.Time) (store.OutboxEntry, error)
+	ConversationOutbox(ctx context.Context, workspaceID, conversationID int64) ([]store.OutboxEntry, error)
 
 	Member(ctx context.Context, workspaceID int64, id string) (model.Member, error)
 	MemberNotes(ctx context.Context, workspaceID int64, memberID string) ([]model.MemberNote, error)
@@ -243,6 +245,7 @@ func (h *handler) routes() []endpoint {
 		{pattern: "PUT /api/v1/workspaces/{slug}/sla", serve: h.putSLA},
 		{pattern: "POST /api/v1/workspaces/{slug}/conversations/bulk", serve: h.bulkChange},
 		{pattern: "GET /api/v1/workspaces/{slug}/outbox", serve: h.listOutbox},
+		{pattern: "POST /api/v1/workspaces/{slug}/outbox/{id}/retry", serve: h.retryOutbox},
 		{pattern: "GET /api/v1/conversations/{id}", serve: h.showConversation},
 		{pattern: "PATCH /api/v1/conversations/{id}", serve: h.patchConversation},
 		{pattern: "GET /api/v1/conversations/{id}/history", serve: h.conversationHistory},

@@ -516,6 +516,12 @@ func matrixRoutes() []matrixRoute {
 					t.Errorf("not an outbox: %s", body)
 				}
 			}},
+		// A pending reply cannot be retried: those allowed get 409.
+		{pattern: "POST /api/v1/workspaces/{slug}/outbox/{id}/retry",
+			path: func(w *world, _ string, own bool) string {
+				return w.wsPath(own, fmt.Sprintf("/outbox/%d/retry", w.outboxID(own)))
+			},
+			inWorkspace: true, roles: outcome{owner: 409, manager: 409, cm: 409, expert: 404, client: 403}},
 		{pattern: "GET /api/v1/conversations/{id}", path: conv(""), inWorkspace: true, roles: convReadable,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				if !bytes.Contains(body, []byte(`"messages":[{`)) {
@@ -944,6 +950,15 @@ func (w *world) webhookID(own bool, url string) int64 {
 	return 0
 }
 
+// outboxID is the id of the first reply in the outbox of A (own) or B.
+func (w *world) outboxID(own bool) int64 {
+	list, _ := w.st.Outbox(context.Background(), w.ws(own).ID, "", 500)
+	if len(list) == 0 {
+		return 0
+	}
+	return list[len(list)-1].ID
+}
+
 // sourceID is the id of the source of A (own) or B named name; 0 when
 // there is none.
 func (w *world) sourceID(own bool, name string) int64 {
@@ -1157,8 +1172,9 @@ func checkWorkAfterMatrix(t *testing.T, w *world) {
 		ws   int64
 		want []string
 	}{
-		{w.a.ID, []string{"reply by cm", "reply by manager", "reply by owner", "reply by admin"}},
-		{w.b.ID, []string{"reply by admin"}},
+		// Newest first; the first is the one the matrix tried to retry.
+		{w.a.ID, []string{"reply by cm", "reply by manager", "reply by owner", "reply by admin", "Une réponse en attente"}},
+		{w.b.ID, []string{"reply by admin", "Une réponse en attente"}},
 	} {
 		out, err := w.st.Outbox(ctx, c.ws, "", 500)
 		var bodies []string
@@ -1241,6 +1257,14 @@ func setUpAdminMatrix(t *testing.T, w *world) {
 			}
 		}
 		if _, err := w.st.CreateWebhook(ctx, ws.ID, model.Webhook{URL: hookURL("kept")}, "test"); err != nil {
+			t.Fatal(err)
+		}
+		conv, msg := w.convA, w.msgA
+		if ws.ID == w.b.ID {
+			conv, msg = w.convB, w.msgB
+		}
+		if _, err := w.st.AddReply(ctx, store.Reply{WorkspaceID: ws.ID, ConversationID: conv, Author: w.people[model.RoleOwner].user,
+			Body: "Une réponse en attente", BasedOn: msg, Confirm: true}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := w.st.CreateSource(ctx, ws.ID, model.Source{Channel: "blog", Kind: model.SourceFeed, Name: "kept",

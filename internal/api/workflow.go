@@ -330,3 +330,20 @@ func (h *handler) listOutbox(w http.ResponseWriter, r *http.Request) {
 	}
 	h.respond(w, r, outboxResponse{Outbox: out})
 }
+
+// retryOutbox sends again a reply that failed for good, once a CM has
+// seen why (an interrupted attempt the platform cannot confirm, a reply
+// it refused). 409 for a reply that has not failed.
+func (h *handler) retryOutbox(w http.ResponseWriter, r *http.Request) {
+	ws, id, err := h.workspaceItem(r, accessWork, "outbox entry")
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	e, err := h.store.RetryOutbox(r.Context(), ws.ID, id, actor(r), time.Now())
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, e)
+}

@@ -65,6 +65,14 @@ type Reply struct {
 	Body                   string
 	// Author is who palabre writes as, for platforms that show it.
 	AuthorName string
+	// To is the message answered as stored (its author's name, e-mail
+	// address and handle, its title), for platforms that address a reply
+	// to someone (e-mail, Mastodon).
+	To model.Message
+	// Subject is the conversation's; References the external ids of the
+	// thread, from its root to the message answered.
+	Subject    string
+	References []string
 }
 
 // Sent is what the platform made of a reply.

@@ -212,6 +212,8 @@ func TestConsolePages(t *testing.T) {
 			if len(msgs) != 3 {
 				t.Fatalf("%d messages, want 3", len(msgs))
 			}
+			// No live source sends this channel's replies: they wait.
+			contains(t, "replies waiting", lea.Get(fmt.Sprintf("/conversations/%d", a.service)), `class="delivery"`, "waiting to be sent")
 		})
 
 		t.Run("member", func(t *testing.T) {

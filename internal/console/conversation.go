@@ -37,8 +37,11 @@ type conversationData struct {
 	MemberID  string
 	Draft     string
 	Stale     []store.StoredMessage // the collision guard's newer messages
-	Problem   string
-	Back      string
+	// Outbox tells, by message id, how each reply written in palabre
+	// went out to its platform.
+	Outbox  map[int64]*store.OutboxEntry
+	Problem string
+	Back    string
 }
 
 // conversationFor reads a conversation the viewer may open, with their
@@ -113,6 +116,16 @@ func (c *Console) conversationData(r *http.Request, v *viewer) (*conversationDat
 	}
 	if d.Author == "" && len(d.Messages) > 0 {
 		d.Author, d.MemberID = d.Messages[0].AuthorName, d.Messages[0].MemberID
+	}
+	if d.CanWork {
+		entries, err := c.store.ConversationOutbox(ctx, ws.ID, conv.ID)
+		if err != nil {
+			return nil, err
+		}
+		d.Outbox = make(map[int64]*store.OutboxEntry, len(entries))
+		for i, e := range entries {
+			d.Outbox[e.MessageID] = &entries[i]
+		}
 	}
 	if d.CanNote {
 		if d.Notes, err = c.store.Notes(ctx, ws.ID, conv.ID); err != nil {
@@ -231,6 +244,17 @@ func (c *Console) conversationAction(w http.ResponseWriter, r *http.Request, v *
 		back += "#notes"
 	case "reply":
 		return c.reply(w, r, v, id)
+	case "retry":
+		entry, err := strconv.ParseInt(f.Get("outbox"), 10, 64)
+		if err != nil || entry <= 0 {
+			return fmt.Errorf("outbox entry %q: %w", f.Get("outbox"), store.ErrNotFound)
+		}
+		_, ws, _, err := c.conversationFor(r, v)
+		if err != nil {
+			return err
+		}
+		method, path = http.MethodPost, apiWorkspacePath(ws, "outbox/"+strconv.FormatInt(entry, 10)+"/retry")
+		body, done = nil, v.P.T("The reply will be sent again.")
 	default:
 		return fmt.Errorf("action %q: %w", r.PathValue("action"), store.ErrNotFound)
 	}

@@ -3,10 +3,13 @@ package console_test
 import (
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -119,4 +122,64 @@ func TestSourcesPage(t *testing.T) {
 			t.Error("the messages read went with the source")
 		}
 	})
+}
+
+// TestReplyNotSent shows a reply that could not be sent, with the reason,
+// and sends it again: here the channel's source is of a kind this
+// palabre cannot send through with the settings given.
+func TestReplyNotSent(t *testing.T) {
+	st := testutil.NewStore(t, store.EngineSQLite)
+	a := newAgency(t, st)
+	lea := a.session(t, "lea")
+	ctx := context.Background()
+	conv, err := st.Conversation(ctx, a.samedi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.CreateSource(ctx, a.velo.ID, model.Source{Channel: conv.Channel, Kind: model.SourceWordPress, Name: "site",
+		IntervalSeconds: 3600, Enabled: true}, `{"broken":true}`, "test", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	page := lea.Get(fmt.Sprintf("/conversations/%d", a.samedi))
+	based := regexp.MustCompile(`name="based_on" value="(\d+)"`).FindStringSubmatch(page.Body)
+	if based == nil {
+		t.Fatal("no based_on in the composer")
+	}
+	if res := lea.Submit(fmt.Sprintf("/conversations/%d/reply", a.samedi), url.Values{"body": {"Oui, ouvert samedi."}, "based_on": {based[1]}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("reply: %d", res.Status)
+	}
+	var entry store.OutboxEntry
+	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		list, err := st.ConversationOutbox(ctx, a.velo.ID, a.samedi)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("outbox: %+v, %v", list, err)
+		}
+		if entry = list[0]; entry.Status == store.OutboxFailed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the reply did not fail within 15 s: %+v", entry)
+		}
+	}
+	shown := lea.Get(fmt.Sprintf("/conversations/%d", a.samedi))
+	contains(t, "failed reply", shown, "not sent", "Send again", `name="outbox" value="`+fmt.Sprint(entry.ID)+`"`)
+	if !strings.Contains(shown.Body, html.EscapeString(entry.LastError)) {
+		t.Errorf("the reason %q is not shown", entry.LastError)
+	}
+	res := lea.Submit(fmt.Sprintf("/conversations/%d/retry", a.samedi), url.Values{"outbox": {fmt.Sprint(entry.ID)}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("retry: %d", res.Status)
+	}
+	contains(t, "after retry", lea.Get(fmt.Sprintf("/conversations/%d", a.samedi)), "will be sent again")
+	events, err := st.ConversationEvents(ctx, a.velo.ID, a.samedi, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range events {
+		actions = append(actions, e.Action)
+	}
+	if !slices.Contains(actions, "reply.failed") || !slices.Contains(actions, "reply.retry") {
+		t.Errorf("history: %v", actions)
+	}
 }

@@ -23,9 +23,11 @@ import (
 	"palabre/internal/store"
 )
 
-// Built is a source's connector, ready to poll.
+// Built is a source's connector, ready to poll and, when its platform
+// takes replies, to send them (Sender nil otherwise).
 type Built struct {
 	Poller connector.Poller
+	Sender connector.Sender
 	// Host is what the per-host limit counts: the host the connector
 	// talks to (a feed's, a mail server's).
 	Host string

@@ -259,6 +259,11 @@ type OutboxEntry struct {
 	LastError      string     `json:"last_error,omitempty"`
 	CreatedAt      time.Time  `json:"created_at"`
 	SentAt         *time.Time `json:"sent_at,omitempty"`
+	// NextAttemptAt is when a pending reply is tried next.
+	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
+	// ExternalID and URL are the reply's on the platform, once sent.
+	ExternalID string `json:"external_id,omitempty"`
+	URL        string `json:"url,omitempty"`
 }
 
 // Outbox lists a workspace's outbox, newest first, at most limit entries
@@ -270,11 +275,16 @@ func (s *Store) Outbox(ctx context.Context, workspaceID int64, status string, li
 	if status != "" && status != OutboxPending && status != OutboxSent && status != OutboxFailed {
 		return nil, fmt.Errorf("%w: outbox status %q: must be pending, sent or failed", ErrInvalid, status)
 	}
+	return s.outboxWhere(ctx, `o.workspace_id = $1 AND ($2 = '' OR o.status = $2) ORDER BY o.id DESC LIMIT $3`, workspaceID, status, limit)
+}
+
+// outboxWhere lists the outbox entries o that cond (its WHERE clause and
+// order) keeps.
+func (s *Store) outboxWhere(ctx context.Context, cond string, args ...any) ([]OutboxEntry, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT o.id, o.conversation_id, o.message_id, ch.name, o.in_reply_to, o.body,
-			o.status, o.attempts, o.last_error, o.created_at, o.sent_at
+			o.status, o.attempts, o.last_error, o.created_at, o.sent_at, o.next_attempt_at, o.external_id, o.url
 		FROM outbox o JOIN channels ch ON ch.id = o.channel_id
-		WHERE o.workspace_id = $1 AND ($2 = '' OR o.status = $2)
-		ORDER BY o.id DESC LIMIT $3`, workspaceID, status, limit)
+		WHERE `+cond, args...)
 	if err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
@@ -282,13 +292,17 @@ func (s *Store) Outbox(ctx context.Context, workspaceID int64, status string, li
 	out := []OutboxEntry{}
 	for rows.Next() {
 		var e OutboxEntry
-		var created int64
+		var created, next int64
 		var sent sql.NullInt64
 		if err := rows.Scan(&e.ID, &e.ConversationID, &e.MessageID, &e.Channel, &e.InReplyTo, &e.Body,
-			&e.Status, &e.Attempts, &e.LastError, &created, &sent); err != nil {
+			&e.Status, &e.Attempts, &e.LastError, &created, &sent, &next, &e.ExternalID, &e.URL); err != nil {
 			return nil, fmt.Errorf("outbox: %w", err)
 		}
 		e.CreatedAt, e.SentAt = fromMicros(created), timePtr(sent)
+		if e.Status == OutboxPending {
+			n := fromMicros(next)
+			e.NextAttemptAt = &n
+		}
 		out = append(out, e)
 	}
 	return out, rows.Err()

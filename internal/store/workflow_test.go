@@ -741,7 +741,7 @@ func TestAddReply(t *testing.T) {
 			t.Fatal(err)
 		}
 		wantBox := []store.OutboxEntry{{ID: sent.OutboxID, ConversationID: id, MessageID: m.ID, Channel: "forum", InReplyTo: "q",
-			Body: "Bonjour Ana, essayez ceci.", Status: store.OutboxPending, CreatedAt: at}}
+			Body: "Bonjour Ana, essayez ceci.", Status: store.OutboxPending, CreatedAt: at, NextAttemptAt: &at}}
 		if !reflect.DeepEqual(box, wantBox) {
 			t.Fatalf("outbox\n%+v\nwant\n%+v", box, wantBox)
 		}

@@ -43,6 +43,7 @@ type Team struct {
 	runner    *jobs.Runner
 	deliverer *webhook.Deliverer
 	sources   *poll.Scheduler
+	outbox    *poll.Outbox
 	// sourcesClient fetches for the live sources.
 	sourcesClient *fetch.Client
 	logger        *slog.Logger
@@ -76,6 +77,7 @@ func New(st *store.Store, tc Config, logger *slog.Logger) *Team {
 	t.sourcesClient = SourcesClient(tc)
 	t.sources = &poll.Scheduler{Store: st, Factories: poll.Factories(t.sourcesClient),
 		Ingest: poll.StoreIngest(st, tc.Analysis), Logger: logger, Now: time.Now}
+	t.outbox = &poll.Outbox{Store: st, Factories: t.sources.Factories, Logger: logger, Now: time.Now}
 	t.runner = jobs.NewRunner(logger,
 		jobs.Kicked(jobs.Routing(st, routingEvery)),
 		jobs.Kicked(jobs.SLA(st, slaEvery)),
@@ -122,7 +124,7 @@ func (t *Team) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	t.st.OnCommit(t.hub.Wake)
 	defer t.st.OnCommit(nil)
-	wg.Add(5)
+	wg.Add(6)
 	go func() {
 		defer wg.Done()
 		t.deliverer.Run(ctx, webhookEvery)
@@ -130,6 +132,10 @@ func (t *Team) Run(ctx context.Context) {
 	go func() {
 		defer wg.Done()
 		t.sources.Run(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		t.outbox.Run(ctx)
 	}()
 	go func() {
 		defer wg.Done()
@@ -155,8 +161,10 @@ func (t *Team) Run(ctx context.Context) {
 	}()
 	// New messages and reopened conversations wake routing and the SLA
 	// clocks at once, rather than at their next round.
+	// Replies written or retried wake the outbox.
 	arrivals := func(e model.Event) bool {
-		return e.Action == "message.new" || (e.Action == "conversation.status" && e.Actor == store.IngestActor)
+		return e.Action == "message.new" || (e.Action == "conversation.status" && e.Actor == store.IngestActor) ||
+			e.Action == "reply.add" || e.Action == "reply.retry"
 	}
 	sub := t.hub.Subscribe(arrivals)
 	defer func() { sub.Close() }()
@@ -171,8 +179,12 @@ func (t *Team) Run(ctx context.Context) {
 			}
 			sub.Close()
 			sub = t.hub.Subscribe(arrivals)
-		case <-sub.C():
-			t.runner.Kick()
+		case e := <-sub.C():
+			if e.Action == "reply.add" || e.Action == "reply.retry" {
+				t.outbox.Wake()
+			} else {
+				t.runner.Kick()
+			}
 		}
 	}
 }
