@@ -225,18 +225,6 @@ func (c client) conversations(t *testing.T, slug string) map[string]conversation
 	return out
 }
 
-// eventually retries check until it reports true or 30 seconds pass.
-func eventually(t *testing.T, what string, check func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for !check() {
-		if time.Now().After(deadline) {
-			t.Fatalf("gave up waiting: %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-}
-
 // writeNDJSON writes messages as an NDJSON file and returns its path.
 func writeNDJSON(t *testing.T, msgs ...map[string]any) string {
 	t.Helper()
@@ -340,7 +328,7 @@ func agency(t *testing.T, dsn string) {
 		"b1": {"banque", "zoe", "topic 'Crédit'"},
 	}
 	convs := map[string]conversation{}
-	eventually(t, "every conversation routed", func() bool {
+	testutil.Eventually(t, "every conversation routed", 30*time.Second, func() bool {
 		for root, w := range want {
 			c, ok := admin.conversations(t, w.ws)[root]
 			if !ok || c.Assignee == "" {
@@ -359,7 +347,7 @@ func agency(t *testing.T, dsn string) {
 
 	// SLA due times.
 	due := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	eventually(t, "SLA due times computed", func() bool {
+	testutil.Eventually(t, "SLA due times computed", 30*time.Second, func() bool {
 		c := admin.conversations(t, "velo")["v1"]
 		return c.SLA.ResponseDueAt != nil
 	})

@@ -132,7 +132,7 @@ func TestTwoServersShareOnePostgres(t *testing.T) {
 	run(t, "", "import", "--db", dsn, "--workspace", "w", "--route=false", writeNDJSON(t, msgs...))
 
 	adminB := client{base: b, token: adminA.token}
-	eventually(t, "every conversation assigned", func() bool {
+	testutil.Eventually(t, "every conversation assigned", 30*time.Second, func() bool {
 		for _, c := range adminB.conversations(t, "w") {
 			if c.Assignee == "" {
 				return false

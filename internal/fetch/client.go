@@ -96,3 +96,17 @@ func (c *Client) hostAllowed(addr string) bool {
 	}
 	return false
 }
+
+// HTTPClient returns the *http.Client c's fetches use, with its address
+// checks, for connectors that speak an API of their own (WordPress,
+// Mastodon): shared when c was made by Reusing, a new one otherwise.
+func (c *Client) HTTPClient() *http.Client {
+	if c.client != nil {
+		return c.client
+	}
+	timeout := c.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	return c.httpClient(timeout)
+}

@@ -1,13 +1,17 @@
 package poll
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"palabre/internal/analysis"
 	"palabre/internal/connector"
 	"palabre/internal/connector/feed"
+	"palabre/internal/connector/mastodon"
+	"palabre/internal/connector/wordpress"
 	"palabre/internal/fetch"
 	"palabre/internal/ingest"
 	"palabre/internal/model"
@@ -26,7 +30,41 @@ func Factories(client *fetch.Client) map[string]Factory {
 			p := feed.NewPoller(cfg, client)
 			return Built{Poller: p, Host: p.Host()}, nil
 		},
+		model.SourceWordPress: func(_ model.Source, config []byte) (Built, error) {
+			cfg, err := wordpress.ParseConfig(config)
+			if err != nil {
+				return Built{}, err
+			}
+			c, err := wordpress.New(cfg, client.HTTPClient(), time.Now)
+			if err != nil {
+				return Built{}, err
+			}
+			return Built{Poller: c, Sender: c, Host: c.Host()}, nil
+		},
+		model.SourceMastodon: func(_ model.Source, config []byte) (Built, error) {
+			cfg, err := parseMastodon(config)
+			if err != nil {
+				return Built{}, err
+			}
+			c, err := mastodon.New(cfg, client.HTTPClient(), time.Now)
+			if err != nil {
+				return Built{}, err
+			}
+			return Built{Poller: c, Sender: c, Host: c.Host()}, nil
+		},
 	}
+}
+
+// parseMastodon reads a Mastodon source's settings, refusing unknown ones.
+func parseMastodon(config []byte) (mastodon.Config, error) {
+	var cfg mastodon.Config
+	dec := json.NewDecoder(bytes.NewReader(config))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return cfg, fmt.Errorf("mastodon settings: %w", err)
+	}
+	_, err := mastodon.New(cfg, nil, time.Now)
+	return cfg, err
 }
 
 // Settings checks a source's settings as a user gave them and returns
@@ -42,6 +80,21 @@ func Settings(ctx context.Context, client *fetch.Client, kind string, config []b
 		}
 		if cfg.URL, err = feed.Discover(ctx, client, cfg.URL); err != nil {
 			return nil, fmt.Errorf("feed settings: %w", err)
+		}
+		return json.Marshal(cfg)
+	case model.SourceWordPress:
+		cfg, err := wordpress.ParseConfig(config)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := wordpress.New(cfg, client.HTTPClient(), time.Now); err != nil {
+			return nil, err
+		}
+		return json.Marshal(cfg)
+	case model.SourceMastodon:
+		cfg, err := parseMastodon(config)
+		if err != nil {
+			return nil, err
 		}
 		return json.Marshal(cfg)
 	}

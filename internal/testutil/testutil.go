@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" driver, for schema set-up
 
@@ -144,5 +145,18 @@ func ForgetSearchIndex(t testing.TB, path string) {
 		if _, err := raw.Exec(stmt); err != nil {
 			t.Fatalf("forget the search index: %v", err)
 		}
+	}
+}
+
+// Eventually retries check every 100 ms until it reports true, or fails
+// the test after timeout, saying what it waited for.
+func Eventually(t testing.TB, what string, timeout time.Duration, check func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !check() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting after %s: %s", timeout, what)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }

@@ -56,7 +56,7 @@ func (v jsonValue) Number(key string) (*float64, error) {
 	if isNull(v) {
 		return nil, nil
 	}
-	if jsonKind(v) != "a number" {
+	if JSONKind(v) != "a number" {
 		return nil, wrongType(key, "a number", v)
 	}
 	f, err := strconv.ParseFloat(string(v), 64)
@@ -105,11 +105,15 @@ func (v jsonValue) Topics(key string) ([]string, error) {
 }
 
 func wrongType(key, want string, got []byte) error {
-	return fmt.Errorf("%s: want %s, got %s", key, want, jsonKind(got))
+	return fmt.Errorf("%s: want %s, got %s", key, want, JSONKind(got))
 }
 
-// jsonKind names the type of a valid JSON value for error messages.
-func jsonKind(value []byte) string {
+// JSONKind names the type of a valid JSON value for error messages: "an
+// object", "a string", "null"… ("nothing" for no value).
+func JSONKind(value []byte) string {
+	if len(value) == 0 {
+		return "nothing"
+	}
 	switch value[0] {
 	case '{':
 		return "an object"

@@ -160,7 +160,7 @@ func decodeLine(line []byte) (model.Message, error) {
 	}
 	trimmed := bytes.TrimLeft(line, " \t\r\n")
 	if trimmed[0] != '{' {
-		return m, fmt.Errorf("not a JSON object but %s", jsonKind(bytes.TrimSpace(trimmed)))
+		return m, fmt.Errorf("not a JSON object but %s", JSONKind(bytes.TrimSpace(trimmed)))
 	}
 	var seen []string // objects have few keys: a slice beats a map
 	hasBody := false
