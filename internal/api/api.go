@@ -190,6 +190,7 @@ type endpoint struct {
 func (h *handler) routes() []endpoint {
 	return []endpoint{
 		{pattern: "POST /api/v1/login", serve: h.login, public: true},
+		{pattern: "POST /api/v1/hooks/{slug}/{channel}", serve: h.inboundHook, public: true},
 		{pattern: "POST /api/v1/logout", serve: h.logout, readOnly: true},
 		{pattern: "DELETE /api/v1/sessions", serve: h.logoutEverywhere},
 		{pattern: "GET /api/v1/me", serve: h.me},

@@ -167,7 +167,21 @@ func (h *handler) createSource(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.cfg.Sources.Wake()
-	h.respondSource(w, r, http.StatusCreated, created)
+	out, err := h.showSource(r.Context(), created)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if created.Kind == model.SourceWebhook {
+		// The secret its senders sign with is shown this once.
+		var cfg struct {
+			Secret string `json:"secret"`
+		}
+		if err := json.Unmarshal(kept, &cfg); err == nil {
+			out.Config["secret"] = cfg.Secret
+		}
+	}
+	h.respondStatus(w, r, http.StatusCreated, out)
 }
 
 // updateSource changes a live source. Settings are replaced whole; a

@@ -8,6 +8,9 @@ const (
 	SourceWordPress = "wordpress" // a WordPress site's REST API
 	SourceEmail     = "email"     // an IMAP mailbox, answered over SMTP
 	SourceMastodon  = "mastodon"  // a Mastodon account's mentions
+	// SourceWebhook is pushed to, not polled: a signed endpoint where
+	// forms and automation tools post messages (docs/INBOUND.md).
+	SourceWebhook = "webhook"
 )
 
 // HiddenSecret is how a secret setting is shown; sent back in a change,

@@ -3,7 +3,10 @@ package poll
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -97,6 +100,8 @@ func Settings(ctx context.Context, client *fetch.Client, kind string, config []b
 			return nil, err
 		}
 		return json.Marshal(cfg)
+	case model.SourceWebhook:
+		return webhookSettings(config)
 	}
 	return nil, fmt.Errorf("%w %q: this palabre cannot poll it", ErrUnknownKind, kind)
 }
@@ -146,4 +151,30 @@ func StoreIngest(st *store.Store, an *analysis.Registry) Ingest {
 		sum, err := ingest.Import(ctx, st, ingest.FromRecords(records), opts)
 		return sum.Inserted, err
 	}
+}
+
+// WebhookConfig is an inbound webhook's settings: the secret its senders
+// sign with.
+type WebhookConfig struct {
+	Secret string `json:"secret"`
+}
+
+// webhookSettings checks an inbound webhook's settings and, without a
+// secret, makes one (whsec_ and 48 hexadecimal digits).
+func webhookSettings(config []byte) ([]byte, error) {
+	var cfg WebhookConfig
+	dec := json.NewDecoder(bytes.NewReader(config))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cfg); err != nil {
+		return nil, fmt.Errorf("webhook settings: %w", err)
+	}
+	switch {
+	case cfg.Secret == "":
+		var b [24]byte
+		rand.Read(b[:])
+		cfg.Secret = "whsec_" + hex.EncodeToString(b[:])
+	case len(cfg.Secret) < 24 || len(cfg.Secret) > 200:
+		return nil, errors.New("webhook settings: secret: must have 24 to 200 characters")
+	}
+	return json.Marshal(cfg)
 }

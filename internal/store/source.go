@@ -9,6 +9,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -28,7 +29,11 @@ const (
 )
 
 // SourceKinds are the kinds of live source palabre can poll.
-var sourceKinds = []string{model.SourceFeed, model.SourceWordPress, model.SourceEmail, model.SourceMastodon}
+var sourceKinds = []string{model.SourceFeed, model.SourceWordPress, model.SourceEmail, model.SourceMastodon, model.SourceWebhook}
+
+// polled keeps the sources so that the scheduler polls: all but inbound
+// webhooks, which are pushed to.
+const polled = ` AND so.kind <> '` + model.SourceWebhook + `'`
 
 // SourceChange is a change to a source; nil fields stay as they are.
 type SourceChange struct {
@@ -267,7 +272,7 @@ type SourceClaim struct {
 func (s *Store) ClaimSources(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]SourceClaim, error) {
 	at := toMicros(now)
 	rows, err := s.r.QueryContext(ctx, `SELECT `+sourceColumns+`, so.config, so.cursor, so.lease_token`+sourceFrom+`
-		WHERE so.enabled AND so.next_poll_at <= $1 AND so.lease_until <= $1
+		WHERE so.enabled AND so.next_poll_at <= $1 AND so.lease_until <= $1`+polled+`
 		ORDER BY so.next_poll_at, so.id LIMIT $2`, at, limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim sources: %w", err)
@@ -359,7 +364,7 @@ func (s *Store) FinishPoll(ctx context.Context, c SourceClaim, o PollOutcome) er
 func (s *Store) NextSourceDue(ctx context.Context) (time.Time, bool, error) {
 	var next sql.NullInt64
 	err := s.r.QueryRowContext(ctx, `SELECT MIN(CASE WHEN lease_until > next_poll_at THEN lease_until ELSE next_poll_at END)
-		FROM sources WHERE enabled`).Scan(&next)
+		FROM sources so WHERE so.enabled`+polled).Scan(&next)
 	if err != nil {
 		return time.Time{}, false, fmt.Errorf("next source due: %w", err)
 	}
@@ -367,4 +372,39 @@ func (s *Store) NextSourceDue(ctx context.Context) (time.Time, bool, error) {
 		return time.Time{}, false, nil
 	}
 	return fromMicros(next.Int64), true, nil
+}
+
+// SeenDelivery reports whether an inbound webhook of the channel accepted
+// a delivery of this key that is remembered until now or later.
+func (s *Store) SeenDelivery(ctx context.Context, channelID int64, key string, now time.Time) (bool, error) {
+	var one int
+	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM inbound_deliveries WHERE channel_id = $1 AND key = $2 AND until >= $3`,
+		channelID, key, toMicros(now)).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("inbound delivery: %w", err)
+	}
+	return true, nil
+}
+
+// RememberDelivery remembers that an inbound webhook of the channel
+// accepted a delivery, until until (the later one, if it was already),
+// and forgets the channel's deliveries remembered no longer.
+func (s *Store) RememberDelivery(ctx context.Context, channelID int64, key string, until time.Time) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM inbound_deliveries WHERE channel_id = $1 AND until < $2`,
+			channelID, toMicros(time.Now())); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO inbound_deliveries (channel_id, key, until) VALUES ($1, $2, $3)
+			ON CONFLICT (channel_id, key) DO UPDATE SET until = `+s.d.greatest+`(inbound_deliveries.until, excluded.until)`,
+			channelID, key, toMicros(until))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("remember inbound delivery: %w", err)
+	}
+	return nil
 }
