@@ -23,7 +23,7 @@ import (
 const (
 	MinSourceInterval      = 15 * time.Second
 	MaxSourceInterval      = 24 * time.Hour
-	MaxSourcesPerWorkspace = 500
+	MaxSourcesPerWorkspace = 5000
 	maxSourceConfigBytes   = 16 << 10
 	maxSourceErrorBytes    = 1000
 )
