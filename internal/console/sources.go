@@ -5,6 +5,7 @@ package console
 // remove — each handed to the API.
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -37,12 +38,36 @@ type sourcesData struct {
 	Channels  []model.Channel
 	Form      sourceForm
 	Problem   string
+	// Created is a webhook just created, with the secret its senders sign
+	// with, shown this once.
+	Created *createdHook
 }
 
-// sourceForm is the "add a feed" form as sent.
+// createdHook is a new inbound webhook: where to post and the secret.
+type createdHook struct {
+	Path, Secret string
+}
+
+// sourceForm is an "add a source" form as sent: its kind, and the fields
+// of that kind (a feed's URL; a WordPress site's address, user and
+// application password; a Mastodon instance and token).
 type sourceForm struct {
-	Name, Channel, URL string
-	Interval           int
+	Kind, Name, Channel, URL string
+	User, Secret             string
+	Interval                 int
+}
+
+// config is what the API takes as the form's connector settings.
+func (f sourceForm) config() map[string]string {
+	switch f.Kind {
+	case model.SourceWordPress:
+		return map[string]string{"site_url": f.URL, "user": f.User, "app_password": f.Secret}
+	case model.SourceMastodon:
+		return map[string]string{"instance_url": f.URL, "access_token": f.Secret}
+	case model.SourceWebhook:
+		return map[string]string{}
+	}
+	return map[string]string{"url": f.URL}
 }
 
 // sourceIntervals are the choices of the form's interval menu, in seconds.
@@ -53,12 +78,16 @@ func (c *Console) sourcesPage(w http.ResponseWriter, r *http.Request, v *viewer)
 	if err != nil {
 		return err
 	}
-	return c.renderSources(w, r, v, http.StatusOK, ws, sourceForm{Channel: "blog", Interval: api.DefaultSourceInterval}, "")
+	return c.renderSources(w, r, v, http.StatusOK, ws, sourcesData{Form: defaultSourceForm()})
 }
 
-func (c *Console) renderSources(w http.ResponseWriter, r *http.Request, v *viewer, status int, ws model.Workspace, form sourceForm, problem string) error {
+func defaultSourceForm() sourceForm {
+	return sourceForm{Kind: model.SourceFeed, Channel: "blog", Interval: api.DefaultSourceInterval}
+}
+
+func (c *Console) renderSources(w http.ResponseWriter, r *http.Request, v *viewer, status int, ws model.Workspace, d sourcesData) error {
 	ctx := r.Context()
-	d := sourcesData{settingsNav: navFor(v, "sources"), Workspace: ws, Form: form, Problem: problem}
+	d.settingsNav, d.Workspace = navFor(v, "sources"), ws
 	list, err := c.store.Sources(ctx, ws.ID)
 	if err != nil {
 		return err
@@ -82,30 +111,59 @@ func (c *Console) renderSources(w http.ResponseWriter, r *http.Request, v *viewe
 	return nil
 }
 
-// sourceAdd adds a comment feed (or the page that announces one).
+// sourceAdd adds a live source of the kind the form names.
 func (c *Console) sourceAdd(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	ws, err := managedWorkspace(r, v)
 	if err != nil {
 		return err
 	}
 	f := r.PostForm
-	form := sourceForm{Name: strings.TrimSpace(f.Get("name")), Channel: strings.TrimSpace(f.Get("channel")),
-		URL: strings.TrimSpace(f.Get("url"))}
+	form := sourceForm{Kind: f.Get("kind"), Name: strings.TrimSpace(f.Get("name")), Channel: strings.TrimSpace(f.Get("channel")),
+		URL: strings.TrimSpace(f.Get("url")), User: strings.TrimSpace(f.Get("user")), Secret: strings.TrimSpace(f.Get("secret"))}
+	if form.Kind == "" {
+		form.Kind = model.SourceFeed
+	}
 	form.Interval, _ = strconv.Atoi(f.Get("interval"))
+	if form.Interval == 0 {
+		form.Interval = api.DefaultSourceInterval
+	}
 	if form.Name == "" {
 		form.Name = form.URL
 	}
+	if form.Name == "" {
+		form.Name = form.Channel
+	}
 	a, err := c.callAPI(r, v, http.MethodPost, apiWorkspacePath(ws, "sources"), map[string]any{
-		"channel": form.Channel, "kind": model.SourceFeed, "name": form.Name,
-		"interval_seconds": form.Interval, "config": map[string]string{"url": form.URL}})
+		"channel": form.Channel, "kind": form.Kind, "name": form.Name,
+		"interval_seconds": form.Interval, "config": form.config()})
 	if err != nil {
 		return err
 	}
-	if wantsJSON(r) || a.OK() {
+	if wantsJSON(r) {
+		c.finish(w, r, v, a, "", settingsPath(ws, "sources"))
+		return nil
+	}
+	if !a.OK() {
+		form.Secret = "" // never sent back to the page
+		return c.renderSources(w, r, v, a.Status, ws, sourcesData{Form: form, Problem: a.Problem()})
+	}
+	if form.Kind != model.SourceWebhook {
 		c.finish(w, r, v, a, v.P.T("Source added: its first poll is under way."), settingsPath(ws, "sources"))
 		return nil
 	}
-	return c.renderSources(w, r, v, a.Status, ws, form, a.Problem())
+	// A webhook's secret is shown on the answer itself, this once: not
+	// kept anywhere, not even in a flash message.
+	var created struct {
+		Channel string `json:"channel"`
+		Config  struct {
+			Secret string `json:"secret"`
+		} `json:"config"`
+	}
+	if err := json.Unmarshal(a.Body, &created); err != nil || created.Config.Secret == "" {
+		return fmt.Errorf("read the API's new webhook: %v", err)
+	}
+	hook := &createdHook{Path: "/api/v1/hooks/" + url.PathEscape(ws.Slug) + "/" + url.PathEscape(created.Channel), Secret: created.Config.Secret}
+	return c.renderSources(w, r, v, http.StatusCreated, ws, sourcesData{Form: defaultSourceForm(), Created: hook})
 }
 
 // sourceAction polls a source now, pauses, resumes or removes it.

@@ -183,3 +183,32 @@ func TestReplyNotSent(t *testing.T) {
 		t.Errorf("history: %v", actions)
 	}
 }
+
+// TestSourcesOtherKinds adds an inbound webhook, whose secret the page
+// shows once, and a WordPress site with settings the API refuses: the form
+// comes back with the reason, never with the password typed.
+func TestSourcesOtherKinds(t *testing.T) {
+	st := testutil.NewStore(t, store.EngineSQLite)
+	a := newAgency(t, st)
+	nadia := a.session(t, "nadia")
+	const path = "/settings/workspaces/velo/sources"
+	created := nadia.Submit(path, url.Values{"kind": {"webhook"}, "name": {"Formulaire"}, "channel": {"contact"}})
+	if created.Status != http.StatusCreated {
+		t.Fatalf("webhook: status %d", created.Status)
+	}
+	secret := regexp.MustCompile(`<code class="secret">(whsec_[0-9a-f]+)</code>`).FindStringSubmatch(created.Body)
+	if secret == nil {
+		t.Fatalf("no secret shown: %s", created.Body)
+	}
+	contains(t, "webhook created", created, "/api/v1/hooks/velo/contact")
+	if list := nadia.Get(path); strings.Contains(list.Body, secret[1]) || !strings.Contains(list.Body, "Formulaire") {
+		t.Error("the secret is shown again, or the webhook not listed")
+	}
+	refused := nadia.Submit(path, url.Values{"kind": {"wordpress"}, "url": {"ftp://blog.example"}, "user": {"claire"},
+		"secret": {"abcd efgh ijkl mnop"}, "channel": {"blog"}})
+	if refused.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad WordPress settings: status %d", refused.Status)
+	}
+	contains(t, "refused", refused, `class="problem"`, `value="ftp://blog.example"`, `value="claire"`)
+	lacks(t, "refused", refused, "abcd efgh")
+}
