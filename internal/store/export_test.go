@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"time"
 )
 
 // QueryRowForTest runs a query on the store's readers, for tests that
@@ -22,4 +23,11 @@ func (s *Store) ExecForTest(ctx context.Context, query string, args ...any) erro
 // what a long-lived reader sees.
 func (s *Store) ReaderForTest(ctx context.Context) (*sql.Conn, error) {
 	return s.r.Conn(ctx)
+}
+
+// SearchDenseForTest makes the store take a search for common, as if its
+// probe had found thousands of matches: its dense path is then tried on
+// a small fixture.
+func (s *Store) SearchDenseForTest(query string) {
+	s.dense.remember(parseSearchQuery(query).fts5(), time.Now())
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -391,11 +392,19 @@ func (s *Store) searchCondition(ctx context.Context, workspaceIDs []int64, q sea
 	if s.engine == EnginePostgres {
 		probe, arg = `SELECT message_id FROM message_search WHERE terms @@ CAST($1 AS tsquery)`, q.tsquery()
 	}
-	matched, err := column[int64](ctx, s.r, probe+` LIMIT $2`, arg, sparseMatches+1)
-	if err != nil {
-		return condition{}, false, fmt.Errorf("inbox search: %w", err)
+	// A search found common a moment ago is common still (matches only
+	// come and go slowly): its probe, which reads thousands of matches
+	// (10 to 30 ms on PostgreSQL), is not made again.
+	key := q.fts5()
+	dense := s.dense.known(key, time.Now())
+	var matched []int64
+	var err error
+	if !dense {
+		if matched, err = column[int64](ctx, s.r, probe+` LIMIT $2`, arg, sparseMatches+1); err != nil {
+			return condition{}, false, fmt.Errorf("inbox search: %w", err)
+		}
+		dense = len(matched) > sparseMatches
 	}
-	dense := len(matched) > sparseMatches
 	var ids []int64
 	if !dense {
 		var subs []string
@@ -434,6 +443,7 @@ func (s *Store) searchCondition(ctx context.Context, workspaceIDs []int64, q sea
 		}
 		return condition{sql: ` AND c.id IN (` + idList(ids) + `)`}, true, nil
 	}
+	s.dense.remember(key, time.Now())
 	msgs, msgArg := s.matchMessages(q, n)
 	members, memberArg := s.matchMembers(q, n+1)
 	// Two EXISTS, each walking only the conversation's own messages (an
@@ -449,4 +459,35 @@ func (s *Store) searchCondition(ctx context.Context, workspaceIDs []int64, q sea
 	return condition{sql: ` AND (EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND ` + msgs + keep + `)
 		OR EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = c.id AND (m.workspace_id, m.member_id) IN (` + members + `)` + keep + `))`,
 		args: []any{msgArg, memberArg}}, true, nil
+}
+
+// denseSearches remembers, for denseFor, the searches whose probe found
+// more than sparseMatches matches: the dense path is right for any
+// search, only slower than the sparse one for rare words, so a search
+// that became rare meanwhile is still answered right. It is safe for
+// concurrent use; the zero value is ready.
+type denseSearches struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+}
+
+// Bounds of denseSearches.
+const (
+	denseFor      = 10 * time.Minute
+	maxDenseKnown = 1000
+)
+
+func (d *denseSearches) known(key string, now time.Time) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return now.Before(d.until[key])
+}
+
+func (d *denseSearches) remember(key string, now time.Time) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.until == nil || len(d.until) >= maxDenseKnown {
+		d.until = make(map[string]time.Time)
+	}
+	d.until[key] = now.Add(denseFor)
 }

@@ -421,6 +421,16 @@ func TestInboxSearch(t *testing.T) {
 				if got := f.roots(page.Rows); !slices.Equal(got, tc.want) {
 					t.Errorf("%q: got %v, want %v", tc.query, got, tc.want)
 				}
+				// The path of common words finds the same.
+				f.st.SearchDenseForTest(tc.query)
+				page, err = f.st.Inbox(ctx, store.InboxFilter{WorkspaceIDs: all, Query: tc.query})
+				if err != nil {
+					t.Errorf("%q, dense: %v", tc.query, err)
+					continue
+				}
+				if got := f.roots(page.Rows); !slices.Equal(got, tc.want) {
+					t.Errorf("%q, dense: got %v, want %v", tc.query, got, tc.want)
+				}
 			}
 			for _, q := range []string{`"`, `AND (`, `*`, `NEAR(a b)`, `'`, `\`, `) OR 1=1 --`, `col:val`, `^x`, `a AND OR NOT b`,
 				`$1`, "\xff\xfe", strings.Repeat("vélo ", 500), `''''`, `&|!<->`, `:*`} {

@@ -44,6 +44,8 @@ type Store struct {
 	// committed, when set, is called after each write transaction
 	// commits: the live stream's cue to look for new events.
 	committed atomic.Pointer[func()]
+	// dense remembers the searches found common for a while (inbox.go).
+	dense denseSearches
 }
 
 // OnCommit makes the store call fn after each write transaction commits
