@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -126,5 +127,42 @@ func TestDiscover(t *testing.T) {
 	}
 	if _, err := Discover(context.Background(), client, srv.URL+"/none"); err == nil || !strings.Contains(err.Error(), "announces no RSS or Atom feed") {
 		t.Errorf("/none: %v", err)
+	}
+}
+
+// TestNoExternalEntities checks that a feed declaring external entities
+// (a file, a URL) gets neither read: Go's XML decoder never loads them,
+// and an entity it does not know leaves the item bad or the feed unread,
+// not filled with what the entity names.
+func TestNoExternalEntities(t *testing.T) {
+	var fetched atomic.Int32
+	probe := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fetched.Add(1) }))
+	defer probe.Close()
+	secret := t.TempDir() + "/secret.txt"
+	if err := os.WriteFile(secret, []byte("TOP-SECRET-CONTENT"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	feedXML := `<?xml version="1.0"?>
+<!DOCTYPE rss [<!ENTITY file SYSTEM "file://` + secret + `"><!ENTITY remote SYSTEM "` + probe.URL + `/x">]>
+<rss version="2.0"><channel><title>x</title>
+<item><title>a</title><guid>https://blog.example/?p=1#comment-1</guid><description>&file; &remote;</description><pubDate>Mon, 01 Apr 2024 10:00:00 +0000</pubDate></item>
+</channel></rss>`
+	r := NewReader(strings.NewReader(feedXML), Options{})
+	var read []string
+	for {
+		rec, err := r.Next()
+		if err != nil {
+			break
+		}
+		read = append(read, rec.Message.Body, rec.Message.BodyHTML)
+		if rec.Err != nil {
+			read = append(read, rec.Err.Error())
+		}
+	}
+	if s := strings.Join(read, " "); strings.Contains(s, "TOP-SECRET") {
+		t.Errorf("an external entity was read: %s", s)
+	}
+	if fetched.Load() != 0 {
+		t.Error("an external entity was fetched")
 	}
 }
