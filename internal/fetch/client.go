@@ -110,3 +110,11 @@ func (c *Client) HTTPClient() *http.Client {
 	}
 	return c.httpClient(timeout)
 }
+
+// Allows reports whether c lets a connection reach host whatever address
+// it resolves to: every host when AllowPrivate, else those of AllowHosts.
+// Connectors that dial themselves (e-mail) lift their own address check
+// for the hosts it allows.
+func (c *Client) Allows(host string) bool {
+	return c.AllowPrivate || c.hostAllowed(net.JoinHostPort(host, "0"))
+}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"time"
 
 	"palabre/internal/analysis"
@@ -43,6 +44,14 @@ func Factories(client *fetch.Client) map[string]Factory {
 				return Built{}, err
 			}
 			return Built{Poller: c, Sender: c, Host: c.Host()}, nil
+		},
+		model.SourceEmail: func(_ model.Source, config []byte) (Built, error) {
+			s, ch, err := parseEmail(config, client)
+			if err != nil {
+				return Built{}, err
+			}
+			host, _, _ := net.SplitHostPort(s.IMAPAddr)
+			return Built{Poller: ch, Sender: ch, Host: host}, nil
 		},
 		model.SourceMastodon: func(_ model.Source, config []byte) (Built, error) {
 			cfg, err := parseMastodon(config)
@@ -102,6 +111,12 @@ func Settings(ctx context.Context, client *fetch.Client, kind string, config []b
 		return json.Marshal(cfg)
 	case model.SourceWebhook:
 		return webhookSettings(config)
+	case model.SourceEmail:
+		s, _, err := parseEmail(config, client)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(s)
 	}
 	return nil, fmt.Errorf("%w %q: this palabre cannot poll it", ErrUnknownKind, kind)
 }

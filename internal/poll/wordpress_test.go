@@ -27,15 +27,7 @@ func TestWordPressEndToEnd(t *testing.T) {
 	site := wordpresstest.Start(t)
 	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		ws, err := st.CreateWorkspace(ctx, model.Workspace{Slug: "jardin", Name: "Jardin"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		lea, _ := webtest.User(t, st, "lea", false)
-		if err := st.SetMembership(ctx, lea.ID, ws.ID, model.RoleCM, "test"); err != nil {
-			t.Fatal(err)
-		}
-		webtest.Start(t, st)
+		ws, lea := servedWorkspace(t, st, "jardin")
 		now := time.Now()
 		post := strconv.FormatInt(site.PostID, 10)
 		rest, err := st.CreateSource(ctx, ws.ID, model.Source{Channel: "blog", Kind: model.SourceWordPress, Name: "site",
@@ -173,4 +165,22 @@ func TestWordPressEndToEnd(t *testing.T) {
 			t.Errorf("the reply is stored %d times", replyCopies)
 		}
 	})
+}
+
+// servedWorkspace makes a workspace with one CM, lea, and serves the
+// store as palabre serve does (scheduler, routing, outbox) until the test
+// ends.
+func servedWorkspace(t *testing.T, st *store.Store, slug string) (model.Workspace, model.User) {
+	t.Helper()
+	ctx := context.Background()
+	ws, err := st.CreateWorkspace(ctx, model.Workspace{Slug: slug, Name: slug})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lea, _ := webtest.User(t, st, "lea", false)
+	if err := st.SetMembership(ctx, lea.ID, ws.ID, model.RoleCM, "test"); err != nil {
+		t.Fatal(err)
+	}
+	webtest.Start(t, st)
+	return ws, lea
 }
