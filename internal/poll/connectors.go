@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"palabre/internal/analysis"
@@ -34,7 +35,7 @@ func Factories(client *fetch.Client) map[string]Factory {
 			p := feed.NewPoller(cfg, client)
 			return Built{Poller: p, Host: p.Host()}, nil
 		},
-		model.SourceWordPress: func(_ model.Source, config []byte) (Built, error) {
+		model.SourceWordPress: kept(func(_ model.Source, config []byte) (Built, error) {
 			cfg, err := wordpress.ParseConfig(config)
 			if err != nil {
 				return Built{}, err
@@ -44,7 +45,7 @@ func Factories(client *fetch.Client) map[string]Factory {
 				return Built{}, err
 			}
 			return Built{Poller: c, Sender: c, Host: c.Host()}, nil
-		},
+		}),
 		model.SourceEmail: func(_ model.Source, config []byte) (Built, error) {
 			s, ch, err := parseEmail(config, client)
 			if err != nil {
@@ -53,7 +54,7 @@ func Factories(client *fetch.Client) map[string]Factory {
 			host, _, _ := net.SplitHostPort(s.IMAPAddr)
 			return Built{Poller: ch, Sender: ch, Host: host}, nil
 		},
-		model.SourceMastodon: func(_ model.Source, config []byte) (Built, error) {
+		model.SourceMastodon: kept(func(_ model.Source, config []byte) (Built, error) {
 			cfg, err := parseMastodon(config)
 			if err != nil {
 				return Built{}, err
@@ -63,7 +64,7 @@ func Factories(client *fetch.Client) map[string]Factory {
 				return Built{}, err
 			}
 			return Built{Poller: c, Sender: c, Host: c.Host()}, nil
-		},
+		}),
 	}
 }
 
@@ -193,3 +194,39 @@ func webhookSettings(config []byte) ([]byte, error) {
 	}
 	return json.Marshal(cfg)
 }
+
+// kept makes a factory build a source's connector once and give it again
+// while the source's settings stay the same: the WordPress and Mastodon
+// connectors learn who they are signed in as on their first request, and
+// a new one for every poll would ask again each time. Their connectors
+// are safe for concurrent use (a poll and the outbox's sending).
+func kept(f Factory) Factory {
+	type entry struct {
+		config string
+		built  Built
+	}
+	var mu sync.Mutex
+	built := map[int64]entry{}
+	return func(src model.Source, config []byte) (Built, error) {
+		mu.Lock()
+		e, ok := built[src.ID]
+		mu.Unlock()
+		if ok && e.config == string(config) {
+			return e.built, nil
+		}
+		b, err := f(src, config)
+		if err != nil {
+			return Built{}, err
+		}
+		mu.Lock()
+		if len(built) >= maxKeptConnectors {
+			clear(built)
+		}
+		built[src.ID] = entry{string(config), b}
+		mu.Unlock()
+		return b, nil
+	}
+}
+
+// maxKeptConnectors bounds the connectors kept by a factory.
+const maxKeptConnectors = 10_000

@@ -234,3 +234,26 @@ func TestBackoff(t *testing.T) {
 		t.Errorf("jitter at the middle: %s", j)
 	}
 }
+
+// TestFactoriesKeepConnectors checks that a WordPress source's connector
+// is built once while its settings stay, and again when they change.
+func TestFactoriesKeepConnectors(t *testing.T) {
+	f := poll.Factories((fetch.Client{AllowPrivate: true}).Reusing())[model.SourceWordPress]
+	src := model.Source{ID: 7, Kind: model.SourceWordPress}
+	one := []byte(`{"site_url":"https://blog.example","user":"claire","app_password":"abcd efgh ijkl mnop"}`)
+	a, err := f(src, one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := f(src, one)
+	if a.Poller != b.Poller {
+		t.Error("the same settings built a second connector")
+	}
+	c, _ := f(src, []byte(`{"site_url":"https://other.example","user":"claire","app_password":"abcd efgh ijkl mnop"}`))
+	if c.Poller == a.Poller || c.Host != "other.example" {
+		t.Errorf("new settings kept the old connector (host %q)", c.Host)
+	}
+	if _, err := f(model.Source{ID: 8}, []byte(`{"site_url":"ftp://x"}`)); err == nil {
+		t.Error("bad settings accepted")
+	}
+}
