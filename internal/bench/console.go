@@ -153,19 +153,11 @@ func RunConsole(ctx context.Context, opts ConsoleOptions) (ConsoleResult, error)
 		res.Engine = store.EnginePostgres
 	}
 	logf := logger(opts.Log)
-	dir := opts.Dir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "palabre-bench-console-")
-		if err != nil {
-			return res, fmt.Errorf("bench: %w", err)
-		}
-		if !opts.Keep {
-			defer os.RemoveAll(tmp)
-		}
-		dir = tmp
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return res, fmt.Errorf("bench: %w", err)
+	dir, removeDir, err := workDir(opts.Dir, "console", opts.Keep)
+	if err != nil {
+		return res, err
 	}
+	defer removeDir()
 	dsn, drop, err := freshDatabase(ctx, opts.DB, dir, "console")
 	if err != nil {
 		return res, err
@@ -627,3 +619,22 @@ func (h requestTimes) Handle(_ context.Context, r slog.Record) error {
 
 func (h requestTimes) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h requestTimes) WithGroup(string) slog.Handler      { return h }
+
+// workDir is the folder of a run's SQLite files: dir, made if need be, or
+// a temporary folder that the returned func removes (unless keep).
+func workDir(dir, name string, keep bool) (string, func(), error) {
+	if dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", nil, fmt.Errorf("bench: %w", err)
+		}
+		return dir, func() {}, nil
+	}
+	tmp, err := os.MkdirTemp("", "palabre-bench-"+name+"-")
+	if err != nil {
+		return "", nil, fmt.Errorf("bench: %w", err)
+	}
+	if keep {
+		return tmp, func() {}, nil
+	}
+	return tmp, func() { os.RemoveAll(tmp) }, nil
+}

@@ -15,7 +15,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -122,17 +121,11 @@ func RunSources(ctx context.Context, opts SourcesOptions) (SourcesResult, error)
 		res.Engine = store.EnginePostgres
 	}
 	logf := logger(opts.Log)
-	dir := opts.Dir
-	if dir == "" {
-		tmp, err := os.MkdirTemp("", "palabre-bench-sources-")
-		if err != nil {
-			return res, fmt.Errorf("bench: %w", err)
-		}
-		defer os.RemoveAll(tmp)
-		dir = tmp
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return res, fmt.Errorf("bench: %w", err)
+	dir, removeDir, err := workDir(opts.Dir, "sources", false)
+	if err != nil {
+		return res, err
 	}
+	defer removeDir()
 	dsn, drop, err := freshDatabase(ctx, opts.DB, dir, "sources")
 	if err != nil {
 		return res, err
