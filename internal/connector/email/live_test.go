@@ -110,6 +110,9 @@ func testPollThreads(t *testing.T, srv *mailtest.Server) {
 	c, addr := account(t, srv, "threads", nil)
 	customer := "ann@customer.example"
 	srv.Send(t, customer, []string{addr}, customerMail(customer, addr, "<q1@customer.example>", "Colis perdu", "Où est mon colis ?"))
+	// Delivered one after the other: the server may deliver two messages
+	// queued together in either order, and the test reads them by UID.
+	srv.WaitForMessages(t, "threads", "INBOX", 1)
 	srv.Send(t, customer, []string{addr}, customerMail(customer, addr, "<q2@customer.example>", "Re: Colis perdu",
 		"Toujours rien.\n\nLe lun. 3 mars 2025 à 10:02, Support <"+addr+"> a écrit :\n> Il arrive.", "<q1@customer.example>", "<staff1@palabre.example.test>"))
 	srv.WaitForMessages(t, "threads", "INBOX", 2)
