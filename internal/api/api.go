@@ -79,6 +79,7 @@ type Store interface {
 	Sources(ctx context.Context, workspaceID int64) ([]model.Source, error)
 	Source(ctx context.Context, workspaceID, id int64) (model.Source, error)
 	SourceConfig(ctx context.Context, workspaceID, id int64) (string, error)
+	SourceConfigs(ctx context.Context, workspaceID int64) (map[int64]string, error)
 	CreateSource(ctx context.Context, workspaceID int64, src model.Source, config, actor string, now time.Time) (model.Source, error)
 	UpdateSource(ctx context.Context, workspaceID, id int64, c store.SourceChange, actor string, now time.Time) (model.Source, error)
 	DeleteSource(ctx context.Context, workspaceID, id int64, actor string) error

@@ -24,6 +24,12 @@ import (
 // errNoHook: the channel has no inbound webhook.
 var errNoHook = errors.New("no inbound webhook here")
 
+// hookSettings is what the API reads of an inbound webhook's settings:
+// the secret its senders sign with.
+type hookSettings struct {
+	Secret string `json:"secret"`
+}
+
 // hookProblem is a 400 answer listing the messages that cannot be stored.
 type hookProblem struct {
 	httpx.Problem
@@ -88,9 +94,7 @@ func (h *handler) inboundHook(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		var cfg struct {
-			Secret string `json:"secret"`
-		}
+		var cfg hookSettings
 		if err := json.Unmarshal([]byte(config), &cfg); err != nil || cfg.Secret == "" {
 			continue
 		}

@@ -92,13 +92,13 @@ func (c *Console) renderSources(w http.ResponseWriter, r *http.Request, v *viewe
 	if err != nil {
 		return err
 	}
+	configs, err := c.store.SourceConfigs(ctx, ws.ID)
+	if err != nil {
+		return err
+	}
 	for _, src := range list {
-		config, err := c.store.SourceConfig(ctx, ws.ID, src.ID)
-		if err != nil {
-			return err
-		}
 		row := sourceRow{Source: src}
-		if u, ok := poll.Shown(src.Kind, []byte(config))["url"].(string); ok {
+		if u, ok := poll.Shown(src.Kind, []byte(configs[src.ID]))["url"].(string); ok {
 			row.URL = u
 		}
 		d.Sources = append(d.Sources, row)

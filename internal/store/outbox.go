@@ -8,12 +8,9 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"palabre/internal/model"
@@ -85,9 +82,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease
 	}
 	var out []OutboxClaim
 	for _, c := range cands {
-		var b [12]byte
-		rand.Read(b[:])
-		token := hex.EncodeToString(b[:])
+		token := newLeaseToken()
 		res, err := s.w.ExecContext(ctx, `UPDATE outbox SET lease_token = $1, lease_until = $2
 			WHERE id = $3 AND status = 'pending' AND lease_token = $4 AND lease_until <= $5`,
 			token, toMicros(now.Add(lease)), c.Entry.ID, c.Token, at)
@@ -159,17 +154,7 @@ func (s *Store) outboxContext(ctx context.Context, c *OutboxClaim) error {
 func (s *Store) BeginOutboxAttempt(ctx context.Context, c OutboxClaim, now time.Time) error {
 	res, err := s.w.ExecContext(ctx, `UPDATE outbox SET attempts = attempts + 1, sending_at = $1
 		WHERE id = $2 AND lease_token = $3 AND status = 'pending'`, toMicros(now), c.Entry.ID, c.Token)
-	return s.claimed(res, err, c.Entry.ID, "begin sending")
-}
-
-func (s *Store) claimed(res sql.Result, err error, id int64, what string) error {
-	if err != nil {
-		return fmt.Errorf("outbox entry %d: %s: %w", id, what, err)
-	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("outbox entry %d: %s: %w: the claim was lost", id, what, ErrConflict)
-	}
-	return nil
+	return claimed(res, err, fmt.Sprintf("outbox entry %d: begin sending", c.Entry.ID))
 }
 
 // ReplySent records that a claimed reply is on the platform as
@@ -181,7 +166,7 @@ func (s *Store) ReplySent(ctx context.Context, c OutboxClaim, externalID, url st
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'sent', external_id = $1, url = $2, sent_at = $3,
 			sending_at = NULL, last_error = '', lease_token = '', lease_until = 0
 			WHERE id = $4 AND lease_token = $5`, externalID, url, toMicros(now), c.Entry.ID, c.Token)
-		if err := s.claimed(res, err, c.Entry.ID, "record it sent"); err != nil {
+		if err := claimed(res, err, fmt.Sprintf("outbox entry %d: record it sent", c.Entry.ID)); err != nil {
 			return err
 		}
 		if externalID != "" {
@@ -215,15 +200,12 @@ func (s *Store) ReplyFailed(ctx context.Context, c OutboxClaim, reason string, n
 	if giveUp {
 		status = OutboxFailed
 	}
-	reason = strings.ToValidUTF8(reason, "?")
-	if len(reason) > maxSourceErrorBytes {
-		reason = strings.ToValidUTF8(reason[:maxSourceErrorBytes], "")
-	}
+	reason = clipReason(reason)
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE outbox SET status = $1, last_error = $2, next_attempt_at = $3,
 			sending_at = NULL, lease_token = '', lease_until = 0 WHERE id = $4 AND lease_token = $5`,
 			status, reason, toMicros(next), c.Entry.ID, c.Token)
-		if err := s.claimed(res, err, c.Entry.ID, "record a failure"); err != nil {
+		if err := claimed(res, err, fmt.Sprintf("outbox entry %d: record a failure", c.Entry.ID)); err != nil {
 			return err
 		}
 		if !giveUp {

@@ -221,6 +221,29 @@ func (s *Store) SourceConfig(ctx context.Context, workspaceID, id int64) (string
 	return config, nil
 }
 
+// SourceConfigs returns the connector settings of every source of the
+// workspace, secrets included, by source id: one query for a list.
+func (s *Store) SourceConfigs(ctx context.Context, workspaceID int64) (map[int64]string, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, config FROM sources WHERE workspace_id = $1`, workspaceID)
+	if err != nil {
+		return nil, fmt.Errorf("sources' settings: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[int64]string)
+	for rows.Next() {
+		var id int64
+		var config string
+		if err := rows.Scan(&id, &config); err != nil {
+			return nil, fmt.Errorf("sources' settings: %w", err)
+		}
+		out[id] = config
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sources' settings: %w", err)
+	}
+	return out, nil
+}
+
 // Sources lists a workspace's sources by channel and name.
 func (s *Store) Sources(ctx context.Context, workspaceID int64) ([]model.Source, error) {
 	rows, err := s.r.QueryContext(ctx, `SELECT `+sourceColumns+sourceFrom+`
@@ -294,9 +317,7 @@ func (s *Store) ClaimSources(ctx context.Context, now time.Time, limit int, leas
 	}
 	var out []SourceClaim
 	for _, c := range cands {
-		var b [12]byte
-		rand.Read(b[:])
-		token := hex.EncodeToString(b[:])
+		token := newLeaseToken()
 		res, err := s.w.ExecContext(ctx, `UPDATE sources SET lease_token = $1, lease_until = $2
 			WHERE id = $3 AND enabled AND lease_token = $4 AND lease_until <= $5 AND next_poll_at <= $5`,
 			token, toMicros(now.Add(lease)), c.Source.ID, c.Token, at)
@@ -342,21 +363,42 @@ func (s *Store) FinishPoll(ctx context.Context, c SourceClaim, o PollOutcome) er
 		}
 		res, err = s.w.ExecContext(ctx, q+` WHERE id = $4 AND lease_token = $5`, args...)
 	} else {
-		msg := strings.ToValidUTF8(o.Err, "?")
-		if len(msg) > maxSourceErrorBytes {
-			msg = strings.ToValidUTF8(msg[:maxSourceErrorBytes], "")
-		}
 		res, err = s.w.ExecContext(ctx, `UPDATE sources SET last_poll_at = $1, last_error_at = $1, last_error = $2,
 			failures = failures + 1, next_poll_at = $3, lease_token = '', lease_until = 0
-			WHERE id = $4 AND lease_token = $5`, at, msg, toMicros(o.Next), c.Source.ID, c.Token)
+			WHERE id = $4 AND lease_token = $5`, at, clipReason(o.Err), toMicros(o.Next), c.Source.ID, c.Token)
 	}
+	return claimed(res, err, fmt.Sprintf("source %d: record poll", c.Source.ID))
+}
+
+// newLeaseToken is a fresh token proving a claim (of a source, of an
+// outbox entry) is its holder's.
+func newLeaseToken() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// claimed reads the result of an update made under a claim's token: an
+// error naming what was done, ErrConflict when no row had the token any
+// more (the claim outlived its lease and another node took it).
+func claimed(res sql.Result, err error, what string) error {
 	if err != nil {
-		return fmt.Errorf("source %d: record poll: %w", c.Source.ID, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return fmt.Errorf("source %d: record poll: %w: the claim was lost", c.Source.ID, ErrConflict)
+		return fmt.Errorf("%s: %w: the claim was lost", what, ErrConflict)
 	}
 	return nil
+}
+
+// clipReason keeps a failure's reason storable: valid UTF-8, at most
+// maxSourceErrorBytes.
+func clipReason(reason string) string {
+	reason = strings.ToValidUTF8(reason, "?")
+	if len(reason) > maxSourceErrorBytes {
+		reason = strings.ToValidUTF8(reason[:maxSourceErrorBytes], "")
+	}
+	return reason
 }
 
 // NextSourceDue returns when the next enabled source is due (its lease
