@@ -86,6 +86,9 @@ type Store interface {
 	PollSourceNow(ctx context.Context, workspaceID, id int64, now time.Time) error
 	RetryOutbox(ctx context.Context, workspaceID, id int64, actor string, now time.Time) (store.OutboxEntry, error)
 	ConversationOutbox(ctx context.Context, workspaceID, conversationID int64) ([]store.OutboxEntry, error)
+	ModerateMessage(ctx context.Context, workspaceID, messageID int64, action, actor string, now time.Time) (store.Moderation, error)
+	Moderations(ctx context.Context, workspaceID int64, status string, limit int) ([]store.Moderation, error)
+	RetryModeration(ctx context.Context, workspaceID, id int64, actor string, now time.Time) (store.Moderation, error)
 
 	Member(ctx context.Context, workspaceID int64, id string) (model.Member, error)
 	MemberNotes(ctx context.Context, workspaceID int64, memberID string) ([]model.MemberNote, error)
@@ -248,6 +251,9 @@ func (h *handler) routes() []endpoint {
 		{pattern: "POST /api/v1/workspaces/{slug}/conversations/bulk", serve: h.bulkChange},
 		{pattern: "GET /api/v1/workspaces/{slug}/outbox", serve: h.listOutbox},
 		{pattern: "POST /api/v1/workspaces/{slug}/outbox/{id}/retry", serve: h.retryOutbox},
+		{pattern: "POST /api/v1/workspaces/{slug}/messages/{id}/moderation", serve: h.moderate},
+		{pattern: "GET /api/v1/workspaces/{slug}/moderations", serve: h.listModerations},
+		{pattern: "POST /api/v1/workspaces/{slug}/moderations/{id}/retry", serve: h.retryModeration},
 		{pattern: "GET /api/v1/conversations/{id}", serve: h.showConversation},
 		{pattern: "PATCH /api/v1/conversations/{id}", serve: h.patchConversation},
 		{pattern: "GET /api/v1/conversations/{id}/history", serve: h.conversationHistory},

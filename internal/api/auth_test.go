@@ -526,6 +526,33 @@ func matrixRoutes() []matrixRoute {
 				return w.wsPath(own, fmt.Sprintf("/outbox/%d/retry", w.outboxID(own)))
 			},
 			inWorkspace: true, roles: outcome{owner: 409, manager: 409, cm: 409, expert: 404, client: 403}},
+		{pattern: "POST /api/v1/workspaces/{slug}/messages/{id}/moderation",
+			path: func(w *world, _ string, own bool) string {
+				msg := w.msgB
+				if own {
+					msg = w.msgA
+				}
+				return w.wsPath(own, fmt.Sprintf("/messages/%d/moderation", msg))
+			},
+			body:        func(*world, string, bool) string { return `{"action":"spam"}` },
+			inWorkspace: true, roles: working,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"message_status":"spam","status":"pending"`)) {
+					t.Errorf("not a pending moderation: %s", body)
+				}
+			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/moderations", path: in("/moderations"), inWorkspace: true, roles: working,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"moderations":[{`)) {
+					t.Errorf("not a list of moderations: %s", body)
+				}
+			}},
+		// A pending action cannot be retried: those allowed get 409.
+		{pattern: "POST /api/v1/workspaces/{slug}/moderations/{id}/retry",
+			path: func(w *world, _ string, own bool) string {
+				return w.wsPath(own, fmt.Sprintf("/moderations/%d/retry", w.moderationID(own)))
+			},
+			inWorkspace: true, roles: outcome{owner: 409, manager: 409, cm: 409, expert: 404, client: 403}},
 		{pattern: "GET /api/v1/conversations/{id}", path: conv(""), inWorkspace: true, roles: convReadable,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				if !bytes.Contains(body, []byte(`"messages":[{`)) {
@@ -963,6 +990,15 @@ func (w *world) outboxID(own bool) int64 {
 	return list[len(list)-1].ID
 }
 
+// moderationID is the id of the moderation action of A (own) or B.
+func (w *world) moderationID(own bool) int64 {
+	list, _ := w.st.Moderations(context.Background(), w.ws(own).ID, "", 500)
+	if len(list) == 0 {
+		return 0
+	}
+	return list[0].ID
+}
+
 // sourceID is the id of the source of A (own) or B named name; 0 when
 // there is none.
 func (w *world) sourceID(own bool, name string) int64 {
@@ -1273,6 +1309,19 @@ func setUpAdminMatrix(t *testing.T, w *world) {
 		}
 		if _, err := w.st.CreateSource(ctx, ws.ID, model.Source{Channel: "blog", Kind: model.SourceFeed, Name: "kept",
 			IntervalSeconds: 60}, `{"url":"`+w.feedURL+`"}`, "test", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		// A paused WordPress source moderates the message's channel: a
+		// moderation action waits in the outbox.
+		c, err := w.st.Conversation(ctx, conv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.st.CreateSource(ctx, ws.ID, model.Source{Channel: c.Channel, Kind: model.SourceWordPress, Name: "moderating",
+			IntervalSeconds: 60}, `{}`, "test", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.st.ModerateMessage(ctx, ws.ID, msg, model.ModSpam, "test", time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -310,15 +310,7 @@ type outboxResponse struct {
 // listOutbox answers a workspace's replies waiting for, or done with,
 // their connector.
 func (h *handler) listOutbox(w http.ResponseWriter, r *http.Request) {
-	ws, err := h.workspace(r, r.PathValue("slug"), accessWork)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	_, limit, err := pageParams(r, 100)
-	if err == nil && limit > 500 {
-		err = fmt.Errorf("%w: limit %d: at most 500", store.ErrInvalid, limit)
-	}
+	ws, limit, err := h.sendingList(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -329,6 +321,21 @@ func (h *handler) listOutbox(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.respond(w, r, outboxResponse{Outbox: out})
+}
+
+// sendingList reads the workspace and limit of a listing of what the
+// outbox sends (replies, moderation): a CM's, 100 by default, at most
+// 500.
+func (h *handler) sendingList(r *http.Request) (model.Workspace, int, error) {
+	ws, err := h.workspace(r, r.PathValue("slug"), accessWork)
+	if err != nil {
+		return ws, 0, err
+	}
+	_, limit, err := pageParams(r, 100)
+	if err == nil && limit > 500 {
+		err = fmt.Errorf("%w: limit %d: at most 500", store.ErrInvalid, limit)
+	}
+	return ws, limit, err
 }
 
 // retryOutbox sends again a reply that failed for good, once a CM has

@@ -84,10 +84,10 @@ type Sent struct {
 // Moderation actions; a connector refuses those its platform lacks with
 // ErrUnsupported.
 const (
-	ModApprove   = "approve"
-	ModUnapprove = "unapprove"
-	ModSpam      = "spam"
-	ModTrash     = "trash"
+	ModApprove   = model.ModApprove
+	ModUnapprove = model.ModUnapprove
+	ModSpam      = model.ModSpam
+	ModTrash     = model.ModTrash
 )
 
 // Sender sends replies and moderation to the platform of a live channel.

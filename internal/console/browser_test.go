@@ -147,6 +147,22 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("hold a comment, then publish it", func(t *testing.T) {
+		hold := fmt.Sprintf(`#m%d .moderation button[value=unapprove]`, a.panneComment)
+		webtest.Run(t, lea, "click hold", chromedp.Navigate(fmt.Sprintf("%s/conversations/%d", a.base, a.panne)),
+			chromedp.WaitVisible(chromedp.CSS(hold)), chromedp.Click(chromedp.CSS(hold)))
+		webtest.WaitFor(t, lea, "the comment shows held", fmt.Sprintf(`!!document.querySelector('#m%d .badge.mod-pending') && document.querySelector(%q).getAttribute('aria-pressed') === 'true'`, a.panneComment, hold))
+		if m, err := a.st.Message(context.Background(), a.velo.ID, a.panneComment); err != nil || m.Status != model.StatusPending {
+			t.Fatalf("held comment: status %q, %v", m.Status, err)
+		}
+		publish := fmt.Sprintf(`#m%d .moderation button[value=approve]`, a.panneComment)
+		webtest.Run(t, lea, "click approve", chromedp.Click(chromedp.CSS(publish)))
+		webtest.WaitFor(t, lea, "the comment is published", fmt.Sprintf(`!document.querySelector('#m%d .badge.mod-pending') && document.querySelector(%q).getAttribute('aria-pressed') === 'true'`, a.panneComment, publish))
+		if m, err := a.st.Message(context.Background(), a.velo.ID, a.panneComment); err != nil || m.Status != model.StatusApproved {
+			t.Fatalf("published comment: status %q, %v", m.Status, err)
+		}
+	})
+
 	t.Run("live update and collision", func(t *testing.T) {
 		hugo := signInBrowser(t, a, "hugo")
 		page := fmt.Sprintf("%s/conversations/%d", a.base, a.samedi)

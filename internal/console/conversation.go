@@ -39,9 +39,12 @@ type conversationData struct {
 	Stale     []store.StoredMessage // the collision guard's newer messages
 	// Outbox tells, by message id, how each reply written in palabre
 	// went out to its platform.
-	Outbox  map[int64]*store.OutboxEntry
-	Problem string
-	Back    string
+	Outbox map[int64]*store.OutboxEntry
+	// Moderations tells, by message id, how the moderation last asked of
+	// a customer's message went out to its platform.
+	Moderations map[int64]*store.Moderation
+	Problem     string
+	Back        string
 }
 
 // conversationFor reads a conversation the viewer may open, with their
@@ -125,6 +128,14 @@ func (c *Console) conversationData(r *http.Request, v *viewer) (*conversationDat
 		d.Outbox = make(map[int64]*store.OutboxEntry, len(entries))
 		for i, e := range entries {
 			d.Outbox[e.MessageID] = &entries[i]
+		}
+		mods, err := c.store.ConversationModerations(ctx, ws.ID, conv.ID)
+		if err != nil {
+			return nil, err
+		}
+		d.Moderations = make(map[int64]*store.Moderation, len(mods))
+		for i, m := range mods {
+			d.Moderations[m.MessageID] = &mods[i]
 		}
 	}
 	if d.CanNote {
@@ -245,20 +256,72 @@ func (c *Console) conversationAction(w http.ResponseWriter, r *http.Request, v *
 	case "reply":
 		return c.reply(w, r, v, id)
 	case "retry":
-		entry, err := strconv.ParseInt(f.Get("outbox"), 10, 64)
+		what, field, sent := "outbox", "outbox", v.P.T("The reply will be sent again.")
+		if f.Has("moderation") {
+			what, field, sent = "moderations", "moderation", v.P.T("The moderation will be sent again.")
+		}
+		entry, err := strconv.ParseInt(f.Get(field), 10, 64)
 		if err != nil || entry <= 0 {
-			return fmt.Errorf("outbox entry %q: %w", f.Get("outbox"), store.ErrNotFound)
+			return fmt.Errorf("%s %q: %w", field, f.Get(field), store.ErrNotFound)
 		}
 		_, ws, _, err := c.conversationFor(r, v)
 		if err != nil {
 			return err
 		}
-		method, path = http.MethodPost, apiWorkspacePath(ws, "outbox/"+strconv.FormatInt(entry, 10)+"/retry")
-		body, done = nil, v.P.T("The reply will be sent again.")
+		method, path = http.MethodPost, apiWorkspacePath(ws, what+"/"+strconv.FormatInt(entry, 10)+"/retry")
+		body, done = nil, sent
+	case "moderate":
+		return c.moderate(w, r, v, id)
 	default:
 		return fmt.Errorf("action %q: %w", r.PathValue("action"), store.ErrNotFound)
 	}
 	return c.relay(w, r, v, method, path, body, done, back)
+}
+
+// moderate hands a moderation button of a customer's message to the API,
+// and says whether the platform will be told.
+func (c *Console) moderate(w http.ResponseWriter, r *http.Request, v *viewer, convID int64) error {
+	f := r.PostForm
+	msg, err := strconv.ParseInt(f.Get("message"), 10, 64)
+	if err != nil || msg <= 0 {
+		return fmt.Errorf("message %q: %w", f.Get("message"), store.ErrNotFound)
+	}
+	_, ws, _, err := c.conversationFor(r, v)
+	if err != nil {
+		return err
+	}
+	a, err := c.callAPI(r, v, http.MethodPost, apiWorkspacePath(ws, "messages/"+strconv.FormatInt(msg, 10)+"/moderation"),
+		map[string]string{"action": f.Get("action")})
+	if err != nil {
+		return err
+	}
+	var m store.Moderation
+	done := ""
+	if a.OK() && json.Unmarshal(a.Body, &m) == nil {
+		done = moderationDone(v, m)
+	}
+	c.finish(w, r, v, a, done, "/conversations/"+strconv.FormatInt(convID, 10)+"#m"+strconv.FormatInt(msg, 10))
+	return nil
+}
+
+// moderationDone says what a moderation action did, here and on the
+// platform.
+func moderationDone(v *viewer, m store.Moderation) string {
+	var did string
+	switch m.Action {
+	case model.ModApprove:
+		did = v.P.T("Published.")
+	case model.ModUnapprove:
+		did = v.P.T("Held for moderation.")
+	case model.ModSpam:
+		did = v.P.T("Marked as spam.")
+	default:
+		did = v.P.T("Moved to the trash.")
+	}
+	if m.Status == store.ModerationLocal {
+		return did + " " + v.P.T("In palabre only: no live source of this channel can do it on its platform.")
+	}
+	return did + " " + v.P.T("The platform will be told.")
 }
 
 // reply sends the composer's reply. When newer messages arrived since the

@@ -29,10 +29,15 @@ func helperFuncs(a *assets) template.FuncMap {
 		"asset": a.URL,
 		// By id: workspaces made one after the other (an agency's clients)
 		// get different colours, and each keeps its colour for everyone.
-		"wsColour":   func(id int64) string { return "ws-c" + strconv.FormatInt(id%workspaceColours, 10) },
-		"statuses":   model.ConversationStatuses,
-		"sentiments": func() []string { return enrich.Sentiments[:] },
-		"intents":    func() []string { return enrich.Intents[:] },
+		"wsColour":          func(id int64) string { return "ws-c" + strconv.FormatInt(id%workspaceColours, 10) },
+		"statuses":          model.ConversationStatuses,
+		"sentiments":        func() []string { return enrich.Sentiments[:] },
+		"intents":           func() []string { return enrich.Intents[:] },
+		"moderationActions": model.ModerationActions,
+		"moderatesTo": func(action string) string {
+			s, _ := model.ModeratedStatus(action)
+			return s
+		},
 		"priorities": func() []int {
 			return []int{model.PriorityNormal, model.PriorityNormal + 1, model.PriorityNormal + 2, model.PriorityCritical}
 		},

@@ -27,7 +27,7 @@ func TestEmailEndToEnd(t *testing.T) {
 		ws, lea := servedWorkspace(t, st, "boutique")
 		config := fmt.Sprintf(`{"imap_addr":%q,"imap_user":"support-%s","imap_password":%q,"imap_tls":"none",
 			"smtp_addr":%q,"smtp_user":"support-%s","smtp_password":%q,"smtp_tls":"none",
-			"from":%q,"from_name":"Support Boutique","sent_mailbox":"Sent","save_sent":true}`,
+			"from":%q,"from_name":"Support Boutique","sent_mailbox":"Sent","save_sent":true,"junk_mailbox":"Junk"}`,
 			srv.IMAPAddr, st.Engine(), password, srv.SMTPAddr, st.Engine(), password, support)
 		src, err := st.CreateSource(ctx, ws.ID, model.Source{Channel: "email", Kind: model.SourceEmail, Name: "support",
 			IntervalSeconds: 15, Enabled: true}, config, "test", time.Now())
@@ -98,5 +98,20 @@ func TestEmailEndToEnd(t *testing.T) {
 		if reply := msgs[1]; !reply.AuthorIsStaff || !strings.HasPrefix(reply.ExternalID, "<palabre-") {
 			t.Errorf("the reply as stored: %+v", reply)
 		}
+		// Léa marks the e-mail as spam: the outbox moves it to Junk.
+		if _, err := st.ModerateMessage(ctx, ws.ID, msgs[0].ID, model.ModSpam, "lea", time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		testutil.Eventually(t, "the e-mail moved to Junk", 30*time.Second, func() bool {
+			list, err := st.ConversationModerations(ctx, ws.ID, conv.ID)
+			if err != nil || len(list) != 1 {
+				t.Fatalf("moderations: %+v, %v", list, err)
+			}
+			if list[0].Status == store.OutboxFailed {
+				t.Fatalf("the moderation failed: %s", list[0].LastError)
+			}
+			return list[0].Status == store.OutboxSent
+		})
+		srv.WaitForMessages(t, "support-"+st.Engine(), "Junk", 1)
 	})
 }

@@ -2,7 +2,8 @@ package poll
 
 // Sending the outbox: replies written in palabre go out through the live
 // source of their channel that can send (WordPress, e-mail, Mastodon),
-// retried with back-off, never twice.
+// retried with back-off, never twice; moderation asked in palabre goes
+// out through the source that can moderate (WordPress, e-mail).
 
 import (
 	"context"
@@ -26,6 +27,9 @@ type OutboxStore interface {
 	BeginOutboxAttempt(ctx context.Context, c store.OutboxClaim, now time.Time) error
 	ReplySent(ctx context.Context, c store.OutboxClaim, externalID, url string, now time.Time) error
 	ReplyFailed(ctx context.Context, c store.OutboxClaim, reason string, next time.Time, giveUp bool, now time.Time) error
+	ClaimModerations(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.ModerationClaim, error)
+	ModerationSent(ctx context.Context, c store.ModerationClaim, now time.Time) error
+	ModerationFailed(ctx context.Context, c store.ModerationClaim, reason string, next time.Time, giveUp bool, now time.Time) error
 }
 
 // Outbox attempts: a failure is tried again after 10 s, doubling up to an
@@ -75,7 +79,14 @@ func (o *Outbox) Run(ctx context.Context) {
 			for _, c := range claims {
 				o.Send(ctx, c)
 			}
-			if len(claims) < outboxBatch || ctx.Err() != nil {
+			mods, err := o.Store.ClaimModerations(ctx, o.Now(), outboxBatch, outboxLease)
+			if err != nil && ctx.Err() == nil {
+				o.Logger.ErrorContext(ctx, "outbox: claim moderations", slog.Any("error", err))
+			}
+			for _, c := range mods {
+				o.Moderate(ctx, c)
+			}
+			if (len(claims) < outboxBatch && len(mods) < outboxBatch) || ctx.Err() != nil {
 				break
 			}
 		}
@@ -103,26 +114,16 @@ func (o *Outbox) Send(ctx context.Context, c store.OutboxClaim) {
 	defer rcancel()
 	fail := func(err error, giveUp bool) {
 		now := o.Now()
-		attempts := c.Entry.Attempts + 1
-		giveUp = giveUp || connector.IsPermanent(err) || attempts >= OutboxMaxAttempts
-		next := now.Add(Backoff(outboxFirstRetry, attempts, connector.RetryAfter(err), rand.Float64()))
+		next, last := retryAt(now, err, c.Entry.Attempts+1)
+		giveUp = giveUp || last
 		if err := o.Store.ReplyFailed(rctx, c, err.Error(), next, giveUp, now); err != nil {
 			log.ErrorContext(ctx, "outbox: record a failure", slog.Any("error", err))
 		}
 		log.WarnContext(ctx, "outbox: reply not sent", slog.Any("error", err), slog.Bool("gave_up", giveUp))
 	}
-	f := o.Factories[c.SourceKind]
-	if f == nil {
-		fail(fmt.Errorf("%w %q: this palabre cannot send through it", ErrUnknownKind, c.SourceKind), true)
-		return
-	}
-	built, err := f(model.Source{ID: c.SourceID, Kind: c.SourceKind, Channel: c.Entry.Channel, WorkspaceID: c.WorkspaceID}, []byte(c.SourceConfig))
+	sender, err := o.sender(model.Source{ID: c.SourceID, Kind: c.SourceKind, Channel: c.Entry.Channel, WorkspaceID: c.WorkspaceID}, c.SourceConfig)
 	if err != nil {
-		fail(fmt.Errorf("the %s source's settings: %w", c.SourceKind, err), true)
-		return
-	}
-	if built.Sender == nil {
-		fail(fmt.Errorf("a %s source cannot send replies", c.SourceKind), true)
+		fail(err, true)
 		return
 	}
 	r := connector.Reply{Key: ReplyKey(c), ConversationExternalID: c.RootExternalID, InReplyTo: c.Entry.InReplyTo,
@@ -131,7 +132,7 @@ func (o *Outbox) Send(ctx context.Context, c store.OutboxClaim) {
 		r.InReplyTo = c.RootExternalID
 	}
 	if c.Interrupted {
-		sent, found, err := built.Sender.Find(sctx, r)
+		sent, found, err := sender.Find(sctx, r)
 		switch {
 		case errors.Is(err, connector.ErrUnsupported):
 			fail(errors.New("an earlier attempt was cut short and this platform cannot say whether the reply arrived: check there, then retry"), true)
@@ -150,7 +151,7 @@ func (o *Outbox) Send(ctx context.Context, c store.OutboxClaim) {
 		log.ErrorContext(ctx, "outbox: begin", slog.Any("error", err))
 		return
 	}
-	sent, err := built.Sender.Reply(sctx, r)
+	sent, err := sender.Reply(sctx, r)
 	if err != nil {
 		fail(err, false)
 		return
@@ -158,6 +159,60 @@ func (o *Outbox) Send(ctx context.Context, c store.OutboxClaim) {
 	if err := o.Store.ReplySent(rctx, c, sent.ExternalID, sent.URL, o.Now()); err != nil {
 		log.ErrorContext(ctx, "outbox: record it sent", slog.Any("error", err))
 	}
+}
+
+// Moderate applies one claimed moderation action on its platform and
+// records how it went. Applying an action twice leaves the platform as
+// once, so an attempt cut short is made again. An action the platform
+// cannot take fails at once, with the reason.
+func (o *Outbox) Moderate(ctx context.Context, c store.ModerationClaim) {
+	log := o.Logger.With(slog.Int64("moderation", c.ID), slog.Int64("conversation", c.ConversationID))
+	sctx, cancel := context.WithTimeout(ctx, outboxSendTimeout)
+	defer cancel()
+	rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer rcancel()
+	sender, err := o.sender(model.Source{ID: c.SourceID, Kind: c.SourceKind, Channel: c.Channel, WorkspaceID: c.WorkspaceID}, c.SourceConfig)
+	if err == nil {
+		err = sender.Moderate(sctx, c.ExternalID, c.Action)
+	}
+	if err == nil {
+		if err := o.Store.ModerationSent(rctx, c, o.Now()); err != nil {
+			log.ErrorContext(ctx, "outbox: record moderation sent", slog.Any("error", err))
+		}
+		return
+	}
+	now := o.Now()
+	next, giveUp := retryAt(now, err, c.Attempts+1)
+	giveUp = giveUp || errors.Is(err, connector.ErrUnsupported)
+	if err := o.Store.ModerationFailed(rctx, c, err.Error(), next, giveUp, now); err != nil {
+		log.ErrorContext(ctx, "outbox: record a moderation failure", slog.Any("error", err))
+	}
+	log.WarnContext(ctx, "outbox: moderation not sent", slog.String("action", c.Action), slog.Any("error", err), slog.Bool("gave_up", giveUp))
+}
+
+// sender builds the connector that sends through src, whose settings are
+// config. Its errors are permanent: retrying does not mend settings.
+func (o *Outbox) sender(src model.Source, config string) (connector.Sender, error) {
+	f := o.Factories[src.Kind]
+	if f == nil {
+		return nil, &connector.PermanentError{Err: fmt.Errorf("%w %q: this palabre cannot send through it", ErrUnknownKind, src.Kind)}
+	}
+	built, err := f(src, []byte(config))
+	if err != nil {
+		return nil, &connector.PermanentError{Err: fmt.Errorf("the %s source's settings: %w", src.Kind, err)}
+	}
+	if built.Sender == nil {
+		return nil, &connector.PermanentError{Err: fmt.Errorf("a %s source cannot send", src.Kind)}
+	}
+	return built.Sender, nil
+}
+
+// retryAt says when an attempt that failed with err, the attempts-th, is
+// tried again, and whether it is not (a permanent failure, or the last
+// attempt).
+func retryAt(now time.Time, err error, attempts int) (next time.Time, giveUp bool) {
+	giveUp = connector.IsPermanent(err) || attempts >= OutboxMaxAttempts
+	return now.Add(Backoff(outboxFirstRetry, attempts, connector.RetryAfter(err), rand.Float64())), giveUp
 }
 
 // ReplyKey names a reply for good, for the platform to recognise it again

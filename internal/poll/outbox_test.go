@@ -27,6 +27,10 @@ type platform struct {
 	answers  []error // the next Reply calls fail with these, in turn
 	canFind  bool
 	lastSeen connector.Reply
+	// moderated holds each message's last moderation applied, by
+	// external id; modAnswers scripts the next Moderate calls' failures.
+	moderated  map[string][]string
+	modAnswers []error
 }
 
 func (p *platform) Reply(_ context.Context, r connector.Reply) (connector.Sent, error) {
@@ -56,7 +60,19 @@ func (p *platform) Find(_ context.Context, r connector.Reply) (connector.Sent, b
 	return connector.Sent{}, false, nil
 }
 
-func (p *platform) Moderate(context.Context, string, string) error { return connector.ErrUnsupported }
+func (p *platform) Moderate(_ context.Context, externalID, action string) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.modAnswers) > 0 {
+		err := p.modAnswers[0]
+		p.modAnswers = p.modAnswers[1:]
+		if err != nil {
+			return err
+		}
+	}
+	p.moderated[externalID] = append(p.moderated[externalID], action)
+	return nil
+}
 
 func (p *platform) copies() int {
 	p.mu.Lock()
@@ -81,7 +97,7 @@ func newOutboxWorld(t *testing.T, st *store.Store) *outboxWorld {
 	t.Helper()
 	ctx := context.Background()
 	w := &outboxWorld{st: st, clock: testclock.New(time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)),
-		platform: &platform{posted: map[string]connector.Reply{}, canFind: true}}
+		platform: &platform{posted: map[string]connector.Reply{}, moderated: map[string][]string{}, canFind: true}}
 	var err error
 	if w.ws, err = st.CreateWorkspace(ctx, model.Workspace{Slug: "velo", Name: "Vélo"}); err != nil {
 		t.Fatal(err)

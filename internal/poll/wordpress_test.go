@@ -91,10 +91,10 @@ func TestWordPressEndToEnd(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		found := 0
+		found, anne := 0, int64(0)
 		for _, m := range msgs {
 			if strings.Contains(m.Body, marker) {
-				found++
+				found, anne = found+1, m.ID
 				if m.ExternalID != id {
 					t.Errorf("stored as %s, want %s", m.ExternalID, id)
 				}
@@ -163,6 +163,31 @@ func TestWordPressEndToEnd(t *testing.T) {
 		}
 		if replyCopies != 1 {
 			t.Errorf("the reply is stored %d times", replyCopies)
+		}
+
+		// Léa marks Anne's comment as spam, then publishes it again: the
+		// outbox applies each on WordPress.
+		for _, step := range []struct{ action, want string }{{model.ModSpam, "spam"}, {model.ModApprove, "approved"}} {
+			if _, err := st.ModerateMessage(ctx, ws.ID, anne, step.action, "lea", time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			testutil.Eventually(t, step.action+" applied on WordPress", 30*time.Second, func() bool {
+				list, err := st.ConversationModerations(ctx, ws.ID, conv.ID)
+				if err != nil || len(list) != 1 {
+					t.Fatalf("moderations: %+v, %v", list, err)
+				}
+				if list[0].Status == store.OutboxFailed {
+					t.Fatalf("the moderation failed: %s", list[0].LastError)
+				}
+				return list[0].Status == store.OutboxSent && list[0].Action == step.action
+			})
+			var onSite struct {
+				Status string `json:"status"`
+			}
+			site.REST(t, http.MethodGet, fmt.Sprintf("/wp/v2/comments/%d?context=edit", c.ID), nil, &onSite)
+			if onSite.Status != step.want {
+				t.Errorf("after %s, the comment is %q on WordPress, want %q", step.action, onSite.Status, step.want)
+			}
 		}
 	})
 }

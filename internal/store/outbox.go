@@ -82,14 +82,11 @@ func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease
 	}
 	var out []OutboxClaim
 	for _, c := range cands {
-		token := newLeaseToken()
-		res, err := s.w.ExecContext(ctx, `UPDATE outbox SET lease_token = $1, lease_until = $2
-			WHERE id = $3 AND status = 'pending' AND lease_token = $4 AND lease_until <= $5`,
-			token, toMicros(now.Add(lease)), c.Entry.ID, c.Token, at)
+		token, err := s.takeLease(ctx, "outbox", c.Entry.ID, c.Token, now, lease, `status = 'pending'`)
 		if err != nil {
 			return nil, fmt.Errorf("claim outbox entry %d: %w", c.Entry.ID, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if token == "" {
 			continue // another node took it
 		}
 		c.Token = token

@@ -269,13 +269,22 @@ type OutboxEntry struct {
 // Outbox lists a workspace's outbox, newest first, at most limit entries
 // (1 to 500); status "" lists every status.
 func (s *Store) Outbox(ctx context.Context, workspaceID int64, status string, limit int) ([]OutboxEntry, error) {
-	if limit < 1 || limit > 500 {
-		return nil, fmt.Errorf("%w: limit %d: must be between 1 and 500", ErrInvalid, limit)
-	}
-	if status != "" && status != OutboxPending && status != OutboxSent && status != OutboxFailed {
-		return nil, fmt.Errorf("%w: outbox status %q: must be pending, sent or failed", ErrInvalid, status)
+	if err := checkOutboxList(status, limit); err != nil {
+		return nil, err
 	}
 	return s.outboxWhere(ctx, `o.workspace_id = $1 AND ($2 = '' OR o.status = $2) ORDER BY o.id DESC LIMIT $3`, workspaceID, status, limit)
+}
+
+// checkOutboxList checks the status and limit of a listing of the outbox
+// or of moderation actions.
+func checkOutboxList(status string, limit int) error {
+	if limit < 1 || limit > 500 {
+		return fmt.Errorf("%w: limit %d: must be between 1 and 500", ErrInvalid, limit)
+	}
+	if status != "" && status != OutboxPending && status != OutboxSent && status != OutboxFailed {
+		return fmt.Errorf("%w: status %q: must be pending, sent or failed", ErrInvalid, status)
+	}
+	return nil
 }
 
 // outboxWhere lists the outbox entries o that cond (its WHERE clause and

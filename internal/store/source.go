@@ -317,14 +317,11 @@ func (s *Store) ClaimSources(ctx context.Context, now time.Time, limit int, leas
 	}
 	var out []SourceClaim
 	for _, c := range cands {
-		token := newLeaseToken()
-		res, err := s.w.ExecContext(ctx, `UPDATE sources SET lease_token = $1, lease_until = $2
-			WHERE id = $3 AND enabled AND lease_token = $4 AND lease_until <= $5 AND next_poll_at <= $5`,
-			token, toMicros(now.Add(lease)), c.Source.ID, c.Token, at)
+		token, err := s.takeLease(ctx, "sources", c.Source.ID, c.Token, now, lease, `enabled AND next_poll_at <= $5`)
 		if err != nil {
 			return nil, fmt.Errorf("claim source %d: %w", c.Source.ID, err)
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
+		if token == "" {
 			continue // another node took it, or it changed
 		}
 		c.Token = token
@@ -376,6 +373,24 @@ func newLeaseToken() string {
 	var b [12]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// takeLease claims row id of table (sources, outbox, moderations) until
+// now+lease by a compare-and-set: the row must still hold the token old,
+// no live lease, and meet cond (where $5 is now). It returns the new
+// token, or "" when another node took the row or it changed.
+func (s *Store) takeLease(ctx context.Context, table string, id int64, old string, now time.Time, lease time.Duration, cond string) (string, error) {
+	token := newLeaseToken()
+	res, err := s.w.ExecContext(ctx, `UPDATE `+table+` SET lease_token = $1, lease_until = $2
+		WHERE id = $3 AND lease_token = $4 AND lease_until <= $5 AND `+cond,
+		token, toMicros(now.Add(lease)), id, old, toMicros(now))
+	if err != nil {
+		return "", err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return "", nil
+	}
+	return token, nil
 }
 
 // claimed reads the result of an update made under a claim's token: an

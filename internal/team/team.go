@@ -161,10 +161,10 @@ func (t *Team) Run(ctx context.Context) {
 	}()
 	// New messages and reopened conversations wake routing and the SLA
 	// clocks at once, rather than at their next round.
-	// Replies written or retried wake the outbox.
+	// Replies and moderation asked or retried wake the outbox.
 	arrivals := func(e model.Event) bool {
 		return e.Action == "message.new" || (e.Action == "conversation.status" && e.Actor == store.IngestActor) ||
-			e.Action == "reply.add" || e.Action == "reply.retry"
+			wakesOutbox(e.Action)
 	}
 	sub := t.hub.Subscribe(arrivals)
 	defer func() { sub.Close() }()
@@ -180,13 +180,23 @@ func (t *Team) Run(ctx context.Context) {
 			sub.Close()
 			sub = t.hub.Subscribe(arrivals)
 		case e := <-sub.C():
-			if e.Action == "reply.add" || e.Action == "reply.retry" {
+			if wakesOutbox(e.Action) {
 				t.outbox.Wake()
 			} else {
 				t.runner.Kick()
 			}
 		}
 	}
+}
+
+// wakesOutbox reports whether an event of this action gives the outbox
+// something to send.
+func wakesOutbox(action string) bool {
+	switch action {
+	case "reply.add", "reply.retry", "message.moderate", "moderation.retry":
+		return true
+	}
+	return false
 }
 
 // notePresence records in this process's registry the presence another
