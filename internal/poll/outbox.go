@@ -102,10 +102,11 @@ func (o *Outbox) Run(ctx context.Context) {
 	}
 }
 
-// Send sends one claimed reply and records how it went. A reply whose
-// last attempt was cut short is looked for on the platform first: found,
-// it is recorded sent; where the platform cannot tell, it fails for a CM
-// to check and retry, rather than risk sending it twice.
+// Send sends one claimed reply and records how it went. A reply tried
+// before is looked for on the platform first: found, it is recorded
+// sent. Where the platform cannot tell, a reply whose last attempt was
+// cut short fails for a CM to check and retry, rather than risk sending
+// it twice.
 func (o *Outbox) Send(ctx context.Context, c store.OutboxClaim) {
 	log := o.Logger.With(slog.Int64("outbox", c.Entry.ID), slog.Int64("conversation", c.Entry.ConversationID))
 	sctx, cancel := context.WithTimeout(ctx, outboxSendTimeout)
@@ -131,9 +132,15 @@ func (o *Outbox) Send(ctx context.Context, c store.OutboxClaim) {
 	if r.InReplyTo == "" {
 		r.InReplyTo = c.RootExternalID
 	}
-	if c.Interrupted {
+	// An earlier attempt may have reached the platform: cut short, or
+	// failed in a way that does not say (a timeout after the request
+	// went out). The platform is asked first.
+	if c.Interrupted || c.Entry.Attempts > 0 {
 		sent, found, err := sender.Find(sctx, r)
 		switch {
+		case errors.Is(err, connector.ErrUnsupported) && !c.Interrupted:
+			// A failed attempt ended, and the connector sends under
+			// the reply's key where the platform honours one.
 		case errors.Is(err, connector.ErrUnsupported):
 			fail(errors.New("an earlier attempt was cut short and this platform cannot say whether the reply arrived: check there, then retry"), true)
 			return

@@ -31,6 +31,9 @@ type platform struct {
 	// external id; modAnswers scripts the next Moderate calls' failures.
 	moderated  map[string][]string
 	modAnswers []error
+	// lost scripts the next Reply calls that post the reply and then
+	// fail, as a timeout after the request went out does.
+	lost []error
 }
 
 func (p *platform) Reply(_ context.Context, r connector.Reply) (connector.Sent, error) {
@@ -45,6 +48,11 @@ func (p *platform) Reply(_ context.Context, r connector.Reply) (connector.Sent, 
 		}
 	}
 	p.posted[r.Key] = r
+	if len(p.lost) > 0 {
+		err := p.lost[0]
+		p.lost = p.lost[1:]
+		return connector.Sent{}, err
+	}
 	return connector.Sent{ExternalID: "https://blog.example/?p=1#comment-" + r.Key, URL: "https://blog.example/p1/#" + r.Key}, nil
 }
 
@@ -253,6 +261,20 @@ func TestOutboxNeverSendsTwice(t *testing.T) {
 			t.Fatalf("after the crash: %+v, %d copies on the platform", e, w.platform.copies())
 		}
 
+		// The platform took the reply but the answer was lost (a
+		// timeout): the next attempt finds it there.
+		id = w.reply(t, "Réponse dont l'accusé se perd")
+		w.platform.lost = []error{&connector.TemporaryError{Err: context.DeadlineExceeded}}
+		w.round(t)
+		if e := w.entry(t, id); e.Status != store.OutboxPending || e.Attempts != 1 || w.platform.copies() != 2 {
+			t.Fatalf("answer lost: %+v, %d copies on the platform", e, w.platform.copies())
+		}
+		w.clock.Add(time.Minute)
+		w.round(t)
+		if e := w.entry(t, id); e.Status != store.OutboxSent || e.ExternalID == "" || w.platform.copies() != 2 {
+			t.Fatalf("after the lost answer: %+v, %d copies on the platform", e, w.platform.copies())
+		}
+
 		// A platform that cannot tell: the reply fails for a CM to check,
 		// and once retried it is sent.
 		w.platform.canFind = false
@@ -267,14 +289,14 @@ func TestOutboxNeverSendsTwice(t *testing.T) {
 		w.clock.Add(6 * time.Minute)
 		w.round(t)
 		e := w.entry(t, id)
-		if e.Status != store.OutboxFailed || e.LastError == "" || w.platform.copies() != 1 {
+		if e.Status != store.OutboxFailed || e.LastError == "" || w.platform.copies() != 2 {
 			t.Fatalf("interrupted, platform cannot tell: %+v, %d copies", e, w.platform.copies())
 		}
 		if _, err := st.RetryOutbox(ctx, w.ws.ID, id, "lea", w.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 		w.round(t)
-		if e := w.entry(t, id); e.Status != store.OutboxSent || w.platform.copies() != 2 {
+		if e := w.entry(t, id); e.Status != store.OutboxSent || w.platform.copies() != 3 {
 			t.Fatalf("retried: %+v, %d copies", e, w.platform.copies())
 		}
 		if _, err := st.RetryOutbox(ctx, w.ws.ID, id, "lea", w.clock.Now()); !errors.Is(err, store.ErrConflict) {

@@ -41,6 +41,7 @@ type Store interface {
 	ClaimSources(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]store.SourceClaim, error)
 	FinishPoll(ctx context.Context, c store.SourceClaim, o store.PollOutcome) error
 	NextSourceDue(ctx context.Context) (time.Time, bool, error)
+	SendingTo(ctx context.Context, workspaceID int64, channel string, now time.Time) (bool, error)
 }
 
 // Ingest stores what a poll of src read and returns how many new messages
@@ -61,6 +62,11 @@ const (
 	// idle is how long the scheduler sleeps at most between two looks at
 	// the due sources, so that sources added by another node are seen.
 	idle = 5 * time.Second
+	// maxSettle bounds how long a poll waits for a reply being sent to
+	// its channel (the send's own timeout, and some), settleEvery how
+	// often it looks.
+	maxSettle   = 75 * time.Second
+	settleEvery = 50 * time.Millisecond
 )
 
 // Scheduler polls the due sources until its context ends. Fill in the
@@ -209,6 +215,9 @@ func (s *Scheduler) poll(ctx context.Context, c store.SourceClaim) (int, string,
 			return items, kept, false, err
 		}
 		if len(batch.Records) > 0 {
+			if err := s.settle(ctx, src); err != nil {
+				return items, kept, false, err
+			}
 			if _, err := s.Ingest(ctx, src, batch.Records); err != nil {
 				return items, kept, false, fmt.Errorf("store what was read: %w", err)
 			}
@@ -225,6 +234,27 @@ func (s *Scheduler) poll(ctx context.Context, c store.SourceClaim) (int, string,
 		}
 	}
 	return items, kept, true, nil
+}
+
+// settle waits, up to maxSettle, until no reply to the source's channel
+// is being sent. A poll that read a reply while it was being posted then
+// stores it after the outbox gave the reply the platform's id, so it is
+// found stored already rather than stored twice.
+func (s *Scheduler) settle(ctx context.Context, src model.Source) error {
+	deadline := s.Now().Add(maxSettle)
+	for {
+		busy, err := s.Store.SendingTo(ctx, src.WorkspaceID, src.Channel, s.Now())
+		if err != nil || !busy || !s.Now().Before(deadline) {
+			return err // a sender gone this long crashed: its next claim asks the platform
+		}
+		t := time.NewTimer(settleEvery)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // host waits for one of the slots of a host and returns what frees it.

@@ -144,6 +144,20 @@ func (s *Store) outboxContext(ctx context.Context, c *OutboxClaim) error {
 	return nil
 }
 
+// SendingTo reports whether a reply to a channel of the workspace is being
+// sent at now: its attempt began and the node sending it still holds it.
+// A poll that read the channel meanwhile may have read that reply.
+func (s *Store) SendingTo(ctx context.Context, workspaceID int64, channel string, now time.Time) (bool, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, `SELECT COUNT(*) FROM outbox o JOIN channels ch ON ch.id = o.channel_id
+		WHERE o.status = 'pending' AND o.sending_at IS NOT NULL AND o.lease_until > $1
+			AND ch.workspace_id = $2 AND ch.name = $3`, toMicros(now), workspaceID, channel).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("replies being sent to %s: %w", channel, err)
+	}
+	return n > 0, nil
+}
+
 // BeginOutboxAttempt records that an attempt to send a claimed reply
 // begins, before the platform is asked: if it never ends (a crash), the
 // next claim knows the platform may have the reply. ErrConflict when the
