@@ -7,6 +7,7 @@ package console
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -50,15 +51,61 @@ type createdHook struct {
 
 // sourceForm is an "add a source" form as sent: its kind, and the fields
 // of that kind (a feed's URL; a WordPress site's address, user and
-// application password; a Mastodon instance and token).
+// application password; a Mastodon instance and token; a mailbox's
+// servers, address, user and password).
 type sourceForm struct {
 	Kind, Name, Channel, URL string
 	User, Secret             string
 	Interval                 int
+	Mail                     mailForm
+}
+
+// mailForm is what the mailbox form adds: the servers (host:port), the
+// address replies come from and its name, and the mailboxes palabre files
+// into. One user and password serve both servers.
+type mailForm struct {
+	IMAP, SMTP, Address, FromName string
+	Sent, Junk, Trash             string
+	SaveSent                      bool
+}
+
+// defaultMailForm is the mailbox form as first shown: the usual names of
+// the mailboxes.
+func defaultMailForm() mailForm { return mailForm{Sent: "Sent", Junk: "Junk", Trash: "Trash"} }
+
+// settings is what the API takes as an e-mail source's settings. A server
+// without a port gets the usual one (993, 587); port 993 and 465 speak TLS
+// at once, others start it (STARTTLS). The user is the address unless
+// given.
+func (m mailForm) settings(user, password string) map[string]any {
+	imapAddr, imapTLS := withPort(m.IMAP, "993", "993")
+	smtpAddr, smtpTLS := withPort(m.SMTP, "587", "465")
+	if user == "" {
+		user = m.Address
+	}
+	return map[string]any{"imap_addr": imapAddr, "imap_user": user, "imap_password": password, "imap_tls": imapTLS,
+		"smtp_addr": smtpAddr, "smtp_user": user, "smtp_password": password, "smtp_tls": smtpTLS,
+		"from": m.Address, "from_name": m.FromName, "sent_mailbox": m.Sent, "save_sent": m.SaveSent,
+		"junk_mailbox": m.Junk, "trash_mailbox": m.Trash}
+}
+
+// withPort gives addr the port def when it has none, and says how TLS
+// starts there: "tls" on the port tlsPort, "starttls" elsewhere.
+func withPort(addr, def, tlsPort string) (string, string) {
+	if addr == "" {
+		return "", "starttls"
+	}
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		addr = net.JoinHostPort(strings.Trim(addr, "[]"), def)
+	}
+	if _, port, _ := net.SplitHostPort(addr); port == tlsPort {
+		return addr, "tls"
+	}
+	return addr, "starttls"
 }
 
 // config is what the API takes as the form's connector settings.
-func (f sourceForm) config() map[string]string {
+func (f sourceForm) config() any {
 	switch f.Kind {
 	case model.SourceWordPress:
 		return map[string]string{"site_url": f.URL, "user": f.User, "app_password": f.Secret}
@@ -66,6 +113,8 @@ func (f sourceForm) config() map[string]string {
 		return map[string]string{"instance_url": f.URL, "access_token": f.Secret}
 	case model.SourceWebhook:
 		return map[string]string{}
+	case model.SourceEmail:
+		return f.Mail.settings(f.User, f.Secret)
 	}
 	return map[string]string{"url": f.URL}
 }
@@ -82,7 +131,7 @@ func (c *Console) sourcesPage(w http.ResponseWriter, r *http.Request, v *viewer)
 }
 
 func defaultSourceForm() sourceForm {
-	return sourceForm{Kind: model.SourceFeed, Channel: "blog", Interval: api.DefaultSourceInterval}
+	return sourceForm{Kind: model.SourceFeed, Channel: "blog", Interval: api.DefaultSourceInterval, Mail: defaultMailForm()}
 }
 
 func (c *Console) renderSources(w http.ResponseWriter, r *http.Request, v *viewer, status int, ws model.Workspace, d sourcesData) error {
@@ -123,12 +172,22 @@ func (c *Console) sourceAdd(w http.ResponseWriter, r *http.Request, v *viewer) e
 	if form.Kind == "" {
 		form.Kind = model.SourceFeed
 	}
+	form.Mail = mailForm{IMAP: strings.TrimSpace(f.Get("imap")), SMTP: strings.TrimSpace(f.Get("smtp")),
+		Address: strings.TrimSpace(f.Get("address")), FromName: strings.TrimSpace(f.Get("from_name")),
+		Sent: strings.TrimSpace(f.Get("sent")), Junk: strings.TrimSpace(f.Get("junk")), Trash: strings.TrimSpace(f.Get("trash")),
+		SaveSent: f.Get("save_sent") != ""}
+	if form.Kind != model.SourceEmail {
+		form.Mail = defaultMailForm()
+	}
 	form.Interval, _ = strconv.Atoi(f.Get("interval"))
 	if form.Interval == 0 {
 		form.Interval = api.DefaultSourceInterval
 	}
 	if form.Name == "" {
 		form.Name = form.URL
+	}
+	if form.Name == "" {
+		form.Name = form.Mail.Address
 	}
 	if form.Name == "" {
 		form.Name = form.Channel

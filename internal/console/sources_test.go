@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"io"
@@ -211,4 +212,44 @@ func TestSourcesOtherKinds(t *testing.T) {
 	}
 	contains(t, "refused", refused, `class="problem"`, `value="ftp://blog.example"`, `value="claire"`)
 	lacks(t, "refused", refused, "abcd efgh")
+
+	// A mailbox: the usual ports and TLS filled in, one user and password
+	// for both servers, the password never shown again.
+	mailbox := nadia.Submit(path, url.Values{"kind": {"email"}, "address": {"support@velo.example"}, "from_name": {"Vélo Atelier"},
+		"imap": {"imap.velo.example"}, "smtp": {"smtp.velo.example:465"}, "secret": {"un mot de passe assez long"},
+		"sent": {"Sent"}, "junk": {"Junk"}, "trash": {"Trash"}, "channel": {"email"}, "interval": {"60"}})
+	if mailbox.Status != http.StatusSeeOther {
+		t.Fatalf("mailbox: status %d: %s", mailbox.Status, mailbox.Body)
+	}
+	ctx := context.Background()
+	configs, err := st.SourceConfigs(ctx, a.velo.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mail map[string]any
+	for _, c := range configs {
+		if strings.Contains(c, "support@velo.example") {
+			if err := json.Unmarshal([]byte(c), &mail); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	want := map[string]any{"imap_addr": "imap.velo.example:993", "imap_tls": "tls", "imap_user": "support@velo.example",
+		"smtp_addr": "smtp.velo.example:465", "smtp_tls": "tls", "smtp_user": "support@velo.example",
+		"imap_password": "un mot de passe assez long", "from": "support@velo.example", "from_name": "Vélo Atelier", "junk_mailbox": "Junk"}
+	for k, v := range want {
+		if mail[k] != v {
+			t.Errorf("mailbox setting %s = %v, want %v (all: %v)", k, mail[k], v, mail)
+		}
+	}
+	list := nadia.Get(path)
+	contains(t, "mailbox listed", list, "support@velo.example")
+	lacks(t, "mailbox listed", list, "un mot de passe")
+	bad := nadia.Submit(path, url.Values{"kind": {"email"}, "address": {"pas une adresse"}, "imap": {"imap.velo.example"},
+		"smtp": {"smtp.velo.example"}, "secret": {"un autre mot de passe"}, "channel": {"email"}})
+	if bad.Status != http.StatusUnprocessableEntity {
+		t.Fatalf("bad mailbox: status %d", bad.Status)
+	}
+	contains(t, "bad mailbox", bad, `class="problem"`, `value="pas une adresse"`, `value="imap.velo.example"`)
+	lacks(t, "bad mailbox", bad, "un autre mot de passe")
 }
