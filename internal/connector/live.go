@@ -44,6 +44,11 @@ type Batch struct {
 	// More: the source has more to read now (a paged API); the scheduler
 	// polls again at once rather than after the interval.
 	More bool
+	// Statuses are the moderation statuses now (model.Status*) of
+	// messages read before, by external id, from a platform that tells
+	// (a comment approved or held on its site since): stored messages
+	// take them.
+	Statuses map[string]string
 }
 
 // Poller reads what is new at one live source. Poll reads at most one

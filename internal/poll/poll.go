@@ -42,6 +42,7 @@ type Store interface {
 	FinishPoll(ctx context.Context, c store.SourceClaim, o store.PollOutcome) error
 	NextSourceDue(ctx context.Context) (time.Time, bool, error)
 	SendingTo(ctx context.Context, workspaceID int64, channel string, now time.Time) (bool, error)
+	FollowStatuses(ctx context.Context, workspaceID int64, channel string, statuses map[string]string) (int, error)
 }
 
 // Ingest stores what a poll of src read and returns how many new messages
@@ -222,6 +223,9 @@ func (s *Scheduler) poll(ctx context.Context, c store.SourceClaim) (int, string,
 				return items, kept, false, fmt.Errorf("store what was read: %w", err)
 			}
 			items += len(batch.Records)
+		}
+		if _, err := s.Store.FollowStatuses(ctx, src.WorkspaceID, src.Channel, batch.Statuses); err != nil {
+			return items, kept, false, fmt.Errorf("store the statuses read: %w", err)
 		}
 		cur = batch.Cursor
 		b, err := json.Marshal(cur)

@@ -189,6 +189,19 @@ func TestWordPressEndToEnd(t *testing.T) {
 				t.Errorf("after %s, the comment is %q on WordPress, want %q", step.action, onSite.Status, step.want)
 			}
 		}
+		// Held on the site itself: the next poll shows it held here too.
+		var held struct {
+			Status string `json:"status"`
+		}
+		site.REST(t, http.MethodPost, fmt.Sprintf("/wp/v2/comments/%d", c.ID), map[string]any{"status": "hold"}, &held)
+		at = pollBoth()
+		testutil.Eventually(t, "the comment held on the site read as held", 30*time.Second, func() bool {
+			m, err := st.Message(ctx, ws.ID, anne)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return polledSince(at) && m.Status == model.StatusPending
+		})
 	})
 }
 

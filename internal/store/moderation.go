@@ -334,3 +334,70 @@ func (s *Store) moderationsWhere(ctx context.Context, cond string, args ...any) 
 	}
 	return out, rows.Err()
 }
+
+// FollowStatuses gives messages of a workspace's channel the moderation
+// status their platform says now (external id → status): a comment held,
+// approved, spammed or trashed on its site since it was read shows so,
+// with a "message.status" event. A message whose moderation asked in
+// palabre waits for the platform, or failed there, keeps the status the
+// CM gave it; unknown messages and statuses are left alone. It returns
+// how many messages changed.
+func (s *Store) FollowStatuses(ctx context.Context, workspaceID int64, channel string, statuses map[string]string) (int, error) {
+	if len(statuses) == 0 {
+		return 0, nil
+	}
+	ch, err := s.Channel(ctx, workspaceID, channel)
+	if errors.Is(err, ErrNotFound) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("follow statuses in %s: %w", channel, err)
+	}
+	ids := make([]string, 0, len(statuses))
+	for id, st := range statuses {
+		if model.ValidStatus(st) {
+			ids = append(ids, id)
+		}
+	}
+	changed := 0
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		type row struct {
+			id, conv  int64
+			ext, from string
+		}
+		var differ []row
+		err := s.d.inList(ctx, tx, `SELECT m.id, m.conversation_id, m.external_id, m.status FROM messages m
+			WHERE NOT EXISTS (SELECT 1 FROM moderations mo WHERE mo.message_id = m.id AND mo.status IN ('pending', 'failed'))
+				AND m.channel_id = `+s.d.p1()+` AND m.external_id`, []any{ch.ID}, ids, ``, func(r *sql.Rows) error {
+			var w row
+			if err := r.Scan(&w.id, &w.conv, &w.ext, &w.from); err != nil {
+				return err
+			}
+			if w.from != statuses[w.ext] {
+				differ = append(differ, w)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		for _, w := range differ {
+			to := statuses[w.ext]
+			if _, err := tx.ExecContext(ctx, `UPDATE messages SET status = $1 WHERE id = $2`, to, w.id); err != nil {
+				return err
+			}
+			_, err := insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, ConversationID: w.conv, Actor: IngestActor,
+				Action: "message.status", Subject: fmt.Sprintf("message %d", w.id),
+				Detail: eventDetail(map[string]any{"from": w.from, "to": to})})
+			if err != nil {
+				return err
+			}
+		}
+		changed = len(differ)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("follow statuses in %s: %w", channel, err)
+	}
+	return changed, nil
+}

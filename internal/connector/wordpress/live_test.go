@@ -274,6 +274,15 @@ func TestLive(t *testing.T) {
 		if i := slices.IndexFunc(all.Records, func(r connector.Record) bool { return r.Message.ExternalID == id(bob) }); i < 0 || all.Records[i].Message.Status != model.StatusTrash {
 			t.Errorf("Bob's trashed comment polled as %+v", all.Records)
 		}
+		// Polled again from where it stands, the poll brings the status
+		// now of the newest comments read before.
+		again, err := c.Poll(ctx, cur)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Statuses[id(bob)] != model.StatusTrash || again.Statuses[id(anne)] != model.StatusApproved {
+			t.Errorf("statuses polled: %v", again.Statuses)
+		}
 		if err := c.Moderate(ctx, post, connector.ModSpam); !errorsIsUnsupported(err) {
 			t.Errorf("moderating the post: %v", err)
 		}

@@ -103,7 +103,9 @@ func (c *Client) Poll(ctx context.Context, cur connector.Cursor) (connector.Batc
 			return connector.Batch{}, err
 		}
 		if pg.notModified {
-			return connector.Batch{Cursor: cur, NotModified: true}, nil
+			b := connector.Batch{Cursor: cur, NotModified: true}
+			b.Statuses, err = c.statusesAfter(ctx, site, pos.after)
+			return b, err
 		}
 		pages = append([]*page{pg}, pages...)
 		if start == 0 || pg.holds(pos.after) || steps == maxStepBack {
@@ -164,7 +166,52 @@ func (c *Client) Poll(ctx context.Context, cur connector.Cursor) (connector.Batc
 	} else {
 		b.More = len(last.items) == c.cfg.PerPage
 	}
+	if !b.More { // caught up: the newest comments are the ones to follow
+		if b.Statuses, err = c.statusesAfter(ctx, site, pos.after); err != nil {
+			return connector.Batch{}, err
+		}
+	}
 	return b, nil
+}
+
+// statusesAfter is recentStatuses when there is something to follow: the
+// site was read before, signed in (otherwise every comment is approved).
+func (c *Client) statusesAfter(ctx context.Context, site siteInfo, after int64) (map[string]string, error) {
+	if !c.signedIn() || after <= 0 {
+		return nil, nil
+	}
+	return c.recentStatuses(ctx, site, after)
+}
+
+// recentWindow is how many of the newest comments a poll reads again for
+// their status.
+const recentWindow = 50
+
+// recentStatuses reads the status now of the newest comments read before
+// (ids up to after), by external id: a comment held, approved, spammed or
+// trashed on the site since palabre read it shows so. Only the newest
+// recentWindow are read again, where moderation happens.
+func (c *Client) recentStatuses(ctx context.Context, site siteInfo, after int64) (map[string]string, error) {
+	q := url.Values{"orderby": {"id"}, "order": {"desc"}, "per_page": {strconv.Itoa(recentWindow)},
+		"context": {"edit"}, "status": {"any"}, "_fields": {commentFields}}
+	a, err := c.call(ctx, request{method: http.MethodGet, route: "/wp/v2/comments", query: q})
+	if err != nil {
+		return nil, fmt.Errorf("read the newest comments' statuses: %w", err)
+	}
+	var list []comment
+	if err := a.decode("comment list", &list); err != nil {
+		return nil, fmt.Errorf("read the newest comments' statuses: %w", err)
+	}
+	out := make(map[string]string, len(list))
+	for _, cm := range list {
+		if cm.ID <= 0 || cm.ID > after || cm.pingback() {
+			continue // not read yet: the pages read it
+		}
+		if m, err := cm.message(site); err == nil {
+			out[m.ExternalID] = m.Status
+		}
+	}
+	return out, nil
 }
 
 // unreadable explains why a comment of the list was not read.
