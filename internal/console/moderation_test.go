@@ -51,19 +51,9 @@ func TestModerationButtons(t *testing.T) {
 	}
 	moderate(model.ModSpam)
 	contains(t, "spam queued", lea.Get(path), "Marked as spam.", "The platform will be told.")
-	var m store.Moderation
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		list, err := st.ConversationModerations(ctx, a.velo.ID, a.samedi)
-		if err != nil || len(list) != 1 {
-			t.Fatalf("moderations: %+v, %v", list, err)
-		}
-		if m = list[0]; m.Status == store.OutboxFailed {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the moderation did not fail within 15 s: %+v", m)
-		}
-	}
+	m := failedSoon(t, "the moderation", func() ([]store.Moderation, error) {
+		return st.ConversationModerations(ctx, a.velo.ID, a.samedi)
+	}, func(m store.Moderation) string { return m.Status })
 	shown := lea.Get(path)
 	contains(t, "failed moderation", shown, "not done on the platform", `name="moderation" value="`+fmt.Sprint(m.ID)+`"`, "mod-spam")
 	contains(t, "failed moderation", shown, html.EscapeString(m.LastError))
@@ -97,4 +87,20 @@ func TestModerationButtons(t *testing.T) {
 			t.Errorf("no %s in the history: %v", want, actions)
 		}
 	}
+}
+
+// failedSoon waits up to 15 s for the one item list reads (an outbox
+// entry, a moderation) to fail, and returns it.
+func failedSoon[T any](t *testing.T, what string, list func() ([]T, error), status func(T) string) T {
+	t.Helper()
+	var item T
+	testutil.Eventually(t, what+" failed", 15*time.Second, func() bool {
+		items, err := list()
+		if err != nil || len(items) != 1 {
+			t.Fatalf("%s: %+v, %v", what, items, err)
+		}
+		item = items[0]
+		return status(item) == store.OutboxFailed
+	})
+	return item
 }

@@ -149,19 +149,9 @@ func TestReplyNotSent(t *testing.T) {
 	if res := lea.Submit(fmt.Sprintf("/conversations/%d/reply", a.samedi), url.Values{"body": {"Oui, ouvert samedi."}, "based_on": {based[1]}}); res.Status != http.StatusSeeOther {
 		t.Fatalf("reply: %d", res.Status)
 	}
-	var entry store.OutboxEntry
-	for deadline := time.Now().Add(15 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		list, err := st.ConversationOutbox(ctx, a.velo.ID, a.samedi)
-		if err != nil || len(list) != 1 {
-			t.Fatalf("outbox: %+v, %v", list, err)
-		}
-		if entry = list[0]; entry.Status == store.OutboxFailed {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the reply did not fail within 15 s: %+v", entry)
-		}
-	}
+	entry := failedSoon(t, "the reply", func() ([]store.OutboxEntry, error) {
+		return st.ConversationOutbox(ctx, a.velo.ID, a.samedi)
+	}, func(e store.OutboxEntry) string { return e.Status })
 	shown := lea.Get(fmt.Sprintf("/conversations/%d", a.samedi))
 	contains(t, "failed reply", shown, "not sent", "Send again", `name="outbox" value="`+fmt.Sprint(entry.ID)+`"`)
 	if !strings.Contains(shown.Body, html.EscapeString(entry.LastError)) {

@@ -152,48 +152,26 @@ type ModerationClaim struct {
 // now that no other node holds and that a live source of their channel
 // can send, each claimed until now+lease by a compare-and-set.
 func (s *Store) ClaimModerations(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]ModerationClaim, error) {
-	at := toMicros(now)
-	rows, err := s.r.QueryContext(ctx, `SELECT mo.id, mo.workspace_id, mo.conversation_id, mo.message_id, ch.name, mo.action,
-			mo.status, mo.attempts, mo.last_error, mo.created_by, mo.created_at, mo.lease_token, m.external_id, so.id, so.kind, so.config
-		FROM moderations mo JOIN channels ch ON ch.id = mo.channel_id JOIN messages m ON m.id = mo.message_id
-		JOIN sources so ON so.id = (SELECT MIN(s2.id) FROM sources s2
-			WHERE s2.channel_id = mo.channel_id AND s2.enabled AND s2.kind IN `+moderatingKinds+`)
-		WHERE mo.status = 'pending' AND mo.next_attempt_at <= $1 AND mo.lease_until <= $1
-		ORDER BY mo.next_attempt_at, mo.id LIMIT $2`, at, limit)
-	if err != nil {
-		return nil, fmt.Errorf("claim moderations: %w", err)
-	}
-	var cands []ModerationClaim
-	for rows.Next() {
-		var c ModerationClaim
-		var created int64
-		if err := rows.Scan(&c.ID, &c.WorkspaceID, &c.ConversationID, &c.MessageID, &c.Channel, &c.Action,
-			&c.Status, &c.Attempts, &c.LastError, &c.CreatedBy, &created, &c.Token, &c.ExternalID,
-			&c.SourceID, &c.SourceKind, &c.SourceConfig); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("claim moderations: %w", err)
-		}
-		c.CreatedAt = fromMicros(created)
-		c.MessageStatus, _ = model.ModeratedStatus(c.Action)
-		cands = append(cands, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("claim moderations: %w", err)
-	}
-	var out []ModerationClaim
-	for _, c := range cands {
-		token, err := s.takeLease(ctx, "moderations", c.ID, c.Token, now, lease, `status = 'pending'`)
-		if err != nil {
-			return nil, fmt.Errorf("claim moderation %d: %w", c.ID, err)
-		}
-		if token == "" {
-			continue // another node took it
-		}
-		c.Token = token
-		out = append(out, c)
-	}
-	return out, nil
+	q := leased[ModerationClaim]{what: "moderation", many: "moderations", table: "moderations", cond: `status = 'pending'`,
+		query: `SELECT mo.id, mo.workspace_id, mo.conversation_id, mo.message_id, ch.name, mo.action,
+				mo.status, mo.attempts, mo.last_error, mo.created_by, mo.created_at, mo.lease_token, m.external_id, so.id, so.kind, so.config
+			FROM moderations mo JOIN channels ch ON ch.id = mo.channel_id JOIN messages m ON m.id = mo.message_id
+			JOIN sources so ON so.id = (SELECT MIN(s2.id) FROM sources s2
+				WHERE s2.channel_id = mo.channel_id AND s2.enabled AND s2.kind IN ` + moderatingKinds + `)
+			WHERE mo.status = 'pending' AND mo.next_attempt_at <= $1 AND mo.lease_until <= $1
+			ORDER BY mo.next_attempt_at, mo.id LIMIT $2`,
+		scan: func(rows *sql.Rows) (ModerationClaim, error) {
+			var c ModerationClaim
+			var created int64
+			err := rows.Scan(&c.ID, &c.WorkspaceID, &c.ConversationID, &c.MessageID, &c.Channel, &c.Action,
+				&c.Status, &c.Attempts, &c.LastError, &c.CreatedBy, &created, &c.Token, &c.ExternalID,
+				&c.SourceID, &c.SourceKind, &c.SourceConfig)
+			c.CreatedAt = fromMicros(created)
+			c.MessageStatus, _ = model.ModeratedStatus(c.Action)
+			return c, err
+		},
+		lease: func(c *ModerationClaim) (int64, *string) { return c.ID, &c.Token }}
+	return q.claim(ctx, s, now, limit, lease)
 }
 
 // ModerationSent records that the platform applied a claimed action and
@@ -257,36 +235,11 @@ func (s *Store) finishModeration(ctx context.Context, c ModerationClaim, update 
 // event). ErrNotFound when there is no such action, ErrConflict when it
 // has not failed.
 func (s *Store) RetryModeration(ctx context.Context, workspaceID, id int64, actor string, now time.Time) (Moderation, error) {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var status, action string
-		var conv, msg int64
-		err := tx.QueryRowContext(ctx, `SELECT status, action, conversation_id, message_id FROM moderations WHERE id = $1 AND workspace_id = $2`,
-			id, workspaceID).Scan(&status, &action, &conv, &msg)
-		if err != nil {
-			return s.translate(err)
-		}
-		if status != OutboxFailed {
-			return fmt.Errorf("%w: the moderation is %s, not failed", ErrConflict, status)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE moderations SET status = 'pending', next_attempt_at = $1 WHERE id = $2`, toMicros(now), id); err != nil {
-			return err
-		}
-		_, err = insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, ConversationID: conv, Actor: actor,
-			Action: "moderation.retry", Subject: fmt.Sprintf("message %d", msg),
-			Detail: eventDetail(map[string]any{"moderation": id, "action": action})})
-		return err
-	})
-	if err != nil {
+	if err := s.retryFailed(ctx, "moderations", "moderation", "moderation.retry", workspaceID, id, actor, now); err != nil {
 		return Moderation{}, fmt.Errorf("retry moderation %d: %w", id, err)
 	}
 	list, err := s.moderationsWhere(ctx, `mo.workspace_id = $1 AND mo.id = $2`, workspaceID, id)
-	if err != nil {
-		return Moderation{}, err
-	}
-	if len(list) == 0 {
-		return Moderation{}, fmt.Errorf("moderation %d: %w", id, ErrNotFound)
-	}
-	return list[0], nil
+	return first(list, err, "moderation", id)
 }
 
 // Moderations lists a workspace's moderation actions, newest first, at

@@ -51,49 +51,33 @@ type OutboxClaim struct {
 // node holds and that a live source of their channel can send, each
 // claimed until now+lease by a compare-and-set.
 func (s *Store) ClaimOutbox(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]OutboxClaim, error) {
-	at := toMicros(now)
-	rows, err := s.r.QueryContext(ctx, `SELECT o.id, o.workspace_id, o.conversation_id, o.message_id, ch.name, o.in_reply_to, o.body,
-			o.status, o.attempts, o.last_error, o.created_at, o.lease_token, o.sending_at, so.id, so.kind, so.config
-		FROM outbox o JOIN channels ch ON ch.id = o.channel_id
-		JOIN sources so ON so.id = (SELECT MIN(s2.id) FROM sources s2
-			WHERE s2.channel_id = o.channel_id AND s2.enabled AND s2.kind IN `+sendingKinds+`)
-		WHERE o.status = 'pending' AND o.next_attempt_at <= $1 AND o.lease_until <= $1
-		ORDER BY o.next_attempt_at, o.id LIMIT $2`, at, limit)
+	q := leased[OutboxClaim]{what: "outbox entry", many: "outbox", table: "outbox", cond: `status = 'pending'`,
+		query: `SELECT o.id, o.workspace_id, o.conversation_id, o.message_id, ch.name, o.in_reply_to, o.body,
+				o.status, o.attempts, o.last_error, o.created_at, o.lease_token, o.sending_at, so.id, so.kind, so.config
+			FROM outbox o JOIN channels ch ON ch.id = o.channel_id
+			JOIN sources so ON so.id = (SELECT MIN(s2.id) FROM sources s2
+				WHERE s2.channel_id = o.channel_id AND s2.enabled AND s2.kind IN ` + sendingKinds + `)
+			WHERE o.status = 'pending' AND o.next_attempt_at <= $1 AND o.lease_until <= $1
+			ORDER BY o.next_attempt_at, o.id LIMIT $2`,
+		scan: func(rows *sql.Rows) (OutboxClaim, error) {
+			var c OutboxClaim
+			var created int64
+			var sending sql.NullInt64
+			e := &c.Entry
+			err := rows.Scan(&e.ID, &c.WorkspaceID, &e.ConversationID, &e.MessageID, &e.Channel, &e.InReplyTo, &e.Body,
+				&e.Status, &e.Attempts, &e.LastError, &created, &c.Token, &sending, &c.SourceID, &c.SourceKind, &c.SourceConfig)
+			e.CreatedAt, c.Interrupted = fromMicros(created), sending.Valid
+			return c, err
+		},
+		lease: func(c *OutboxClaim) (int64, *string) { return c.Entry.ID, &c.Token }}
+	out, err := q.claim(ctx, s, now, limit, lease)
 	if err != nil {
-		return nil, fmt.Errorf("claim outbox: %w", err)
+		return nil, err
 	}
-	var cands []OutboxClaim
-	for rows.Next() {
-		var c OutboxClaim
-		var created int64
-		var sending sql.NullInt64
-		e := &c.Entry
-		if err := rows.Scan(&e.ID, &c.WorkspaceID, &e.ConversationID, &e.MessageID, &e.Channel, &e.InReplyTo, &e.Body,
-			&e.Status, &e.Attempts, &e.LastError, &created, &c.Token, &sending, &c.SourceID, &c.SourceKind, &c.SourceConfig); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("claim outbox: %w", err)
+	for i := range out {
+		if err := s.outboxContext(ctx, &out[i]); err != nil {
+			return nil, fmt.Errorf("claim outbox entry %d: %w", out[i].Entry.ID, err)
 		}
-		e.CreatedAt, c.Interrupted = fromMicros(created), sending.Valid
-		cands = append(cands, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("claim outbox: %w", err)
-	}
-	var out []OutboxClaim
-	for _, c := range cands {
-		token, err := s.takeLease(ctx, "outbox", c.Entry.ID, c.Token, now, lease, `status = 'pending'`)
-		if err != nil {
-			return nil, fmt.Errorf("claim outbox entry %d: %w", c.Entry.ID, err)
-		}
-		if token == "" {
-			continue // another node took it
-		}
-		c.Token = token
-		if err := s.outboxContext(ctx, &c); err != nil {
-			return nil, fmt.Errorf("claim outbox entry %d: %w", c.Entry.ID, err)
-		}
-		out = append(out, c)
 	}
 	return out, nil
 }
@@ -237,38 +221,52 @@ func (s *Store) ReplyFailed(ctx context.Context, c OutboxClaim, reason string, n
 // now, as asked by actor (a "reply.retry" event). ErrNotFound when there
 // is no such entry, ErrConflict when it has not failed.
 func (s *Store) RetryOutbox(ctx context.Context, workspaceID, id int64, actor string, now time.Time) (OutboxEntry, error) {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		var status string
-		var conv, msg int64
-		err := tx.QueryRowContext(ctx, `SELECT status, conversation_id, message_id FROM outbox WHERE id = $1 AND workspace_id = $2`,
-			id, workspaceID).Scan(&status, &conv, &msg)
-		if err != nil {
-			return s.translate(err)
-		}
-		if status != OutboxFailed {
-			return fmt.Errorf("%w: the reply is %s, not failed", ErrConflict, status)
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE outbox SET status = 'pending', next_attempt_at = $1 WHERE id = $2`, toMicros(now), id); err != nil {
-			return err
-		}
-		_, err = insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, ConversationID: conv, Actor: actor,
-			Action: "reply.retry", Subject: fmt.Sprintf("message %d", msg), Detail: eventDetail(map[string]any{"outbox": id})})
-		return err
-	})
-	if err != nil {
+	if err := s.retryFailed(ctx, "outbox", "reply", "reply.retry", workspaceID, id, actor, now); err != nil {
 		return OutboxEntry{}, fmt.Errorf("retry outbox entry %d: %w", id, err)
 	}
 	return s.outboxEntry(ctx, workspaceID, id)
 }
 
+// retryFailed makes a failed row of table (outbox, moderations) of the
+// workspace pending again, due at now, as asked by actor, with the event
+// named. ErrNotFound when there is no such row, ErrConflict when it has
+// not failed (the noun says what it is).
+func (s *Store) retryFailed(ctx context.Context, table, noun, event string, workspaceID, id int64, actor string, now time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var status string
+		var conv, msg int64
+		err := tx.QueryRowContext(ctx, `SELECT status, conversation_id, message_id FROM `+table+` WHERE id = $1 AND workspace_id = $2`,
+			id, workspaceID).Scan(&status, &conv, &msg)
+		if err != nil {
+			return s.translate(err)
+		}
+		if status != OutboxFailed {
+			return fmt.Errorf("%w: the %s is %s, not failed", ErrConflict, noun, status)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE `+table+` SET status = 'pending', next_attempt_at = $1 WHERE id = $2`, toMicros(now), id); err != nil {
+			return err
+		}
+		_, err = insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, ConversationID: conv, Actor: actor,
+			Action: event, Subject: fmt.Sprintf("message %d", msg), Detail: eventDetail(map[string]any{table: id})})
+		return err
+	})
+}
+
 // outboxEntry returns one entry of the workspace's outbox.
 func (s *Store) outboxEntry(ctx context.Context, workspaceID, id int64) (OutboxEntry, error) {
 	list, err := s.outboxWhere(ctx, `o.workspace_id = $1 AND o.id = $2`, workspaceID, id)
+	return first(list, err, "outbox entry", id)
+}
+
+// first returns the row a listing by id found (what, id), ErrNotFound
+// when none.
+func first[T any](list []T, err error, what string, id int64) (T, error) {
+	var none T
 	if err != nil {
-		return OutboxEntry{}, err
+		return none, err
 	}
 	if len(list) == 0 {
-		return OutboxEntry{}, fmt.Errorf("outbox entry %d: %w", id, ErrNotFound)
+		return none, fmt.Errorf("%s %d: %w", what, id, ErrNotFound)
 	}
 	return list[0], nil
 }

@@ -293,41 +293,16 @@ type SourceClaim struct {
 // other node holds, earliest due first, each claimed until now+lease by a
 // compare-and-set: two nodes claiming at once never both get one.
 func (s *Store) ClaimSources(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]SourceClaim, error) {
-	at := toMicros(now)
-	rows, err := s.r.QueryContext(ctx, `SELECT `+sourceColumns+`, so.config, so.cursor, so.lease_token`+sourceFrom+`
-		WHERE so.enabled AND so.next_poll_at <= $1 AND so.lease_until <= $1`+polled+`
-		ORDER BY so.next_poll_at, so.id LIMIT $2`, at, limit)
-	if err != nil {
-		return nil, fmt.Errorf("claim sources: %w", err)
-	}
-	var cands []SourceClaim
-	for rows.Next() {
-		var c SourceClaim
-		var old string
-		if c.Source, err = scanSource(rows, &c.Config, &c.Cursor, &old); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("claim sources: %w", err)
-		}
-		c.Token = old // compared below, then replaced
-		cands = append(cands, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("claim sources: %w", err)
-	}
-	var out []SourceClaim
-	for _, c := range cands {
-		token, err := s.takeLease(ctx, "sources", c.Source.ID, c.Token, now, lease, `enabled AND next_poll_at <= $5`)
-		if err != nil {
-			return nil, fmt.Errorf("claim source %d: %w", c.Source.ID, err)
-		}
-		if token == "" {
-			continue // another node took it, or it changed
-		}
-		c.Token = token
-		out = append(out, c)
-	}
-	return out, nil
+	q := leased[SourceClaim]{what: "source", many: "sources", table: "sources", cond: `enabled AND next_poll_at <= $5`,
+		query: `SELECT ` + sourceColumns + `, so.config, so.cursor, so.lease_token` + sourceFrom + `
+			WHERE so.enabled AND so.next_poll_at <= $1 AND so.lease_until <= $1` + polled + `
+			ORDER BY so.next_poll_at, so.id LIMIT $2`,
+		scan: func(rows *sql.Rows) (c SourceClaim, err error) {
+			c.Source, err = scanSource(rows, &c.Config, &c.Cursor, &c.Token)
+			return c, err
+		},
+		lease: func(c *SourceClaim) (int64, *string) { return c.Source.ID, &c.Token }}
+	return q.claim(ctx, s, now, limit, lease)
 }
 
 // PollOutcome is how one poll of a claimed source went.
@@ -373,6 +348,57 @@ func newLeaseToken() string {
 	var b [12]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// leased is one of the queues nodes claim rows of by lease (sources to
+// poll, replies and moderation to send): how to read its due rows and
+// claim one.
+type leased[T any] struct {
+	what, many, table string // a row, rows, the table
+	// query selects the rows due at $1, at most $2, each with its lease
+	// token; cond is what a row must still meet when claimed (see
+	// takeLease).
+	query, cond string
+	scan        func(*sql.Rows) (T, error)
+	// lease gives a row's id and its token, replaced once claimed.
+	lease func(*T) (int64, *string)
+}
+
+// claim returns up to limit rows of the queue due at now that no other
+// node holds, each claimed until now+lease by a compare-and-set: two
+// nodes claiming at once never both get one.
+func (q leased[T]) claim(ctx context.Context, s *Store, now time.Time, limit int, lease time.Duration) ([]T, error) {
+	rows, err := s.r.QueryContext(ctx, q.query, toMicros(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim %s: %w", q.many, err)
+	}
+	var cands []T
+	for rows.Next() {
+		c, err := q.scan(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("claim %s: %w", q.many, err)
+		}
+		cands = append(cands, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("claim %s: %w", q.many, err)
+	}
+	var out []T
+	for _, c := range cands {
+		id, token := q.lease(&c)
+		taken, err := s.takeLease(ctx, q.table, id, *token, now, lease, q.cond)
+		if err != nil {
+			return nil, fmt.Errorf("claim %s %d: %w", q.what, id, err)
+		}
+		if taken == "" {
+			continue // another node took it, or it changed
+		}
+		*token = taken
+		out = append(out, c)
+	}
+	return out, nil
 }
 
 // takeLease claims row id of table (sources, outbox, moderations) until
