@@ -20,6 +20,7 @@ import (
 	"palabre/internal/auth"
 	"palabre/internal/httpx"
 	"palabre/internal/idempotency"
+	"palabre/internal/metrics"
 	"palabre/internal/model"
 	"palabre/internal/route"
 	"palabre/internal/routing"
@@ -75,6 +76,7 @@ type Store interface {
 	RevokeAPIToken(ctx context.Context, userID, tokenID int64, actor string) error
 	WebhookDeliveries(ctx context.Context, workspaceID, webhookID int64, limit int) ([]store.WebhookDelivery, error)
 	SLASettings(ctx context.Context, workspaceID int64) (sla.Settings, bool, error)
+	MetricFacts(ctx context.Context, workspaceID int64, p metrics.Period, now time.Time) (metrics.Facts, error)
 	SetSLASettings(ctx context.Context, workspaceID int64, settings sla.Settings, actor string) error
 	Sources(ctx context.Context, workspaceID int64) ([]model.Source, error)
 	Source(ctx context.Context, workspaceID, id int64) (model.Source, error)
@@ -247,6 +249,7 @@ func (h *handler) routes() []endpoint {
 		{pattern: "POST /api/v1/workspaces/{slug}/imports", serve: h.createImport},
 		{pattern: "POST /api/v1/workspaces/{slug}/route", serve: h.routeNow},
 		{pattern: "GET /api/v1/workspaces/{slug}/sla", serve: h.showSLA},
+		{pattern: "GET /api/v1/workspaces/{slug}/metrics", serve: h.showMetrics},
 		{pattern: "PUT /api/v1/workspaces/{slug}/sla", serve: h.putSLA},
 		{pattern: "POST /api/v1/workspaces/{slug}/conversations/bulk", serve: h.bulkChange},
 		{pattern: "GET /api/v1/workspaces/{slug}/outbox", serve: h.listOutbox},

@@ -514,6 +514,12 @@ func matrixRoutes() []matrixRoute {
 					t.Errorf("not one conversation tagged bulk-%s: %s", who, body)
 				}
 			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/metrics", path: in("/metrics?by=channel"), inWorkspace: true, roles: readable,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"total":{"period":`)) || !bytes.Contains(body, []byte(`"groups":[{"key":`)) {
+					t.Errorf("not metrics by channel: %s", body)
+				}
+			}},
 		{pattern: "GET /api/v1/workspaces/{slug}/outbox", path: in("/outbox"), inWorkspace: true, roles: working,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				if !bytes.HasPrefix(body, []byte(`{"outbox":[`)) {

@@ -1,0 +1,78 @@
+package api_test
+
+import (
+	"context"
+	"net/http"
+	"testing"
+	"time"
+
+	"palabre/internal/metrics"
+	"palabre/internal/metrics/metricstest"
+	"palabre/internal/model"
+	"palabre/internal/sla"
+	"palabre/internal/store"
+	"palabre/internal/testutil"
+)
+
+// TestMetrics asks a workspace's metrics: the period is read in the time
+// zone of its SLA calendar, sliced as asked, and bad requests are refused
+// with a problem. (The figures themselves are checked against hand-worked
+// answers in internal/metrics and internal/store.)
+func TestMetrics(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w := newWorld(t, st)
+		if err := st.SetSLASettings(ctx, w.a.ID, sla.Settings{Calendar: metricstest.Calendar()}, "test"); err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			TimeZone string `json:"time_zone"`
+			From, To string
+			By       string
+			Total    metrics.Report
+			Groups   []struct {
+				Key    string
+				Report metrics.Report
+			}
+		}
+		decode(t, w.as(t, model.RoleClient, "GET", "/api/v1/workspaces/velo/metrics?from=2026-03-01&to=2026-04-01", ""), http.StatusOK, &got)
+		paris, err := time.LoadLocation("Europe/Paris")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.TimeZone != "Europe/Paris" || got.From != "2026-03-01" || got.To != "2026-04-01" ||
+			!got.Total.Period.From.Equal(time.Date(2026, 3, 1, 0, 0, 0, 0, paris)) || got.Total.Period.From.UTC().Hour() != 23 ||
+			!got.Total.Period.To.Equal(time.Date(2026, 4, 1, 0, 0, 0, 0, paris)) || got.Total.Period.To.UTC().Hour() != 22 {
+			t.Errorf("March in Paris: %s %s–%s, %+v", got.TimeZone, got.From, got.To, got.Total.Period)
+		}
+		// By default the 30 days up to today.
+		decode(t, w.as(t, model.RoleCM, "GET", "/api/v1/workspaces/velo/metrics", ""), http.StatusOK, &got)
+		today := time.Now().In(paris)
+		if got.To != today.AddDate(0, 0, 1).Format("2006-01-02") || got.From != today.AddDate(0, 0, -29).Format("2006-01-02") {
+			t.Errorf("default period %s–%s, today %s", got.From, got.To, today.Format(time.DateOnly))
+		}
+		// Over the world's years, sliced by channel: the slices add up to
+		// the whole.
+		since := today.AddDate(0, 0, -3600).Format("2006-01-02")
+		decode(t, w.as(t, model.RoleCM, "GET", "/api/v1/workspaces/velo/metrics?by=channel&from="+since, ""), http.StatusOK, &got)
+		if got.By != "channel" || len(got.Groups) == 0 || got.Total.In == 0 {
+			t.Fatalf("by channel: %d groups, total %+v", len(got.Groups), got.Total)
+		}
+		in, out := 0, 0
+		for _, g := range got.Groups {
+			in, out = in+g.Report.In, out+g.Report.Out
+		}
+		if in != got.Total.In || out != got.Total.Out {
+			t.Errorf("channels add up to %d in, %d out; the whole is %d, %d", in, out, got.Total.In, got.Total.Out)
+		}
+		for _, bad := range []struct{ query, says string }{
+			{"from=2026-13-01", `from "2026-13-01"`},
+			{"from=2026-03-01&to=2026-03-01", "not before"},
+			{"from=2000-01-01&to=2026-01-01", "at most"},
+			{"by=colour", `by "colour"`},
+		} {
+			checkProblem(t, w.as(t, model.RoleCM, "GET", "/api/v1/workspaces/velo/metrics?"+bad.query, ""), http.StatusBadRequest, bad.says)
+		}
+	})
+}

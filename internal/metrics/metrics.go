@@ -1,0 +1,252 @@
+// Package metrics measures how a community team works and what its
+// relationship with the community looks like, over a period: volumes,
+// response and resolution times in business hours, response rate, SLA
+// compliance, backlog, sentiment, work with experts. Compute is the
+// reference: it reads every fact of the period and counts from scratch,
+// by the rules written in docs/METRICS.md. It does no I/O.
+package metrics
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"palabre/internal/sla"
+)
+
+// Message is one message as the metrics see it.
+type Message struct {
+	ConversationID int64
+	Staff          bool // written by the team
+	At             time.Time
+	Sentiment      string // pos, neu, neg or ""
+	Intent         string
+}
+
+// Conversation is one conversation as the metrics see it: its messages
+// are given apart, with its id.
+type Conversation struct {
+	ID       int64
+	Channel  string
+	Assignee string // the assignee's login, "" when none
+	// ClosedAt is when it left the backlog (resolved, ignored or marked
+	// as spam), nil while it is open.
+	ClosedAt *time.Time
+	// ResolvedAt is when it was last resolved; nil when never.
+	ResolvedAt *time.Time
+	// ResponseDueAt is when its first response was due under the SLA;
+	// nil when no policy applied.
+	ResponseDueAt *time.Time
+	// WithExpert: an expert was asked into it.
+	WithExpert bool
+	// Topics are those of its customers' messages.
+	Topics []string
+}
+
+// Facts are what a period's metrics are computed from: a workspace's
+// conversations that were active in, or open during, the period, with
+// all their messages, and the clock of its SLA calendar.
+type Facts struct {
+	Conversations []Conversation
+	Messages      []Message
+	// Clock counts business time (the SLA calendar); nil counts every
+	// hour.
+	Clock *sla.Clock
+	// Now is when the facts were read: a first response not yet due then
+	// is neither kept nor breached.
+	Now time.Time
+}
+
+// Period is [From, To).
+type Period struct {
+	From time.Time `json:"from"`
+	To   time.Time `json:"to"`
+}
+
+func (p Period) contains(t time.Time) bool { return !t.Before(p.From) && t.Before(p.To) }
+
+// Durations summarises business durations: how many, and their median
+// and 90th percentile by nearest rank (no interpolation: each is one of
+// the durations measured), in seconds.
+type Durations struct {
+	Count  int   `json:"count"`
+	Median int64 `json:"median_seconds"`
+	P90    int64 `json:"p90_seconds"`
+}
+
+// Rate is a share: Of out of Total.
+type Rate struct {
+	Of    int `json:"of"`
+	Total int `json:"total"`
+}
+
+// Sentiment counts customers' messages by sentiment.
+type Sentiment struct {
+	Positive int `json:"positive"`
+	Neutral  int `json:"neutral"`
+	Negative int `json:"negative"`
+	Unknown  int `json:"unknown"`
+}
+
+// Backlog is what was left open at the end of the period, and for how
+// long (calendar time since the first customer message).
+type Backlog struct {
+	Open       int   `json:"open"`
+	MedianAge  int64 `json:"median_age_seconds"`
+	OldestAge  int64 `json:"oldest_age_seconds"`
+	Unanswered int   `json:"unanswered"` // of those open, never answered
+}
+
+// Report is a period's metrics, for a workspace or one slice of it.
+type Report struct {
+	Period Period `json:"period"`
+	// In and Out count customers' and the team's messages written in the
+	// period; Conversations those that started in it.
+	In            int `json:"in"`
+	Out           int `json:"out"`
+	Conversations int `json:"conversations"`
+	// FirstResponse: from the first customer message of conversations
+	// that started in the period to the team's first message after it.
+	FirstResponse Durations `json:"first_response"`
+	// Resolution: from the first customer message to the resolution, of
+	// conversations resolved in the period.
+	Resolution Durations `json:"resolution"`
+	// ResponseRate: customers' questions and complaints of the period
+	// that the team answered (a team message after them, whenever).
+	ResponseRate Rate `json:"response_rate"`
+	// SLA: conversations whose first response fell due in the period (by
+	// Now), answered by then.
+	SLA Rate `json:"sla"`
+	// WithExpert: conversations that started in the period in which an
+	// expert was asked.
+	WithExpert Rate      `json:"with_expert"`
+	Backlog    Backlog   `json:"backlog"`
+	Sentiment  Sentiment `json:"sentiment"`
+}
+
+// Compute counts the metrics of p from f, for the conversations keep
+// keeps (nil keeps all).
+func Compute(f Facts, p Period, keep func(Conversation) bool) Report {
+	r := Report{Period: p}
+	byConv := make(map[int64][]Message, len(f.Conversations))
+	for _, m := range f.Messages {
+		byConv[m.ConversationID] = append(byConv[m.ConversationID], m)
+	}
+	var first, resolution, ages []int64
+	for _, c := range f.Conversations {
+		if keep != nil && !keep(c) {
+			continue
+		}
+		msgs := byConv[c.ID]
+		slices.SortStableFunc(msgs, func(a, b Message) int { return a.At.Compare(b.At) })
+		start, answered, ok := opening(msgs)
+		for i, m := range msgs {
+			if !p.contains(m.At) {
+				continue
+			}
+			if m.Staff {
+				r.Out++
+				continue
+			}
+			r.In++
+			switch m.Sentiment {
+			case "pos":
+				r.Sentiment.Positive++
+			case "neu":
+				r.Sentiment.Neutral++
+			case "neg":
+				r.Sentiment.Negative++
+			default:
+				r.Sentiment.Unknown++
+			}
+			if m.Intent == "question" || m.Intent == "complaint" {
+				r.ResponseRate.Total++
+				if slices.ContainsFunc(msgs[i+1:], func(n Message) bool { return n.Staff && n.At.After(m.At) }) {
+					r.ResponseRate.Of++
+				}
+			}
+		}
+		if !ok {
+			continue // no customer message: nothing to answer or resolve
+		}
+		if p.contains(start) {
+			r.Conversations++
+			if c.WithExpert {
+				r.WithExpert.Of++
+			}
+			r.WithExpert.Total++
+			if answered != nil {
+				first = append(first, seconds(f.business(start, *answered)))
+			}
+		}
+		if c.ResolvedAt != nil && p.contains(*c.ResolvedAt) {
+			resolution = append(resolution, seconds(f.business(start, *c.ResolvedAt)))
+		}
+		if due := c.ResponseDueAt; due != nil && p.contains(*due) && !due.After(f.Now) {
+			r.SLA.Total++
+			if answered != nil && !answered.After(*due) {
+				r.SLA.Of++
+			}
+		}
+		if start.Before(p.To) && (c.ClosedAt == nil || !c.ClosedAt.Before(p.To)) {
+			r.Backlog.Open++
+			ages = append(ages, seconds(p.To.Sub(start)))
+			if answered == nil || !answered.Before(p.To) {
+				r.Backlog.Unanswered++
+			}
+		}
+	}
+	r.FirstResponse, r.Resolution = summarise(first), summarise(resolution)
+	age := summarise(ages)
+	r.Backlog.MedianAge = age.Median
+	if len(ages) > 0 {
+		r.Backlog.OldestAge = slices.Max(ages)
+	}
+	return r
+}
+
+// opening returns when a conversation's first customer message came and
+// when the team first wrote after it (nil when it never did); ok is false
+// when no customer wrote.
+func opening(msgs []Message) (start time.Time, answered *time.Time, ok bool) {
+	for i, m := range msgs {
+		if m.Staff {
+			continue
+		}
+		for _, n := range msgs[i+1:] {
+			if n.Staff && n.At.After(m.At) {
+				at := n.At
+				return m.At, &at, true
+			}
+		}
+		return m.At, nil, true
+	}
+	return time.Time{}, nil, false
+}
+
+// business is the business time from a to b on the facts' clock.
+func (f Facts) business(a, b time.Time) time.Duration {
+	if f.Clock == nil {
+		return max(b.Sub(a), 0)
+	}
+	return f.Clock.Between(a, b)
+}
+
+func seconds(d time.Duration) int64 { return int64(d / time.Second) }
+
+// summarise counts durations and finds their nearest-rank median and
+// 90th percentile.
+func summarise(v []int64) Durations {
+	if len(v) == 0 {
+		return Durations{}
+	}
+	slices.SortFunc(v, cmp.Compare)
+	return Durations{Count: len(v), Median: rank(v, 50), P90: rank(v, 90)}
+}
+
+// rank is the nearest-rank p-th percentile of sorted v: the smallest
+// value with at least p% of the values at or below it.
+func rank(v []int64, p int) int64 {
+	k := (p*len(v) + 99) / 100 // ceil(p/100 × n)
+	return v[max(k, 1)-1]
+}

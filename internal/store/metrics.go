@@ -1,0 +1,97 @@
+package store
+
+// The facts a period's metrics are computed from (internal/metrics): the
+// conversations of a workspace that were active in the period, resolved
+// or due in it, or still open, with all their messages.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"palabre/internal/metrics"
+	"palabre/internal/model"
+)
+
+// metricConversations keeps the conversations of workspace $1 that may
+// count in the period [$2, $3): begun before its end, and active in it,
+// resolved or due in it, closed in it or still open.
+const metricConversations = ` c.workspace_id = $1 AND c.created_at < $3 AND (c.last_activity_at >= $2
+	OR c.resolved_at >= $2 OR c.response_due_at >= $2 OR c.status_at >= $2
+	OR c.status NOT IN ('` + model.ConvResolved + `', '` + model.ConvIgnored + `', '` + model.ConvSpam + `'))`
+
+// MetricFacts reads the facts of a workspace's metrics over p, as they
+// stand at now. The clock is left to the caller (the workspace's SLA
+// calendar).
+func (s *Store) MetricFacts(ctx context.Context, workspaceID int64, p metrics.Period, now time.Time) (metrics.Facts, error) {
+	f := metrics.Facts{Now: now}
+	args := []any{workspaceID, toMicros(p.From), toMicros(p.To)}
+	rows, err := s.r.QueryContext(ctx, `SELECT c.id, ch.name, COALESCE(u.login, ''), c.status, c.status_at, c.resolved_at,
+			c.response_due_at, c.last_activity_at, EXISTS (SELECT 1 FROM participants pa WHERE pa.conversation_id = c.id)
+		FROM conversations c JOIN channels ch ON ch.id = c.channel_id LEFT JOIN users u ON u.id = c.assignee_id
+		WHERE`+metricConversations+` ORDER BY c.id`, args...)
+	if err != nil {
+		return f, fmt.Errorf("metric facts: conversations: %w", err)
+	}
+	index := map[int64]int{}
+	for rows.Next() {
+		var c metrics.Conversation
+		var state string
+		var status, resolved, due sql.NullInt64
+		var last int64
+		if err := rows.Scan(&c.ID, &c.Channel, &c.Assignee, &state, &status, &resolved, &due, &last, &c.WithExpert); err != nil {
+			rows.Close()
+			return f, fmt.Errorf("metric facts: conversations: %w", err)
+		}
+		c.ResolvedAt, c.ResponseDueAt = timePtr(resolved), timePtr(due)
+		if state == model.ConvResolved || state == model.ConvIgnored || state == model.ConvSpam {
+			closed := fromMicros(last)
+			if status.Valid {
+				closed = fromMicros(status.Int64)
+			}
+			c.ClosedAt = &closed
+		}
+		index[c.ID] = len(f.Conversations)
+		f.Conversations = append(f.Conversations, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return f, fmt.Errorf("metric facts: conversations: %w", err)
+	}
+	rows, err = s.r.QueryContext(ctx, `SELECT m.conversation_id, m.author_is_staff, m.created_at, m.sentiment, m.intent, m.topics
+		FROM messages m JOIN conversations c ON c.id = m.conversation_id
+		WHERE`+metricConversations, args...)
+	if err != nil {
+		return f, fmt.Errorf("metric facts: messages: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var m metrics.Message
+		var at int64
+		var topics string
+		if err := rows.Scan(&m.ConversationID, &m.Staff, &at, &m.Sentiment, &m.Intent, &topics); err != nil {
+			return f, fmt.Errorf("metric facts: messages: %w", err)
+		}
+		m.At = fromMicros(at)
+		f.Messages = append(f.Messages, m)
+		if topics == "" || m.Staff {
+			continue
+		}
+		var ts []string
+		if err := json.Unmarshal([]byte(topics), &ts); err != nil {
+			return f, fmt.Errorf("metric facts: topics of a message of conversation %d: %w", m.ConversationID, err)
+		}
+		if i, ok := index[m.ConversationID]; ok {
+			c := &f.Conversations[i]
+			for _, t := range ts {
+				if !slices.Contains(c.Topics, t) {
+					c.Topics = append(c.Topics, t)
+				}
+			}
+		}
+	}
+	return f, rows.Err()
+}

@@ -1,0 +1,125 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"testing"
+	"time"
+
+	"palabre/internal/ingest"
+	"palabre/internal/metrics"
+	"palabre/internal/metrics/metricstest"
+	"palabre/internal/model"
+	"palabre/internal/store"
+)
+
+// TestMetricFacts stores the hand-built month of internal/metricstest and
+// reads its facts back: the metrics computed from them are those worked
+// out by hand (metrics' own tests pin them), on both engines, for the
+// workspace and for slices of it.
+func TestMetricFacts(t *testing.T) {
+	t.Parallel()
+	forEachEngineRaw(t, func(t *testing.T, st *store.Store, db *sql.DB) {
+		ctx := context.Background()
+		want, p := metricstest.March(t)
+		ws := newWorkspace(t, st, "velo")
+		// A conversation that ended before the month and one that began
+		// after it: read or not, they change nothing.
+		loadMonth(t, st, db, ws, want)
+		got, err := st.MetricFacts(ctx, ws.ID, p, want.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got.Clock = want.Clock
+		for name, keep := range map[string]func(metrics.Conversation) bool{
+			"workspace": nil,
+			"lea":       func(c metrics.Conversation) bool { return c.Assignee == "lea" },
+			"forum":     func(c metrics.Conversation) bool { return c.Channel == "forum" },
+			"expert":    func(c metrics.Conversation) bool { return c.WithExpert },
+		} {
+			if g, w := metrics.Compute(got, p, keep), metrics.Compute(want, p, keep); g != w {
+				t.Errorf("%s, from the store:\n got %+v\nwant %+v", name, g, w)
+			}
+		}
+		if len(got.Conversations) < 5 {
+			t.Errorf("read %d conversations, want the month's", len(got.Conversations))
+		}
+		for _, c := range got.Conversations {
+			if c.Channel == "old" || c.Channel == "later" {
+				t.Errorf("read %s's conversation %+v", c.Channel, c)
+			}
+		}
+	})
+}
+
+// loadMonth stores the month's facts: each conversation's messages
+// through ingest (in its channel, rooted at c<ID>), then its assignee,
+// state, due time and expert as the workflow would have left them; and
+// two conversations outside the month.
+func loadMonth(t *testing.T, st *store.Store, db *sql.DB, ws model.Workspace, f metrics.Facts) {
+	t.Helper()
+	ctx := context.Background()
+	users := map[string]int64{}
+	for _, login := range []string{"lea", "hugo", "claire"} {
+		u, err := st.CreateUser(ctx, model.User{Login: login, Name: login}, "x", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		users[login] = u.ID
+	}
+	root := func(id int64) string { return fmt.Sprintf("https://blog.example/c%d", id) }
+	convs := append([]metrics.Conversation{}, f.Conversations...)
+	msgs := append([]metrics.Message{}, f.Messages...)
+	jan := time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+	convs = append(convs, metrics.Conversation{ID: 100, Channel: "old", ClosedAt: &jan, ResolvedAt: &jan},
+		metrics.Conversation{ID: 101, Channel: "later"})
+	msgs = append(msgs, metrics.Message{ConversationID: 100, At: jan.Add(-time.Hour), Intent: "question"},
+		metrics.Message{ConversationID: 100, At: jan.Add(-time.Minute), Staff: true},
+		metrics.Message{ConversationID: 101, At: time.Date(2026, 4, 3, 10, 0, 0, 0, time.UTC), Intent: "question"})
+	for _, c := range convs {
+		var batch []model.Message
+		for i, m := range msgs {
+			if m.ConversationID != c.ID {
+				continue
+			}
+			author := "Ana"
+			if m.Staff {
+				author = "Équipe"
+			}
+			batch = append(batch, model.Message{ExternalID: fmt.Sprintf("%s#m%d", root(c.ID), i), ConversationExternalID: root(c.ID),
+				Body: "message", AuthorName: author, AuthorIsStaff: m.Staff, CreatedAt: m.At, Sentiment: m.Sentiment, Intent: m.Intent})
+		}
+		if _, err := ingest.Import(ctx, st, ingest.FromMessages(batch), ingest.Options{Workspace: ws, Channel: c.Channel}); err != nil {
+			t.Fatal(err)
+		}
+		var id int64
+		if err := db.QueryRowContext(ctx, `SELECT id FROM conversations WHERE root_external_id = $1`, root(c.ID)).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		micros := func(at *time.Time) any {
+			if at == nil {
+				return nil
+			}
+			return at.UnixMicro()
+		}
+		var assignee any
+		if c.Assignee != "" {
+			assignee = users[c.Assignee]
+		}
+		status := model.ConvOpen
+		if c.ClosedAt != nil {
+			status = model.ConvResolved
+		}
+		if _, err := db.ExecContext(ctx, `UPDATE conversations SET assignee_id = $1, status = $2, status_at = $3, resolved_at = $4,
+			response_due_at = $5 WHERE id = $6`, assignee, status, micros(c.ClosedAt), micros(c.ResolvedAt), micros(c.ResponseDueAt), id); err != nil {
+			t.Fatal(err)
+		}
+		if c.WithExpert {
+			if _, err := db.ExecContext(ctx, `INSERT INTO participants (conversation_id, user_id, workspace_id, added_by, created_at)
+				VALUES ($1, $2, $3, 'lea', 0)`, id, users["claire"], ws.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
