@@ -21,6 +21,8 @@ type Message struct {
 	At             time.Time
 	Sentiment      string // pos, neu, neg or ""
 	Intent         string
+	// MemberID is the community member who wrote it ("" when unknown).
+	MemberID string
 }
 
 // Conversation is one conversation as the metrics see it: its messages
@@ -55,6 +57,9 @@ type Facts struct {
 	// Now is when the facts were read: a first response not yet due then
 	// is neither kept nor breached.
 	Now time.Time
+	// FirstSeen is when each member of the messages first wrote in the
+	// workspace.
+	FirstSeen map[string]time.Time
 }
 
 // Period is [From, To).
@@ -97,6 +102,31 @@ type Backlog struct {
 	Unanswered int   `json:"unanswered"` // of those open, never answered
 }
 
+// Members are the relationship with the community over the period, in
+// members who wrote (customers, not the team).
+type Members struct {
+	// Active wrote in the period; New wrote for the first time in it;
+	// Returning had written before it.
+	Active    int `json:"active"`
+	New       int `json:"new"`
+	Returning int `json:"returning"`
+	// Regular wrote in RegularConversations conversations or more.
+	Regular int `json:"regular"`
+	// TurnedAround wrote something negative, were answered by the team,
+	// then wrote something positive in the same conversation, in the
+	// period.
+	TurnedAround int `json:"turned_around"`
+	// Advocates wrote AdvocateMessages positive messages (positive
+	// sentiment, or praise) or more.
+	Advocates int `json:"advocates"`
+}
+
+// Thresholds of Members.
+const (
+	RegularConversations = 3
+	AdvocateMessages     = 2
+)
+
 // Report is a period's metrics, for a workspace or one slice of it.
 type Report struct {
 	Period Period `json:"period"`
@@ -122,6 +152,14 @@ type Report struct {
 	WithExpert Rate      `json:"with_expert"`
 	Backlog    Backlog   `json:"backlog"`
 	Sentiment  Sentiment `json:"sentiment"`
+	Members    Members   `json:"members"`
+}
+
+// member is what the period says of one member.
+type member struct {
+	conversations map[int64]bool
+	positive      int
+	turned        bool
 }
 
 // Compute counts the metrics of p from f, for the conversations keep
@@ -133,6 +171,7 @@ func Compute(f Facts, p Period, keep func(Conversation) bool) Report {
 		byConv[m.ConversationID] = append(byConv[m.ConversationID], m)
 	}
 	var first, resolution, ages []int64
+	members := map[string]*member{}
 	for _, c := range f.Conversations {
 		if keep != nil && !keep(c) {
 			continue
@@ -149,6 +188,20 @@ func Compute(f Facts, p Period, keep func(Conversation) bool) Report {
 				continue
 			}
 			r.In++
+			if m.MemberID != "" {
+				mb := members[m.MemberID]
+				if mb == nil {
+					mb = &member{conversations: map[int64]bool{}}
+					members[m.MemberID] = mb
+				}
+				mb.conversations[c.ID] = true
+				if m.Sentiment == "pos" || m.Intent == "praise" {
+					mb.positive++
+				}
+				if m.Sentiment == "pos" && turnedAround(msgs[:i], m.MemberID) {
+					mb.turned = true
+				}
+			}
 			switch m.Sentiment {
 			case "pos":
 				r.Sentiment.Positive++
@@ -196,6 +249,23 @@ func Compute(f Facts, p Period, keep func(Conversation) bool) Report {
 			}
 		}
 	}
+	for id, mb := range members {
+		r.Members.Active++
+		if seen, ok := f.FirstSeen[id]; ok && seen.Before(p.From) {
+			r.Members.Returning++
+		} else {
+			r.Members.New++
+		}
+		if len(mb.conversations) >= RegularConversations {
+			r.Members.Regular++
+		}
+		if mb.turned {
+			r.Members.TurnedAround++
+		}
+		if mb.positive >= AdvocateMessages {
+			r.Members.Advocates++
+		}
+	}
 	r.FirstResponse, r.Resolution = summarise(first), summarise(resolution)
 	age := summarise(ages)
 	r.Backlog.MedianAge = age.Median
@@ -203,6 +273,22 @@ func Compute(f Facts, p Period, keep func(Conversation) bool) Report {
 		r.Backlog.OldestAge = slices.Max(ages)
 	}
 	return r
+}
+
+// turnedAround reports whether, in the messages before a positive one of
+// member, the member wrote a negative one that the team answered.
+func turnedAround(before []Message, memberID string) bool {
+	answered := false
+	for i := len(before) - 1; i >= 0; i-- {
+		m := before[i]
+		switch {
+		case m.Staff:
+			answered = true
+		case answered && m.MemberID == memberID && m.Sentiment == "neg":
+			return true
+		}
+	}
+	return false
 }
 
 // opening returns when a conversation's first customer message came and

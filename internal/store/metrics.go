@@ -61,21 +61,27 @@ func (s *Store) MetricFacts(ctx context.Context, workspaceID int64, p metrics.Pe
 	if err := rows.Err(); err != nil {
 		return f, fmt.Errorf("metric facts: conversations: %w", err)
 	}
-	rows, err = s.r.QueryContext(ctx, `SELECT m.conversation_id, m.author_is_staff, m.created_at, m.sentiment, m.intent, m.topics
+	rows, err = s.r.QueryContext(ctx, `SELECT m.conversation_id, m.author_is_staff, m.created_at, m.sentiment, m.intent, m.topics,
+			COALESCE(m.member_id, ''), COALESCE(mb.first_seen_at, 0)
 		FROM messages m JOIN conversations c ON c.id = m.conversation_id
+		LEFT JOIN members mb ON mb.workspace_id = m.workspace_id AND mb.id = m.member_id
 		WHERE`+metricConversations, args...)
 	if err != nil {
 		return f, fmt.Errorf("metric facts: messages: %w", err)
 	}
 	defer rows.Close()
+	f.FirstSeen = map[string]time.Time{}
 	for rows.Next() {
 		var m metrics.Message
-		var at int64
+		var at, seen int64
 		var topics string
-		if err := rows.Scan(&m.ConversationID, &m.Staff, &at, &m.Sentiment, &m.Intent, &topics); err != nil {
+		if err := rows.Scan(&m.ConversationID, &m.Staff, &at, &m.Sentiment, &m.Intent, &topics, &m.MemberID, &seen); err != nil {
 			return f, fmt.Errorf("metric facts: messages: %w", err)
 		}
 		m.At = fromMicros(at)
+		if m.MemberID != "" {
+			f.FirstSeen[m.MemberID] = fromMicros(seen)
+		}
 		f.Messages = append(f.Messages, m)
 		if topics == "" || m.Staff {
 			continue

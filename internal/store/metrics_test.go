@@ -83,12 +83,16 @@ func loadMonth(t *testing.T, st *store.Store, db *sql.DB, ws model.Workspace, f 
 			if m.ConversationID != c.ID {
 				continue
 			}
-			author := "Ana"
+			author, email := m.MemberID, ""
+			if m.MemberID != "" {
+				email = m.MemberID + "@example.org"
+			}
 			if m.Staff {
 				author = "Équipe"
 			}
 			batch = append(batch, model.Message{ExternalID: fmt.Sprintf("%s#m%d", root(c.ID), i), ConversationExternalID: root(c.ID),
-				Body: "message", AuthorName: author, AuthorIsStaff: m.Staff, CreatedAt: m.At, Sentiment: m.Sentiment, Intent: m.Intent})
+				Body: "message", AuthorName: author, AuthorEmail: email, AuthorIsStaff: m.Staff, CreatedAt: m.At,
+				Sentiment: m.Sentiment, Intent: m.Intent})
 		}
 		if _, err := ingest.Import(ctx, st, ingest.FromMessages(batch), ingest.Options{Workspace: ws, Channel: c.Channel}); err != nil {
 			t.Fatal(err)

@@ -38,7 +38,11 @@ func March(t testing.TB) (metrics.Facts, metrics.Period) {
 		return at
 	}
 	ptr := func(s string) *time.Time { at := z(s); return &at }
+	// Ana first wrote in February (conversation 4): she returns, and
+	// writes in three conversations (1, 2, 3): a regular. Bruno and
+	// Chloé are new.
 	f := metrics.Facts{Clock: clock, Now: z("2026-04-10T12:00:00Z"),
+		FirstSeen: map[string]time.Time{"ana": z("2026-02-20T09:00:00Z"), "bruno": z("2026-03-03T08:30:00Z"), "chloe": z("2026-03-31T21:30:00Z")},
 		Conversations: []metrics.Conversation{
 			// 1: asked Friday 27 at 17:00 (CET), answered Monday 30 at
 			// 10:00 (CEST), over the weekend and the change of time:
@@ -46,9 +50,11 @@ func March(t testing.TB) (metrics.Facts, metrics.Period) {
 			// at 11:00: 3 h = 10,800 s. Due Monday 9:00: breached.
 			{ID: 1, Channel: "blog", Assignee: "lea", ClosedAt: ptr("2026-03-30T09:00:00Z"), ResolvedAt: ptr("2026-03-30T09:00:00Z"),
 				ResponseDueAt: ptr("2026-03-30T07:00:00Z")},
-			// 2: a complaint Tuesday 3 at 9:30, answered at 10:00
-			// (1,800 s, due at 10:00: kept), thanked at 10:30; an
-			// expert was asked; still open.
+			// 2: Bruno's complaint Tuesday 3 at 9:30, answered at 10:00
+			// (1,800 s, due at 10:00: kept), thanked at 10:30 (Bruno
+			// turned around), praised by Ana and Bruno again later
+			// (Bruno, twice positive, is an advocate); an expert was
+			// asked; still open.
 			{ID: 2, Channel: "blog", Assignee: "hugo", ResponseDueAt: ptr("2026-03-03T09:00:00Z"), WithExpert: true},
 			// 3: a question Wednesday 18 at 12:00, never answered (due at
 			// 13:00: breached); open.
@@ -64,15 +70,17 @@ func March(t testing.TB) (metrics.Facts, metrics.Period) {
 			{ID: 6, Channel: "blog"},
 		},
 		Messages: []metrics.Message{
-			{ConversationID: 1, At: z("2026-03-27T16:00:00Z"), Sentiment: "neu", Intent: "question"},
+			{ConversationID: 1, At: z("2026-03-27T16:00:00Z"), Sentiment: "neu", Intent: "question", MemberID: "ana"},
 			{ConversationID: 1, At: z("2026-03-30T08:00:00Z"), Staff: true},
-			{ConversationID: 2, At: z("2026-03-03T08:30:00Z"), Sentiment: "neg", Intent: "complaint"},
+			{ConversationID: 2, At: z("2026-03-03T08:30:00Z"), Sentiment: "neg", Intent: "complaint", MemberID: "bruno"},
 			{ConversationID: 2, At: z("2026-03-03T09:00:00Z"), Staff: true},
-			{ConversationID: 2, At: z("2026-03-03T09:30:00Z"), Sentiment: "pos", Intent: "praise"},
-			{ConversationID: 3, At: z("2026-03-18T11:00:00Z"), Sentiment: "neu", Intent: "question"},
-			{ConversationID: 4, At: z("2026-02-20T09:00:00Z"), Sentiment: "neg", Intent: "question"},
+			{ConversationID: 2, At: z("2026-03-03T09:30:00Z"), Sentiment: "pos", Intent: "praise", MemberID: "bruno"},
+			{ConversationID: 2, At: z("2026-03-04T10:00:00Z"), Sentiment: "pos", Intent: "praise", MemberID: "ana"},
+			{ConversationID: 2, At: z("2026-03-05T10:00:00Z"), Sentiment: "pos", Intent: "feedback", MemberID: "bruno"},
+			{ConversationID: 3, At: z("2026-03-18T11:00:00Z"), Sentiment: "neu", Intent: "question", MemberID: "ana"},
+			{ConversationID: 4, At: z("2026-02-20T09:00:00Z"), Sentiment: "neg", Intent: "question", MemberID: "ana"},
 			{ConversationID: 4, At: z("2026-03-02T08:15:00Z"), Staff: true},
-			{ConversationID: 5, At: z("2026-03-31T21:30:00Z"), Intent: "question"},
+			{ConversationID: 5, At: z("2026-03-31T21:30:00Z"), Intent: "question", MemberID: "chloe"},
 			{ConversationID: 5, At: z("2026-04-01T07:05:00Z"), Staff: true},
 			{ConversationID: 6, At: z("2026-03-10T10:00:00Z"), Staff: true},
 		},
