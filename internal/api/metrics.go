@@ -23,8 +23,12 @@ type metricsResponse struct {
 	From     string         `json:"from"` // local dates, to exclusive
 	To       string         `json:"to"`
 	Total    metrics.Report `json:"total"`
-	By       string         `json:"by,omitempty"`
-	Groups   []metricGroup  `json:"groups,omitempty"`
+	// Every is the step of Trend: the metrics of each day, week or
+	// month of the period.
+	Every  string           `json:"every"`
+	Trend  []metrics.Report `json:"trend"`
+	By     string           `json:"by,omitempty"`
+	Groups []metricGroup    `json:"groups,omitempty"`
 }
 
 // metricGroup is one slice: the conversations of a channel, of an
@@ -63,6 +67,15 @@ func (h *handler) showMetrics(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	every := q.Get("every")
+	if every == "" {
+		every = metrics.Step(p)
+	}
+	steps, err := metrics.Split(p, every, clock.Location())
+	if err != nil {
+		h.fail(w, r, fmt.Errorf("%w: %v", store.ErrInvalid, err))
+		return
+	}
 	by := q.Get("by")
 	key, err := metricKeys(by)
 	if err != nil {
@@ -75,7 +88,8 @@ func (h *handler) showMetrics(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	facts.Clock = clock
-	out := metricsResponse{TimeZone: clock.Location().String(), From: from, To: to, Total: metrics.Compute(facts, p, nil), By: by}
+	out := metricsResponse{TimeZone: clock.Location().String(), From: from, To: to, Total: metrics.Compute(facts, p, nil),
+		Every: every, Trend: metrics.Trend(facts, steps, nil), By: by}
 	if key != nil {
 		var keys []string
 		for _, c := range facts.Conversations {

@@ -30,6 +30,8 @@ func TestMetrics(t *testing.T) {
 			TimeZone string `json:"time_zone"`
 			From, To string
 			By       string
+			Every    string
+			Trend    []metrics.Report
 			Total    metrics.Report
 			Groups   []struct {
 				Key    string
@@ -45,6 +47,13 @@ func TestMetrics(t *testing.T) {
 			!got.Total.Period.From.Equal(time.Date(2026, 3, 1, 0, 0, 0, 0, paris)) || got.Total.Period.From.UTC().Hour() != 23 ||
 			!got.Total.Period.To.Equal(time.Date(2026, 4, 1, 0, 0, 0, 0, paris)) || got.Total.Period.To.UTC().Hour() != 22 {
 			t.Errorf("March in Paris: %s %s–%s, %+v", got.TimeZone, got.From, got.To, got.Total.Period)
+		}
+		if got.Every != "day" || len(got.Trend) != 31 || !got.Trend[30].Period.To.Equal(got.Total.Period.To) {
+			t.Errorf("March's trend: every %s, %d steps", got.Every, len(got.Trend))
+		}
+		decode(t, w.as(t, model.RoleClient, "GET", "/api/v1/workspaces/velo/metrics?from=2026-03-01&to=2026-04-01&every=week", ""), http.StatusOK, &got)
+		if got.Every != "week" || len(got.Trend) != 6 {
+			t.Errorf("March by week: every %s, %d steps", got.Every, len(got.Trend))
 		}
 		// By default the 30 days up to today.
 		decode(t, w.as(t, model.RoleCM, "GET", "/api/v1/workspaces/velo/metrics", ""), http.StatusOK, &got)
@@ -71,6 +80,8 @@ func TestMetrics(t *testing.T) {
 			{"from=2026-03-01&to=2026-03-01", "not before"},
 			{"from=2000-01-01&to=2026-01-01", "at most"},
 			{"by=colour", `by "colour"`},
+			{"every=hour", `step "hour"`},
+			{"from=2020-01-01&to=2026-01-01&every=day", "more than 400 steps"},
 		} {
 			checkProblem(t, w.as(t, model.RoleCM, "GET", "/api/v1/workspaces/velo/metrics?"+bad.query, ""), http.StatusBadRequest, bad.says)
 		}

@@ -1,0 +1,81 @@
+package metrics_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"palabre/internal/metrics"
+	"palabre/internal/metrics/metricstest"
+)
+
+func TestSplit(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, paris) }
+	march := metrics.Period{From: day(2026, 3, 1), To: day(2026, 4, 1)}
+	days, err := metrics.Split(march, metrics.Day, paris)
+	if err != nil || len(days) != 31 {
+		t.Fatalf("days of March: %d, %v", len(days), err)
+	}
+	// Sunday 29 March has 23 hours in Paris.
+	if d := days[28]; !d.From.Equal(day(2026, 3, 29)) || d.To.Sub(d.From) != 23*time.Hour {
+		t.Errorf("29 March: %+v", d)
+	}
+	weeks, err := metrics.Split(march, metrics.Week, paris)
+	if err != nil || len(weeks) != 6 {
+		t.Fatalf("weeks of March: %d, %v", len(weeks), err)
+	}
+	// Sunday 1 March alone, then weeks from Monday 2, then Monday 30
+	// and Tuesday 31.
+	if !weeks[0].To.Equal(day(2026, 3, 2)) || !weeks[1].From.Equal(day(2026, 3, 2)) || !weeks[5].From.Equal(day(2026, 3, 30)) ||
+		!weeks[5].To.Equal(day(2026, 4, 1)) {
+		t.Errorf("weeks: %+v", weeks)
+	}
+	months, err := metrics.Split(metrics.Period{From: day(2026, 1, 15), To: day(2026, 4, 10)}, metrics.Month, paris)
+	if err != nil || len(months) != 4 || !months[0].From.Equal(day(2026, 1, 15)) || !months[1].From.Equal(day(2026, 2, 1)) ||
+		!months[3].To.Equal(day(2026, 4, 10)) {
+		t.Errorf("months: %+v, %v", months, err)
+	}
+	if _, err := metrics.Split(march, "hour", paris); err == nil || !strings.Contains(err.Error(), `step "hour"`) {
+		t.Errorf("an hourly step: %v", err)
+	}
+	if _, err := metrics.Split(metrics.Period{From: day(2020, 1, 1), To: day(2026, 1, 1)}, metrics.Day, paris); err == nil {
+		t.Error("six years by day: no error")
+	}
+	for _, c := range []struct {
+		days int
+		want string
+	}{{1, metrics.Day}, {31, metrics.Day}, {32, metrics.Week}, {366, metrics.Week}, {600, metrics.Month}} {
+		if got := metrics.Step(metrics.Period{From: day(2025, 1, 1), To: day(2025, 1, 1).AddDate(0, 0, c.days)}); got != c.want {
+			t.Errorf("%d days: step %s, want %s", c.days, got, c.want)
+		}
+	}
+}
+
+// TestTrend: the weeks of the month add up to the month for what is
+// counted once per message or conversation.
+func TestTrend(t *testing.T) {
+	f, p := metricstest.March(t)
+	weeks, err := metrics.Split(p, metrics.Week, f.Clock.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	month := metrics.Compute(f, p, nil)
+	var sum metrics.Report
+	for _, r := range metrics.Trend(f, weeks, nil) {
+		sum.In += r.In
+		sum.Out += r.Out
+		sum.Conversations += r.Conversations
+		sum.Resolution.Count += r.Resolution.Count
+		sum.Sentiment.Positive += r.Sentiment.Positive
+		sum.ResponseRate.Total += r.ResponseRate.Total
+	}
+	if sum.In != month.In || sum.Out != month.Out || sum.Conversations != month.Conversations ||
+		sum.Resolution.Count != month.Resolution.Count || sum.Sentiment.Positive != month.Sentiment.Positive ||
+		sum.ResponseRate.Total != month.ResponseRate.Total {
+		t.Errorf("weeks add up to %+v, month %+v", sum, month)
+	}
+}
