@@ -1,0 +1,162 @@
+package metrics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"palabre/internal/sla"
+)
+
+// ErrBadQuery: a query asked for something that cannot be answered (a bad
+// date, a period not forward or too long, an unknown step or slice).
+var ErrBadQuery = errors.New("bad metrics query")
+
+// MaxDays bounds a query's period.
+const MaxDays = 3660
+
+// Query asks a workspace's metrics: from the local date From to the local
+// date To (exclusive; "2026-03-01"; by default the 30 days up to today),
+// a trend by Every (Day, Week, Month; chosen by Step when ""), and slices
+// By "channel", "assignee" or "topic" (none when "").
+type Query struct {
+	From, To  string
+	Every, By string
+}
+
+// Answer is a workspace's metrics over a period.
+type Answer struct {
+	TimeZone string `json:"time_zone"`
+	From     string `json:"from"` // local dates, to exclusive
+	To       string `json:"to"`
+	Total    Report `json:"total"`
+	// Every is the step of Trend: the metrics of each day, week or
+	// month of the period.
+	Every  string   `json:"every"`
+	Trend  []Report `json:"trend"`
+	By     string   `json:"by,omitempty"`
+	Groups []Group  `json:"groups,omitempty"`
+}
+
+// Group is one slice: the conversations of a channel, of an assignee (""
+// for none), or about a topic.
+type Group struct {
+	Key    string `json:"key"`
+	Report Report `json:"report"`
+}
+
+// Source reads what a workspace's metrics are computed from.
+// *store.Store satisfies it.
+type Source interface {
+	SLASettings(ctx context.Context, workspaceID int64) (sla.Settings, bool, error)
+	MetricFacts(ctx context.Context, workspaceID int64, p Period, now time.Time) (Facts, error)
+}
+
+// Ask answers q for a workspace at now, in the time zone of its SLA
+// calendar (UTC without one), counting business time on that calendar.
+// Errors of the query wrap ErrBadQuery.
+func Ask(ctx context.Context, src Source, workspaceID int64, q Query, now time.Time) (Answer, error) {
+	settings, ok, err := src.SLASettings(ctx, workspaceID)
+	if err != nil {
+		return Answer{}, err
+	}
+	cal := sla.Calendar{TimeZone: "UTC"}
+	if ok {
+		cal = settings.Calendar
+	}
+	clock, err := cal.Compile()
+	if err != nil {
+		return Answer{}, fmt.Errorf("the workspace's SLA calendar: %w", err)
+	}
+	p, from, to, err := period(q.From, q.To, clock.Location(), now)
+	if err != nil {
+		return Answer{}, err
+	}
+	every := q.Every
+	if every == "" {
+		every = Step(p)
+	}
+	steps, err := Split(p, every, clock.Location())
+	if err != nil {
+		return Answer{}, fmt.Errorf("%w: %v", ErrBadQuery, err)
+	}
+	key, err := sliceBy(q.By)
+	if err != nil {
+		return Answer{}, err
+	}
+	facts, err := src.MetricFacts(ctx, workspaceID, p, now)
+	if err != nil {
+		return Answer{}, err
+	}
+	facts.Clock = clock
+	a := Answer{TimeZone: clock.Location().String(), From: from, To: to, Total: Compute(facts, p, nil),
+		Every: every, Trend: Trend(facts, steps, nil), By: q.By}
+	if key == nil {
+		return a, nil
+	}
+	var keys []string
+	for _, c := range facts.Conversations {
+		for _, k := range key(c) {
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.Sort(keys)
+	a.Groups = []Group{}
+	for _, k := range keys {
+		r := Compute(facts, p, func(c Conversation) bool { return slices.Contains(key(c), k) })
+		if r.In+r.Out+r.Conversations+r.Resolution.Count+r.SLA.Total+r.Backlog.Open > 0 {
+			a.Groups = append(a.Groups, Group{Key: k, Report: r})
+		}
+	}
+	return a, nil
+}
+
+// sliceBy returns what by slices a conversation into.
+func sliceBy(by string) (func(Conversation) []string, error) {
+	switch by {
+	case "":
+		return nil, nil
+	case "channel":
+		return func(c Conversation) []string { return []string{c.Channel} }, nil
+	case "assignee":
+		return func(c Conversation) []string { return []string{c.Assignee} }, nil
+	case "topic":
+		return func(c Conversation) []string { return c.Topics }, nil
+	}
+	return nil, fmt.Errorf("%w: by %q: must be channel, assignee or topic", ErrBadQuery, by)
+}
+
+// period reads a period of local dates in loc, from inclusive, to
+// exclusive; by default the 30 days up to today.
+func period(from, to string, loc *time.Location, now time.Time) (Period, string, string, error) {
+	today := now.In(loc)
+	day := func(name, s string, def time.Time) (time.Time, error) {
+		if s == "" {
+			return time.Date(def.Year(), def.Month(), def.Day(), 0, 0, 0, 0, loc), nil
+		}
+		t, err := time.ParseInLocation(time.DateOnly, s, loc)
+		if err != nil {
+			return t, fmt.Errorf("%w: %s %q: want a date such as 2026-03-01", ErrBadQuery, name, s)
+		}
+		return t, nil
+	}
+	end, err := day("to", to, today.AddDate(0, 0, 1))
+	if err != nil {
+		return Period{}, "", "", err
+	}
+	start, err := day("from", from, end.AddDate(0, 0, -30))
+	if err != nil {
+		return Period{}, "", "", err
+	}
+	if !start.Before(end) {
+		return Period{}, "", "", fmt.Errorf("%w: from %s is not before to %s", ErrBadQuery, start.Format(time.DateOnly), end.Format(time.DateOnly))
+	}
+	if end.Sub(start) > MaxDays*24*time.Hour {
+		return Period{}, "", "", fmt.Errorf("%w: from %s to %s: at most %d days", ErrBadQuery, start.Format(time.DateOnly), end.Format(time.DateOnly), MaxDays)
+	}
+	return Period{From: start, To: end}, start.Format(time.DateOnly), end.Format(time.DateOnly), nil
+}
