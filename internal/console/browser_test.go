@@ -246,12 +246,26 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("reports draw their charts", func(t *testing.T) {
+		marc := signInBrowser(t, a, "marc") // a client
+		webtest.Run(t, marc, "open the reports", chromedp.Navigate(a.base+"/reports"), chromedp.WaitVisible(chromedp.CSS(`.charts svg`)))
+		if n := webtest.Eval[int](t, marc, `document.querySelectorAll('.charts svg.chart').length`); n != 3 {
+			t.Errorf("%d charts, want 3", n)
+		}
+		if bars := webtest.Eval[int](t, marc, `document.querySelectorAll('.charts svg rect title').length`); bars == 0 {
+			t.Error("no bar drawn")
+		}
+		if w := webtest.Eval[float64](t, marc, `document.querySelector('.charts svg').getBoundingClientRect().width`); w < 200 {
+			t.Errorf("the chart is %.0f px wide", w)
+		}
+	})
+
 	t.Run("every field has a label", func(t *testing.T) {
 		nadia := signInBrowser(t, a, "nadia")
 		for _, path := range []string{"/inbox", fmt.Sprintf("/conversations/%d", a.panne), "/workspaces/velo/people/m-camille@example.org",
 			"/settings/workspaces/velo/canned", "/settings/workspaces/velo/sla", "/settings/workspaces/velo/topics",
 			"/settings/workspaces/velo/members", "/settings/workspaces/velo/team", "/settings/workspaces/velo/routing",
-			"/settings/workspaces/velo/import", "/settings/tokens"} {
+			"/settings/workspaces/velo/import", "/settings/tokens", "/reports/velo", "/settings/workspaces/velo/sources"} {
 			webtest.Run(t, nadia, "open "+path, chromedp.Navigate(a.base+path), chromedp.WaitVisible(chromedp.CSS(`#main`)))
 			unlabelled := webtest.Eval[[]string](t, nadia, `Array.from(document.querySelectorAll('input:not([type=hidden]), select, textarea'))
 				.filter(e => e.labels.length === 0 && !e.getAttribute('aria-label') && !e.getAttribute('aria-labelledby'))

@@ -88,6 +88,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 	mux.HandleFunc("POST /views/{id}/delete", c.page(c.deleteView))
 	mux.HandleFunc("POST /language", c.page(c.setLanguage))
 	c.registerMembers(mux)
+	c.registerReports(mux)
 	c.registerSettings(mux)
 	c.registerSources(mux)
 }
@@ -95,7 +96,7 @@ func (c *Console) Register(mux *http.ServeMux) {
 // pageNames are the templates under templates/, each rendered inside
 // layout.html (but login.html, which stands alone).
 var pageNames = []string{"login.html", "inbox.html", "conversation.html", "member.html", "error.html",
-	"settings.html", "settings_import.html", "settings_routing.html", "settings_team.html", "settings_sources.html"}
+	"settings.html", "settings_import.html", "settings_routing.html", "settings_team.html", "settings_sources.html", "reports.html"}
 
 // parsePages parses every page once per interface language, with the
 // printing functions of that language bound: executing a page then costs

@@ -15,6 +15,7 @@ import (
 
 	"palabre/internal/enrich"
 	"palabre/internal/htmltext"
+	"palabre/internal/metrics"
 	"palabre/internal/model"
 )
 
@@ -59,6 +60,14 @@ func helperFuncs(a *assets) template.FuncMap {
 		"newID":           newID,
 		"sourceIntervals": func() []int { return sourceIntervals },
 		"seconds":         func(n int) time.Duration { return time.Duration(n) * time.Second },
+		"secs":            func(n int64) time.Duration { return time.Duration(n) * time.Second },
+		"list":            func(s ...string) []string { return s },
+		"share": func(r metrics.Rate) float64 {
+			if r.Total == 0 {
+				return 0
+			}
+			return float64(r.Of) / float64(r.Total)
+		},
 	}
 }
 

@@ -139,6 +139,7 @@ func run(out, chromium string) error {
 		{"lea", convPath, "conversation.png", "#thread", false},
 		{"nadia", "/settings/workspaces/velo-atelier/team", "settings.png", "#main", false},
 		{"lea", "/inbox", "inbox-phone.png", ".rows", true},
+		{"nadia", "/reports/velo-atelier?every=week", "reports.png", ".charts svg", false},
 	} {
 		if err := shot(s.login, s.path, s.file, s.ready, s.phone); err != nil {
 			return err

@@ -1,0 +1,124 @@
+package console
+
+// Reports: a workspace's metrics over a period, as figures and charts
+// drawn on the server (internal/chart), for its team and its clients.
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"slices"
+	"time"
+
+	"palabre/internal/chart"
+	"palabre/internal/metrics"
+	"palabre/internal/model"
+	"palabre/internal/store"
+)
+
+func (c *Console) registerReports(mux *http.ServeMux) {
+	mux.HandleFunc("GET /reports", c.page(c.reportsHome))
+	mux.HandleFunc("GET /reports/{slug}", c.page(c.reports))
+}
+
+// reportsData fills reports.html.
+type reportsData struct {
+	Workspace  model.Workspace
+	Workspaces []model.Workspace // those the viewer may see reports of
+	Query      metrics.Query
+	Answer     metrics.Answer
+	Problem    string
+	// Charts of the trend, and the labels of its steps.
+	Volume, Sentiment, Response template.HTML
+	Steps                       []string
+}
+
+// reportWorkspaces are the workspaces whose reports the viewer sees: all
+// theirs but those they are only an expert in.
+func reportWorkspaces(v *viewer) []model.Workspace {
+	var out []model.Workspace
+	for _, ws := range v.Workspaces {
+		if r := v.Roles[ws.ID]; r != "" && r != model.RoleExpert {
+			out = append(out, ws)
+		}
+	}
+	return out
+}
+
+// reportsHome opens the reports of the viewer's first workspace.
+func (c *Console) reportsHome(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	list := reportWorkspaces(v)
+	if len(list) == 0 {
+		return fmt.Errorf("reports: %w", store.ErrNotFound)
+	}
+	http.Redirect(w, r, "/reports/"+url.PathEscape(list[0].Slug), http.StatusSeeOther)
+	return nil
+}
+
+// reports answers a workspace's reports over the period asked.
+func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	list := reportWorkspaces(v)
+	i := slices.IndexFunc(list, func(ws model.Workspace) bool { return ws.Slug == r.PathValue("slug") })
+	if i < 0 {
+		return fmt.Errorf("workspace %q: %w", r.PathValue("slug"), store.ErrNotFound)
+	}
+	q := r.URL.Query()
+	d := reportsData{Workspace: list[i], Workspaces: list,
+		Query: metrics.Query{From: q.Get("from"), To: q.Get("to"), Every: q.Get("every"), By: q.Get("by")}}
+	if d.Query.By == "" {
+		d.Query.By = "channel"
+	}
+	status := http.StatusOK
+	a, err := metrics.Ask(r.Context(), c.store, d.Workspace.ID, d.Query, v.Now)
+	if errors.Is(err, metrics.ErrBadQuery) {
+		// Asked again with the defaults; the form keeps what was typed.
+		status, d.Problem = http.StatusBadRequest, err.Error()
+		a, err = metrics.Ask(r.Context(), c.store, d.Workspace.ID, metrics.Query{By: "channel"}, v.Now)
+	}
+	if err != nil {
+		return err
+	}
+	d.Answer = a
+	if d.Query.From == "" {
+		d.Query.From = a.From
+	}
+	if d.Query.To == "" {
+		d.Query.To = a.To
+	}
+	if d.Query.Every == "" {
+		d.Query.Every = a.Every
+	}
+	c.trendCharts(v, &d)
+	c.render(w, r, v, status, "reports.html", &layoutData{Title: v.P.T("Reports of %s", d.Workspace.Name), Nav: "reports"}, d)
+	return nil
+}
+
+// trendCharts draws the answer's trend: messages in and out, customers'
+// sentiment, and the median first response, per step.
+func (c *Console) trendCharts(v *viewer, d *reportsData) {
+	trend := d.Answer.Trend
+	in, out := make([]float64, len(trend)), make([]float64, len(trend))
+	pos, neu, neg := make([]float64, len(trend)), make([]float64, len(trend)), make([]float64, len(trend))
+	first := make([]float64, len(trend))
+	d.Steps = make([]string, len(trend))
+	loc, err := time.LoadLocation(d.Answer.TimeZone)
+	if err != nil {
+		loc = time.UTC
+	}
+	for i, r := range trend {
+		d.Steps[i] = v.P.Date(r.Period.From, loc)
+		in[i], out[i] = float64(r.In), float64(r.Out)
+		pos[i], neu[i], neg[i] = float64(r.Sentiment.Positive), float64(r.Sentiment.Neutral), float64(r.Sentiment.Negative)
+		first[i] = float64(r.FirstResponse.Median) / 3600
+	}
+	d.Volume = chart.Bars{Title: v.P.T("Messages in and out"), Labels: d.Steps, Series: []chart.Series{
+		{Name: v.P.T("from the community"), Class: "s-in", Values: in}, {Name: v.P.T("from the team"), Class: "s-out", Values: out}}}.SVG()
+	d.Sentiment = chart.Bars{Title: v.P.T("Sentiment of the community's messages"), Labels: d.Steps, Stacked: true, Series: []chart.Series{
+		{Name: v.P.T("positive"), Class: "s-pos", Values: pos}, {Name: v.P.T("neutral"), Class: "s-neu", Values: neu},
+		{Name: v.P.T("negative"), Class: "s-neg", Values: neg}}}.SVG()
+	d.Response = chart.Bars{Title: v.P.T("Median first response, in business hours"), Labels: d.Steps, Series: []chart.Series{
+		{Name: v.P.T("median first response"), Class: "s-out", Values: first}},
+		Unit: func(h float64) string { return v.P.Duration(time.Duration(h * float64(time.Hour))) }}.SVG()
+}

@@ -1,0 +1,54 @@
+package console_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"palabre/internal/metrics"
+	"palabre/internal/store"
+	"palabre/internal/testutil"
+)
+
+// TestReports opens a workspace's reports: its figures are the metrics'
+// (checked against hand-worked answers in internal/metrics), drawn as
+// SVG, for the team and the workspace's client, not for an expert or
+// another workspace's client; a bad period is said and the defaults shown.
+func TestReports(t *testing.T) {
+	st := testutil.NewStore(t, store.EngineSQLite)
+	a := newAgency(t, st)
+	lea, marc, claire := a.session(t, "lea"), a.session(t, "marc"), a.session(t, "claire")
+	if res := lea.Get("/reports"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/reports/") {
+		t.Fatalf("/reports: %d to %q", res.Status, res.Header.Get("Location"))
+	}
+	want, err := metrics.Ask(context.Background(), st, a.velo.ID, metrics.Query{By: "channel"}, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want.Total.In == 0 {
+		t.Fatal("the agency wrote nothing in the last 30 days")
+	}
+	page := lea.Get("/reports/velo")
+	contains(t, "reports", page, `<svg class="chart"`, "Messages from the community</dt><dd>"+fmt.Sprint(want.Total.In)+"</dd>",
+		"Messages from the team</dt><dd>"+fmt.Sprint(want.Total.Out)+"</dd>", "By channel", `<th scope="row">blog</th>`)
+	if n := strings.Count(page.Body, `<svg class="chart"`); n != 3 {
+		t.Errorf("%d charts, want 3", n)
+	}
+	contains(t, "client", marc.Get("/reports/velo"), `<svg class="chart"`)
+	if res := marc.Get("/reports/banque"); res.Status != http.StatusNotFound {
+		t.Errorf("a client of velo opening banque's reports: %d", res.Status)
+	}
+	if res := claire.Get("/reports/velo"); res.Status != http.StatusNotFound {
+		t.Errorf("an expert opening the reports: %d", res.Status)
+	}
+	bad := lea.Get("/reports/velo?from=2026-02-30&every=week")
+	if bad.Status != http.StatusBadRequest {
+		t.Fatalf("a bad date: %d", bad.Status)
+	}
+	contains(t, "bad date", bad, `class="problem"`, `from &#34;2026-02-30&#34;`, `value="2026-02-30"`, `<svg class="chart"`)
+	weeks := lea.Get("/reports/velo?every=week&by=assignee")
+	contains(t, "by week and assignee", weeks, "By assignee", `<option value="week" selected>`)
+}
