@@ -250,6 +250,7 @@ func (h *handler) routes() []endpoint {
 		{pattern: "POST /api/v1/workspaces/{slug}/route", serve: h.routeNow},
 		{pattern: "GET /api/v1/workspaces/{slug}/sla", serve: h.showSLA},
 		{pattern: "GET /api/v1/workspaces/{slug}/metrics", serve: h.showMetrics},
+		{pattern: "GET /api/v1/workspaces/{slug}/metrics.csv", serve: h.showMetricsCSV},
 		{pattern: "PUT /api/v1/workspaces/{slug}/sla", serve: h.putSLA},
 		{pattern: "POST /api/v1/workspaces/{slug}/conversations/bulk", serve: h.bulkChange},
 		{pattern: "GET /api/v1/workspaces/{slug}/outbox", serve: h.listOutbox},

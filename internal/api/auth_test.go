@@ -520,6 +520,12 @@ func matrixRoutes() []matrixRoute {
 					t.Errorf("not metrics by channel: %s", body)
 				}
 			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/metrics.csv", path: in("/metrics.csv?by=channel"), inWorkspace: true, roles: readable,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte("scope,key,from,to,in,out,")) || !bytes.Contains(body, []byte("\ntotal,,")) {
+					t.Errorf("not metrics as CSV: %s", body)
+				}
+			}},
 		{pattern: "GET /api/v1/workspaces/{slug}/outbox", path: in("/outbox"), inWorkspace: true, roles: working,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				if !bytes.HasPrefix(body, []byte(`{"outbox":[`)) {

@@ -1,14 +1,17 @@
 package api
 
 // A workspace's metrics over a period, in its time zone (its SLA
-// calendar's), whole, by step and sliced by channel, assignee or topic.
+// calendar's), whole, by step and sliced by channel, assignee or topic;
+// as JSON or CSV.
 
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
+	"palabre/internal/httpx"
 	"palabre/internal/metrics"
 	"palabre/internal/store"
 )
@@ -16,19 +19,38 @@ import (
 // showMetrics answers a workspace's metrics (metrics.Query's parameters:
 // from, to, every, by).
 func (h *handler) showMetrics(w http.ResponseWriter, r *http.Request) {
-	ws, err := h.workspace(r, r.PathValue("slug"), accessRead)
+	_, a, err := h.askMetrics(r)
 	if err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	h.respond(w, r, a)
+}
+
+// showMetricsCSV answers the same as CSV (metrics.WriteCSV), as a file.
+func (h *handler) showMetricsCSV(w http.ResponseWriter, r *http.Request) {
+	slug, a, err := h.askMetrics(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.CSVAttachment(w, fmt.Sprintf("palabre-%s-%s-%s.csv", slug, a.From, a.To))
+	if err := metrics.WriteCSV(w, a); err != nil {
+		h.logger.ErrorContext(r.Context(), "api: write metrics as CSV", slog.Any("error", err))
+	}
+}
+
+// askMetrics answers the metrics query of r for the workspace of its
+// path, which the caller may read.
+func (h *handler) askMetrics(r *http.Request) (string, metrics.Answer, error) {
+	ws, err := h.workspace(r, r.PathValue("slug"), accessRead)
+	if err != nil {
+		return "", metrics.Answer{}, err
 	}
 	q := r.URL.Query()
 	a, err := metrics.Ask(r.Context(), h.store, ws.ID, metrics.Query{From: q.Get("from"), To: q.Get("to"), Every: q.Get("every"), By: q.Get("by")}, time.Now())
 	if errors.Is(err, metrics.ErrBadQuery) {
 		err = fmt.Errorf("%w: %v", store.ErrInvalid, err)
 	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, a)
+	return ws.Slug, a, err
 }

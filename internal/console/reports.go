@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"palabre/internal/chart"
+	"palabre/internal/httpx"
 	"palabre/internal/metrics"
 	"palabre/internal/model"
 	"palabre/internal/store"
@@ -21,6 +22,7 @@ import (
 func (c *Console) registerReports(mux *http.ServeMux) {
 	mux.HandleFunc("GET /reports", c.page(c.reportsHome))
 	mux.HandleFunc("GET /reports/{slug}", c.page(c.reports))
+	mux.HandleFunc("GET /reports/{slug}/csv", c.page(c.reportsCSV))
 }
 
 // reportsData fills reports.html.
@@ -57,18 +59,46 @@ func (c *Console) reportsHome(w http.ResponseWriter, r *http.Request, v *viewer)
 	return nil
 }
 
-// reports answers a workspace's reports over the period asked.
-func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) error {
+// reportQuery reads the workspace of a reports page and the query asked
+// of it (sliced by channel unless asked otherwise).
+func reportQuery(r *http.Request, v *viewer) (reportsData, error) {
 	list := reportWorkspaces(v)
 	i := slices.IndexFunc(list, func(ws model.Workspace) bool { return ws.Slug == r.PathValue("slug") })
 	if i < 0 {
-		return fmt.Errorf("workspace %q: %w", r.PathValue("slug"), store.ErrNotFound)
+		return reportsData{}, fmt.Errorf("workspace %q: %w", r.PathValue("slug"), store.ErrNotFound)
 	}
 	q := r.URL.Query()
 	d := reportsData{Workspace: list[i], Workspaces: list,
 		Query: metrics.Query{From: q.Get("from"), To: q.Get("to"), Every: q.Get("every"), By: q.Get("by")}}
 	if d.Query.By == "" {
 		d.Query.By = "channel"
+	}
+	return d, nil
+}
+
+// reportsCSV answers a reports page's figures as a CSV file.
+func (c *Console) reportsCSV(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	d, err := reportQuery(r, v)
+	if err != nil {
+		return err
+	}
+	a, err := metrics.Ask(r.Context(), c.store, d.Workspace.ID, d.Query, v.Now)
+	if errors.Is(err, metrics.ErrBadQuery) {
+		httpx.WriteProblem(w, http.StatusBadRequest, err.Error())
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	httpx.CSVAttachment(w, fmt.Sprintf("palabre-%s-%s-%s.csv", d.Workspace.Slug, a.From, a.To))
+	return metrics.WriteCSV(w, a)
+}
+
+// reports answers a workspace's reports over the period asked.
+func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	d, err := reportQuery(r, v)
+	if err != nil {
+		return err
 	}
 	status := http.StatusOK
 	a, err := metrics.Ask(r.Context(), c.store, d.Workspace.ID, d.Query, v.Now)

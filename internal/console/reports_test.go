@@ -49,6 +49,16 @@ func TestReports(t *testing.T) {
 		t.Fatalf("a bad date: %d", bad.Status)
 	}
 	contains(t, "bad date", bad, `class="problem"`, `from &#34;2026-02-30&#34;`, `value="2026-02-30"`, `<svg class="chart"`)
+	file := marc.Get("/reports/velo/csv?every=week&by=topic")
+	if file.Status != http.StatusOK || !strings.HasPrefix(file.Header.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(file.Header.Get("Content-Disposition"), `filename="palabre-velo-`) ||
+		!strings.HasPrefix(file.Body, "scope,key,from,to,in,out,") || !strings.Contains(file.Body, "\ntotal,,") ||
+		!strings.Contains(file.Body, fmt.Sprintf(",%d,%d,", want.Total.In, want.Total.Out)) {
+		t.Errorf("CSV: %d %q %q\n%s", file.Status, file.Header.Get("Content-Type"), file.Header.Get("Content-Disposition"), file.Body)
+	}
+	if res := lea.Get("/reports/velo/csv?to=yesterday"); res.Status != http.StatusBadRequest {
+		t.Errorf("CSV of a bad period: %d", res.Status)
+	}
 	weeks := lea.Get("/reports/velo?every=week&by=assignee")
 	contains(t, "by week and assignee", weeks, "By assignee", `<option value="week" selected>`)
 }

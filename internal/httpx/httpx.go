@@ -119,3 +119,13 @@ func (p *problemWriter) Write(b []byte) (int, error) {
 	}
 	return p.ResponseWriter.Write(b)
 }
+
+// CSVAttachment starts an answer of CSV to be saved as the file name
+// (made of letters, digits, dots, dashes and underscores by the caller).
+func CSVAttachment(w http.ResponseWriter, name string) {
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Cache-Control", "no-store")
+}

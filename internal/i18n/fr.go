@@ -345,6 +345,7 @@ func frenchTexts() map[string]string {
 		"on the platform":                        "sur la plateforme",
 		"not sent":                               "non envoyée",
 		// Reports.
+		"Download as CSV":              "Télécharger en CSV",
 		"Advocates":                    "Ambassadeurs",
 		"By assignee":                  "Par personne assignée",
 		"By channel":                   "Par canal",
