@@ -20,6 +20,7 @@ import (
 	"palabre/internal/auth"
 	"palabre/internal/httpx"
 	"palabre/internal/idempotency"
+	"palabre/internal/insights"
 	"palabre/internal/metrics"
 	"palabre/internal/model"
 	"palabre/internal/route"
@@ -77,6 +78,7 @@ type Store interface {
 	WebhookDeliveries(ctx context.Context, workspaceID, webhookID int64, limit int) ([]store.WebhookDelivery, error)
 	SLASettings(ctx context.Context, workspaceID int64) (sla.Settings, bool, error)
 	MetricFacts(ctx context.Context, workspaceID int64, p metrics.Period, now time.Time) (metrics.Facts, error)
+	InsightMessages(ctx context.Context, workspaceID int64, p metrics.Period, limit int) ([]insights.Message, error)
 	SetSLASettings(ctx context.Context, workspaceID int64, settings sla.Settings, actor string) error
 	Sources(ctx context.Context, workspaceID int64) ([]model.Source, error)
 	Source(ctx context.Context, workspaceID, id int64) (model.Source, error)
@@ -251,6 +253,9 @@ func (h *handler) routes() []endpoint {
 		{pattern: "GET /api/v1/workspaces/{slug}/sla", serve: h.showSLA},
 		{pattern: "GET /api/v1/workspaces/{slug}/metrics", serve: h.showMetrics},
 		{pattern: "GET /api/v1/workspaces/{slug}/metrics.csv", serve: h.showMetricsCSV},
+		{pattern: "GET /api/v1/workspaces/{slug}/insights", serve: h.showInsights},
+		{pattern: "GET /api/v1/workspaces/{slug}/insights.md", serve: h.showInsightsMarkdown},
+		{pattern: "GET /api/v1/workspaces/{slug}/insights.csv", serve: h.showInsightsCSV},
 		{pattern: "PUT /api/v1/workspaces/{slug}/sla", serve: h.putSLA},
 		{pattern: "POST /api/v1/workspaces/{slug}/conversations/bulk", serve: h.bulkChange},
 		{pattern: "GET /api/v1/workspaces/{slug}/outbox", serve: h.listOutbox},

@@ -526,6 +526,24 @@ func matrixRoutes() []matrixRoute {
 					t.Errorf("not metrics as CSV: %s", body)
 				}
 			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/insights", path: in("/insights?from=2020-01-01"), inWorkspace: true, roles: readable,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"topics":[{"topic":"","messages":`)) {
+					t.Errorf("not insights: %s", body)
+				}
+			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/insights.md", path: in("/insights.md"), inWorkspace: true, roles: readable,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte("# What ")) || !bytes.Contains(body, []byte("## All messages")) {
+					t.Errorf("not insights in Markdown: %s", body)
+				}
+			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/insights.csv", path: in("/insights.csv"), inWorkspace: true, roles: readable,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte("topic,kind,text,count,before,message_id,at")) {
+					t.Errorf("not insights as CSV: %s", body)
+				}
+			}},
 		{pattern: "GET /api/v1/workspaces/{slug}/outbox", path: in("/outbox"), inWorkspace: true, roles: working,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				if !bytes.HasPrefix(body, []byte(`{"outbox":[`)) {

@@ -34,7 +34,7 @@ func (h *handler) showMetricsCSV(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	httpx.CSVAttachment(w, fmt.Sprintf("palabre-%s-%s-%s.csv", slug, a.From, a.To))
+	httpx.Attachment(w, httpx.ContentTypeCSV, fmt.Sprintf("palabre-%s-%s-%s.csv", slug, a.From, a.To))
 	if err := metrics.WriteCSV(w, a); err != nil {
 		h.logger.ErrorContext(r.Context(), "api: write metrics as CSV", slog.Any("error", err))
 	}

@@ -10,10 +10,12 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"time"
 
 	"palabre/internal/chart"
 	"palabre/internal/httpx"
+	"palabre/internal/insights"
 	"palabre/internal/metrics"
 	"palabre/internal/model"
 	"palabre/internal/store"
@@ -23,6 +25,8 @@ func (c *Console) registerReports(mux *http.ServeMux) {
 	mux.HandleFunc("GET /reports", c.page(c.reportsHome))
 	mux.HandleFunc("GET /reports/{slug}", c.page(c.reports))
 	mux.HandleFunc("GET /reports/{slug}/csv", c.page(c.reportsCSV))
+	mux.HandleFunc("GET /reports/{slug}/insights.md", c.page(c.insightsFile))
+	mux.HandleFunc("GET /reports/{slug}/insights.csv", c.page(c.insightsFile))
 }
 
 // reportsData fills reports.html.
@@ -31,7 +35,9 @@ type reportsData struct {
 	Workspaces []model.Workspace // those the viewer may see reports of
 	Query      metrics.Query
 	Answer     metrics.Answer
-	Problem    string
+	// Insights are what the community said over the period.
+	Insights insights.Answer
+	Problem  string
 	// Charts of the trend, and the labels of its steps.
 	Volume, Sentiment, Response template.HTML
 	Steps                       []string
@@ -90,8 +96,32 @@ func (c *Console) reportsCSV(w http.ResponseWriter, r *http.Request, v *viewer) 
 	if err != nil {
 		return err
 	}
-	httpx.CSVAttachment(w, fmt.Sprintf("palabre-%s-%s-%s.csv", d.Workspace.Slug, a.From, a.To))
+	httpx.Attachment(w, httpx.ContentTypeCSV, fmt.Sprintf("palabre-%s-%s-%s.csv", d.Workspace.Slug, a.From, a.To))
 	return metrics.WriteCSV(w, a)
+}
+
+// insightsFile answers a reports page's insights as a Markdown or CSV
+// file.
+func (c *Console) insightsFile(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	d, err := reportQuery(r, v)
+	if err != nil {
+		return err
+	}
+	a, err := insights.Ask(r.Context(), c.store, d.Workspace.ID, d.Query, v.Now)
+	if errors.Is(err, metrics.ErrBadQuery) {
+		httpx.WriteProblem(w, http.StatusBadRequest, err.Error())
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("palabre-%s-insights-%s-%s", d.Workspace.Slug, a.From, a.To)
+	if strings.HasSuffix(r.URL.Path, ".csv") {
+		httpx.Attachment(w, httpx.ContentTypeCSV, name+".csv")
+		return insights.WriteCSV(w, a)
+	}
+	httpx.Attachment(w, "text/markdown; charset=utf-8", name+".md")
+	return insights.WriteMarkdown(w, v.P.T("What the community of %s said", d.Workspace.Name), a)
 }
 
 // reports answers a workspace's reports over the period asked.
@@ -111,6 +141,9 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) err
 		return err
 	}
 	d.Answer = a
+	if d.Insights, err = insights.Ask(r.Context(), c.store, d.Workspace.ID, metrics.Query{From: a.From, To: a.To}, v.Now); err != nil {
+		return err
+	}
 	if d.Query.From == "" {
 		d.Query.From = a.From
 	}

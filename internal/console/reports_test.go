@@ -59,6 +59,18 @@ func TestReports(t *testing.T) {
 	if res := lea.Get("/reports/velo/csv?to=yesterday"); res.Status != http.StatusBadRequest {
 		t.Errorf("CSV of a bad period: %d", res.Status)
 	}
+	contains(t, "insights", page, "What the community said", "Questions asked most", "Quand ouvrez-vous le samedi ?")
+	md := marc.Get("/reports/velo/insights.md")
+	if md.Status != http.StatusOK || !strings.HasPrefix(md.Header.Get("Content-Type"), "text/markdown") ||
+		!strings.HasPrefix(md.Body, "# What the community of Vélo Atelier said") || !strings.Contains(md.Body, "Quand ouvrez-vous le samedi ?") {
+		t.Errorf("insights as Markdown: %d %q\n%s", md.Status, md.Header.Get("Content-Type"), md.Body)
+	}
+	if f := lea.Get("/reports/velo/insights.csv"); f.Status != http.StatusOK || !strings.HasPrefix(f.Body, "topic,kind,text,count,before,message_id,at\n") {
+		t.Errorf("insights as CSV: %d\n%s", f.Status, f.Body)
+	}
+	if res := claire.Get("/reports/velo/insights.md"); res.Status != http.StatusNotFound {
+		t.Errorf("an expert's insights: %d", res.Status)
+	}
 	weeks := lea.Get("/reports/velo?every=week&by=assignee")
 	contains(t, "by week and assignee", weeks, "By assignee", `<option value="week" selected>`)
 }

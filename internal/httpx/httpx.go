@@ -120,12 +120,15 @@ func (p *problemWriter) Write(b []byte) (int, error) {
 	return p.ResponseWriter.Write(b)
 }
 
-// CSVAttachment starts an answer of CSV to be saved as the file name
+// Attachment starts an answer of contentType to be saved as the file name
 // (made of letters, digits, dots, dashes and underscores by the caller).
-func CSVAttachment(w http.ResponseWriter, name string) {
+func Attachment(w http.ResponseWriter, contentType, name string) {
 	h := w.Header()
-	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Type", contentType)
 	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "no-store")
 }
+
+// ContentTypeCSV is the type of the CSV files palabre answers.
+const ContentTypeCSV = "text/csv; charset=utf-8"

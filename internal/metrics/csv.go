@@ -34,7 +34,7 @@ func WriteCSV(w io.Writer, a Answer) error {
 	row := func(scope, key string, r Report) error {
 		n := func(v int) string { return strconv.Itoa(v) }
 		s := func(v int64) string { return strconv.FormatInt(v, 10) }
-		return cw.Write([]string{scope, safeCell(key), r.Period.From.In(loc).Format(time.RFC3339), r.Period.To.In(loc).Format(time.RFC3339),
+		return cw.Write([]string{scope, SafeCell(key), r.Period.From.In(loc).Format(time.RFC3339), r.Period.To.In(loc).Format(time.RFC3339),
 			n(r.In), n(r.Out), n(r.Conversations),
 			n(r.FirstResponse.Count), s(r.FirstResponse.Median), s(r.FirstResponse.P90),
 			n(r.Resolution.Count), s(r.Resolution.Median), s(r.Resolution.P90),
@@ -60,8 +60,9 @@ func WriteCSV(w io.Writer, a Answer) error {
 	return cw.Error()
 }
 
-// safeCell keeps a spreadsheet from reading s as a formula.
-func safeCell(s string) string {
+// SafeCell keeps a spreadsheet from reading s as a formula: a text
+// starting with = + - @ or a tab is quoted with a leading '.
+func SafeCell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}

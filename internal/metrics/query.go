@@ -54,13 +54,30 @@ type Source interface {
 	MetricFacts(ctx context.Context, workspaceID int64, p Period, now time.Time) (Facts, error)
 }
 
-// Ask answers q for a workspace at now, in the time zone of its SLA
-// calendar (UTC without one), counting business time on that calendar.
-// Errors of the query wrap ErrBadQuery.
-func Ask(ctx context.Context, src Source, workspaceID int64, q Query, now time.Time) (Answer, error) {
+// Resolved is a query's period as instants, on a workspace's clock.
+type Resolved struct {
+	Period
+	From, To string // the local dates, to exclusive
+	// Clock is the workspace's SLA calendar (around the clock, in UTC,
+	// without one).
+	Clock *sla.Clock
+}
+
+// Before is the period of the same number of local days just before.
+func (r Resolved) Before() Period {
+	days := 0
+	for d := r.Period.From; d.Before(r.Period.To); d = d.AddDate(0, 0, 1) {
+		days++
+	}
+	return Period{From: r.Period.From.AddDate(0, 0, -days), To: r.Period.From}
+}
+
+// Resolve reads q's period in the time zone of the workspace's SLA
+// calendar (UTC without one). Errors of the query wrap ErrBadQuery.
+func Resolve(ctx context.Context, src Source, workspaceID int64, q Query, now time.Time) (Resolved, error) {
 	settings, ok, err := src.SLASettings(ctx, workspaceID)
 	if err != nil {
-		return Answer{}, err
+		return Resolved{}, err
 	}
 	cal := sla.Calendar{TimeZone: "UTC"}
 	if ok {
@@ -68,12 +85,21 @@ func Ask(ctx context.Context, src Source, workspaceID int64, q Query, now time.T
 	}
 	clock, err := cal.Compile()
 	if err != nil {
-		return Answer{}, fmt.Errorf("the workspace's SLA calendar: %w", err)
+		return Resolved{}, fmt.Errorf("the workspace's SLA calendar: %w", err)
 	}
 	p, from, to, err := period(q.From, q.To, clock.Location(), now)
+	return Resolved{Period: p, From: from, To: to, Clock: clock}, err
+}
+
+// Ask answers q for a workspace at now, in the time zone of its SLA
+// calendar (UTC without one), counting business time on that calendar.
+// Errors of the query wrap ErrBadQuery.
+func Ask(ctx context.Context, src Source, workspaceID int64, q Query, now time.Time) (Answer, error) {
+	res, err := Resolve(ctx, src, workspaceID, q, now)
 	if err != nil {
 		return Answer{}, err
 	}
+	p, from, to, clock := res.Period, res.From, res.To, res.Clock
 	every := q.Every
 	if every == "" {
 		every = Step(p)

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"time"
 
+	"palabre/internal/insights"
 	"palabre/internal/metrics"
 	"palabre/internal/model"
 )
@@ -100,4 +101,34 @@ func (s *Store) MetricFacts(ctx context.Context, workspaceID int64, p metrics.Pe
 		}
 	}
 	return f, rows.Err()
+}
+
+// InsightMessages reads the customers' messages of a workspace written in
+// p, the newest first, at most limit, for insights.
+func (s *Store) InsightMessages(ctx context.Context, workspaceID int64, p metrics.Period, limit int) ([]insights.Message, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT m.id, m.conversation_id, m.created_at, m.lang, m.author_name, m.body, m.intent, m.sentiment, m.topics
+		FROM messages m WHERE m.workspace_id = $1 AND m.created_at >= $2 AND m.created_at < $3 AND NOT m.author_is_staff
+			AND m.status NOT IN ('`+model.StatusSpam+`', '`+model.StatusTrash+`')
+		ORDER BY m.created_at DESC, m.id DESC LIMIT $4`, workspaceID, toMicros(p.From), toMicros(p.To), limit)
+	if err != nil {
+		return nil, fmt.Errorf("insight messages: %w", err)
+	}
+	defer rows.Close()
+	out := []insights.Message{}
+	for rows.Next() {
+		var m insights.Message
+		var at int64
+		var topics string
+		if err := rows.Scan(&m.ID, &m.ConversationID, &at, &m.Lang, &m.Author, &m.Body, &m.Intent, &m.Sentiment, &topics); err != nil {
+			return nil, fmt.Errorf("insight messages: %w", err)
+		}
+		m.At = fromMicros(at)
+		if topics != "" {
+			if err := json.Unmarshal([]byte(topics), &m.Topics); err != nil {
+				return nil, fmt.Errorf("insight messages: topics of message %d: %w", m.ID, err)
+			}
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
 }

@@ -12,6 +12,7 @@ import (
 	"palabre/internal/metrics/metricstest"
 	"palabre/internal/model"
 	"palabre/internal/store"
+	"palabre/internal/testutil"
 )
 
 // TestMetricFacts stores the hand-built month of internal/metricstest and
@@ -126,4 +127,44 @@ func loadMonth(t *testing.T, st *store.Store, db *sql.DB, ws model.Workspace, f 
 			}
 		}
 	}
+}
+
+// TestInsightMessages reads the customers' messages of a period, newest
+// first, without the team's, spam, trash, or those of other periods and
+// workspaces.
+func TestInsightMessages(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		ws, other := newWorkspace(t, st, "velo"), newWorkspace(t, st, "banque")
+		at := time.Date(2026, 3, 10, 12, 0, 0, 0, time.UTC)
+		msg := func(id, status string, staff bool, when time.Time) model.Message {
+			return model.Message{ExternalID: "https://blog.example/p#" + id, ConversationExternalID: "https://blog.example/p", Body: "body " + id,
+				AuthorName: "Ana", AuthorIsStaff: staff, Status: status, CreatedAt: when, Lang: "fr", Intent: "question",
+				Topics: []string{"livraison"}}
+		}
+		msgs := []model.Message{msg("a", model.StatusApproved, false, at), msg("b", model.StatusApproved, false, at.Add(time.Hour)),
+			msg("staff", model.StatusApproved, true, at), msg("spam", model.StatusSpam, false, at), msg("trash", model.StatusTrash, false, at),
+			msg("held", model.StatusPending, false, at.Add(-time.Hour)), msg("april", model.StatusApproved, false, at.AddDate(0, 1, 0))}
+		for _, w := range []model.Workspace{ws, other} {
+			if _, err := ingest.Import(ctx, st, ingest.FromMessages(msgs), ingest.Options{Workspace: w, Channel: "blog"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := st.InsightMessages(ctx, ws.ID, metrics.Period{From: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC)}, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var bodies []string
+		for _, m := range got {
+			bodies = append(bodies, m.Body)
+		}
+		if fmt.Sprint(bodies) != "[body b body a body held]" || got[0].Lang != "fr" || got[0].Intent != "question" ||
+			len(got[0].Topics) != 1 || got[0].Topics[0] != "livraison" || !got[1].At.Equal(at) {
+			t.Errorf("read %q: %+v", bodies, got)
+		}
+		if two, err := st.InsightMessages(ctx, ws.ID, metrics.Period{From: at.AddDate(0, -1, 0), To: at.AddDate(0, 2, 0)}, 2); err != nil || len(two) != 2 || two[0].Body != "body april" {
+			t.Errorf("the newest two: %+v, %v", two, err)
+		}
+	})
 }
