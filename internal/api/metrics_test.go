@@ -33,6 +33,7 @@ func TestMetrics(t *testing.T) {
 			Every    string
 			Trend    []metrics.Report
 			Total    metrics.Report
+			Previous metrics.Report
 			Groups   []struct {
 				Key    string
 				Report metrics.Report
@@ -47,6 +48,9 @@ func TestMetrics(t *testing.T) {
 			!got.Total.Period.From.Equal(time.Date(2026, 3, 1, 0, 0, 0, 0, paris)) || got.Total.Period.From.UTC().Hour() != 23 ||
 			!got.Total.Period.To.Equal(time.Date(2026, 4, 1, 0, 0, 0, 0, paris)) || got.Total.Period.To.UTC().Hour() != 22 {
 			t.Errorf("March in Paris: %s %s–%s, %+v", got.TimeZone, got.From, got.To, got.Total.Period)
+		}
+		if p := got.Previous.Period; !p.From.Equal(time.Date(2026, 2, 1, 0, 0, 0, 0, paris)) || !p.To.Equal(got.Total.Period.From) {
+			t.Errorf("March is compared with %+v, want February", p)
 		}
 		if got.Every != "day" || len(got.Trend) != 31 || !got.Trend[30].Period.To.Equal(got.Total.Period.To) {
 			t.Errorf("March's trend: every %s, %d steps", got.Every, len(got.Trend))

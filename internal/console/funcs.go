@@ -62,6 +62,7 @@ func helperFuncs(a *assets) template.FuncMap {
 		"seconds":         func(n int) time.Duration { return time.Duration(n) * time.Second },
 		"secs":            func(n int64) time.Duration { return time.Duration(n) * time.Second },
 		"list":            func(s ...string) []string { return s },
+		"delta":           delta,
 		"share": func(r metrics.Rate) float64 {
 			if r.Total == 0 {
 				return 0
@@ -145,4 +146,19 @@ func initials(name string) string {
 		return "?"
 	}
 	return strings.ToUpper(string(out))
+}
+
+// change is how a figure moved against the period before.
+type change struct {
+	Ratio    float64 // (now − before) / before
+	Up, Down bool
+}
+
+// delta compares a figure with the period before's; nil when there was
+// nothing before to compare with.
+func delta(now, before int) *change {
+	if before == 0 {
+		return nil
+	}
+	return &change{Ratio: float64(now-before) / float64(before), Up: now > before, Down: now < before}
 }

@@ -345,6 +345,7 @@ func frenchTexts() map[string]string {
 		"on the platform":                        "sur la plateforme",
 		"not sent":                               "non envoyée",
 		// Reports.
+		"against the period before":     "par rapport à la période précédente",
 		"What the community said":       "Ce que la communauté a dit",
 		"What the community of %s said": "Ce que la communauté de %s a dit",
 		"%d messages read, compared with the period before; the questions asked most count similar questions together.": "%d messages lus, comparés à ceux de la période précédente ; les questions les plus posées regroupent les questions semblables.",
@@ -393,7 +394,7 @@ func frenchTexts() map[string]string {
 		"by week":                           "par semaine",
 		"median age %s, %d never answered":  "âge médian %s, %d jamais traitées",
 		"nobody":                            "personne",
-		"p90":                               "90 %",
+		"p90":                               "90ᵉ centile",
 		"Median first response, in business hours": "Première réponse médiane, en heures ouvrées",
 		"Messages in and out":                      "Messages reçus et envoyés",
 		"Reports of %s":                            "Rapports de %s",

@@ -32,6 +32,9 @@ type Answer struct {
 	From     string `json:"from"` // local dates, to exclusive
 	To       string `json:"to"`
 	Total    Report `json:"total"`
+	// Previous is the total of the period of as many days just before,
+	// to compare with.
+	Previous Report `json:"previous"`
 	// Every is the step of Trend: the metrics of each day, week or
 	// month of the period.
 	Every  string   `json:"every"`
@@ -63,8 +66,15 @@ type Resolved struct {
 	Clock *sla.Clock
 }
 
-// Before is the period of the same number of local days just before.
+// Before is the period to compare with, just before: as many whole
+// months when the period is whole months (March against February), as
+// many local days otherwise.
 func (r Resolved) Before() Period {
+	from, to := r.Period.From, r.Period.To
+	if from.Day() == 1 && to.Day() == 1 && from.Hour() == 0 && to.Hour() == 0 {
+		months := (to.Year()-from.Year())*12 + int(to.Month()-from.Month())
+		return Period{From: from.AddDate(0, -months, 0), To: from}
+	}
 	days := 0
 	for d := r.Period.From; d.Before(r.Period.To); d = d.AddDate(0, 0, 1) {
 		days++
@@ -117,8 +127,14 @@ func Ask(ctx context.Context, src Source, workspaceID int64, q Query, now time.T
 		return Answer{}, err
 	}
 	facts.Clock = clock
+	before := res.Before()
+	prev, err := src.MetricFacts(ctx, workspaceID, before, now)
+	if err != nil {
+		return Answer{}, err
+	}
+	prev.Clock = clock
 	a := Answer{TimeZone: clock.Location().String(), From: from, To: to, Total: Compute(facts, p, nil),
-		Every: every, Trend: Trend(facts, steps, nil), By: q.By}
+		Previous: Compute(prev, before, nil), Every: every, Trend: Trend(facts, steps, nil), By: q.By}
 	if key == nil {
 		return a, nil
 	}

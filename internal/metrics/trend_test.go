@@ -79,3 +79,24 @@ func TestTrend(t *testing.T) {
 		t.Errorf("weeks add up to %+v, month %+v", sum, month)
 	}
 }
+
+func TestBefore(t *testing.T) {
+	paris, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Fatal(err)
+	}
+	day := func(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, paris) }
+	for _, c := range []struct {
+		from, to, wantFrom time.Time
+	}{
+		{day(2026, 3, 1), day(2026, 4, 1), day(2026, 2, 1)},    // March against February
+		{day(2026, 1, 1), day(2026, 4, 1), day(2025, 10, 1)},   // a quarter against the one before
+		{day(2026, 3, 10), day(2026, 3, 17), day(2026, 3, 3)},  // a week against the one before
+		{day(2026, 3, 29), day(2026, 3, 31), day(2026, 3, 27)}, // two days, one of 23 hours
+	} {
+		got := metrics.Resolved{Period: metrics.Period{From: c.from, To: c.to}}.Before()
+		if !got.From.Equal(c.wantFrom) || !got.To.Equal(c.from) {
+			t.Errorf("before %s–%s: %s–%s, want from %s", c.from, c.to, got.From, got.To, c.wantFrom)
+		}
+	}
+}
