@@ -79,6 +79,8 @@ type Store interface {
 	SLASettings(ctx context.Context, workspaceID int64) (sla.Settings, bool, error)
 	MetricFacts(ctx context.Context, workspaceID int64, p metrics.Period, now time.Time) (metrics.Facts, error)
 	InsightMessages(ctx context.Context, workspaceID int64, p metrics.Period, limit int) ([]insights.Message, error)
+	EngagementWeights(ctx context.Context, workspaceID int64) (metrics.Weights, error)
+	SetEngagementWeights(ctx context.Context, workspaceID int64, w metrics.Weights, now time.Time) error
 	SetSLASettings(ctx context.Context, workspaceID int64, settings sla.Settings, actor string) error
 	Sources(ctx context.Context, workspaceID int64) ([]model.Source, error)
 	Source(ctx context.Context, workspaceID, id int64) (model.Source, error)
@@ -253,6 +255,8 @@ func (h *handler) routes() []endpoint {
 		{pattern: "GET /api/v1/workspaces/{slug}/sla", serve: h.showSLA},
 		{pattern: "GET /api/v1/workspaces/{slug}/metrics", serve: h.showMetrics},
 		{pattern: "GET /api/v1/workspaces/{slug}/metrics.csv", serve: h.showMetricsCSV},
+		{pattern: "GET /api/v1/workspaces/{slug}/engagement-weights", serve: h.showWeights},
+		{pattern: "PUT /api/v1/workspaces/{slug}/engagement-weights", serve: h.putWeights},
 		{pattern: "GET /api/v1/workspaces/{slug}/insights", serve: h.showInsights},
 		{pattern: "GET /api/v1/workspaces/{slug}/insights.md", serve: h.showInsightsMarkdown},
 		{pattern: "GET /api/v1/workspaces/{slug}/insights.csv", serve: h.showInsightsCSV},

@@ -526,6 +526,21 @@ func matrixRoutes() []matrixRoute {
 					t.Errorf("not metrics as CSV: %s", body)
 				}
 			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/engagement-weights", path: in("/engagement-weights"), inWorkspace: true, roles: readable,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"messages":`)) {
+					t.Errorf("not weights: %s", body)
+				}
+			}},
+		{pattern: "PUT /api/v1/workspaces/{slug}/engagement-weights", path: in("/engagement-weights"), inWorkspace: true, roles: managing,
+			body: func(*world, string, bool) string {
+				return `{"messages":1,"conversations":2,"days":3,"positive":2,"helpful":5,"negative":1}`
+			},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"helpful":5`)) {
+					t.Errorf("weights not kept: %s", body)
+				}
+			}},
 		{pattern: "GET /api/v1/workspaces/{slug}/insights", path: in("/insights?from=2020-01-01"), inWorkspace: true, roles: readable,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				if !bytes.Contains(body, []byte(`"topics":[{"topic":"","messages":`)) {

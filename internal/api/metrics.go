@@ -54,3 +54,32 @@ func (h *handler) askMetrics(r *http.Request) (string, metrics.Answer, error) {
 	}
 	return ws.Slug, a, err
 }
+
+// showWeights answers the weights of a workspace's engagement score.
+func (h *handler) showWeights(w http.ResponseWriter, r *http.Request) {
+	ws, err := h.workspace(r, r.PathValue("slug"), accessRead)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	weights, err := h.store.EngagementWeights(r.Context(), ws.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, weights)
+}
+
+// putWeights replaces them (managers and owners).
+func (h *handler) putWeights(w http.ResponseWriter, r *http.Request) {
+	var weights metrics.Weights
+	ws, ok := h.decodeForWorkspace(w, r, 4<<10, &weights, accessManage)
+	if !ok {
+		return
+	}
+	if err := h.store.SetEngagementWeights(r.Context(), ws.ID, weights, time.Now()); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, weights)
+}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ func (c *Console) registerReports(mux *http.ServeMux) {
 	mux.HandleFunc("GET /reports/{slug}/csv", c.page(c.reportsCSV))
 	mux.HandleFunc("GET /reports/{slug}/insights.md", c.page(c.insightsFile))
 	mux.HandleFunc("GET /reports/{slug}/insights.csv", c.page(c.insightsFile))
+	mux.HandleFunc("POST /reports/{slug}/weights", c.page(c.saveWeights))
 }
 
 // reportsData fills reports.html.
@@ -37,7 +39,9 @@ type reportsData struct {
 	Answer     metrics.Answer
 	// Insights are what the community said over the period.
 	Insights insights.Answer
-	Problem  string
+	// Manage: the viewer may change the engagement score's weights.
+	Manage  bool
+	Problem string
 	// Charts of the trend, and the labels of its steps.
 	Volume, Sentiment, Response template.HTML
 	Steps                       []string
@@ -124,12 +128,34 @@ func (c *Console) insightsFile(w http.ResponseWriter, r *http.Request, v *viewer
 	return insights.WriteMarkdown(w, v.P.T("What the community of %s said", d.Workspace.Name), a)
 }
 
+// saveWeights hands the engagement score's weights to the API.
+func (c *Console) saveWeights(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	d, err := reportQuery(r, v)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	weights := map[string]any{}
+	for _, k := range []string{"messages", "conversations", "days", "positive", "helpful", "negative"} {
+		n, err := strconv.ParseFloat(strings.TrimSpace(f.Get(k)), 64)
+		if err != nil {
+			setFlash(w, flash{Text: v.P.T("Weight %q: %s is not a number.", k, f.Get(k)), Error: true})
+			http.Redirect(w, r, "/reports/"+url.PathEscape(d.Workspace.Slug)+"#engaged", http.StatusSeeOther)
+			return nil
+		}
+		weights[k] = n
+	}
+	return c.relay(w, r, v, http.MethodPut, apiWorkspacePath(d.Workspace, "engagement-weights"), weights,
+		v.P.T("Engagement score weights saved."), "/reports/"+url.PathEscape(d.Workspace.Slug)+"#engaged")
+}
+
 // reports answers a workspace's reports over the period asked.
 func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	d, err := reportQuery(r, v)
 	if err != nil {
 		return err
 	}
+	d.Manage = v.manages(d.Workspace.ID)
 	status := http.StatusOK
 	a, err := metrics.Ask(r.Context(), c.store, d.Workspace.ID, d.Query, v.Now)
 	if errors.Is(err, metrics.ErrBadQuery) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,26 @@ func TestReports(t *testing.T) {
 	}
 	if res := claire.Get("/reports/velo/insights.md"); res.Status != http.StatusNotFound {
 		t.Errorf("an expert's insights: %d", res.Status)
+	}
+	// The most engaged members; the weights of their score, which a
+	// manager changes and a CM does not see.
+	contains(t, "engaged", page, "Most engaged members", "/workspaces/velo/people/")
+	lacks(t, "engaged, for a CM", page, `action="/reports/velo/weights"`)
+	nadia := a.session(t, "nadia")
+	contains(t, "engaged, for a manager", nadia.Get("/reports/velo"), `action="/reports/velo/weights"`)
+	weights := url.Values{"messages": {"1"}, "conversations": {"2"}, "days": {"3"}, "positive": {"2"}, "helpful": {"7.5"}, "negative": {"1"}}
+	if res := nadia.Submit("/reports/velo/weights", weights); res.Status != http.StatusSeeOther {
+		t.Fatalf("weights: %d", res.Status)
+	}
+	if w, err := st.EngagementWeights(context.Background(), a.velo.ID); err != nil || w.Helpful != 7.5 {
+		t.Errorf("weights kept: %+v, %v", w, err)
+	}
+	weights.Set("days", "many")
+	nadia.Submit("/reports/velo/weights", weights)
+	contains(t, "a bad weight", nadia.Get("/reports/velo"), "is not a number")
+	lea.Submit("/reports/velo/weights", url.Values{"messages": {"9"}, "conversations": {"9"}, "days": {"9"}, "positive": {"9"}, "helpful": {"9"}, "negative": {"9"}})
+	if w, _ := st.EngagementWeights(context.Background(), a.velo.ID); w.Messages == 9 {
+		t.Error("a CM changed the weights")
 	}
 	weeks := lea.Get("/reports/velo?every=week&by=assignee")
 	contains(t, "by week and assignee", weeks, "By assignee", `<option value="week" selected>`)

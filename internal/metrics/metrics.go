@@ -58,8 +58,9 @@ type Facts struct {
 	// is neither kept nor breached.
 	Now time.Time
 	// FirstSeen is when each member of the messages first wrote in the
-	// workspace.
+	// workspace; Names their display names.
 	FirstSeen map[string]time.Time
+	Names     map[string]string
 }
 
 // Period is [From, To).

@@ -17,6 +17,9 @@ var ErrBadQuery = errors.New("bad metrics query")
 // MaxDays bounds a query's period.
 const MaxDays = 3660
 
+// MaxEngaged is how many members an answer ranks by engagement.
+const MaxEngaged = 10
+
 // Query asks a workspace's metrics: from the local date From to the local
 // date To (exclusive; "2026-03-01"; by default the 30 days up to today),
 // a trend by Every (Day, Week, Month; chosen by Step when ""), and slices
@@ -37,10 +40,14 @@ type Answer struct {
 	Previous Report `json:"previous"`
 	// Every is the step of Trend: the metrics of each day, week or
 	// month of the period.
-	Every  string   `json:"every"`
-	Trend  []Report `json:"trend"`
-	By     string   `json:"by,omitempty"`
-	Groups []Group  `json:"groups,omitempty"`
+	Every string   `json:"every"`
+	Trend []Report `json:"trend"`
+	// Engaged are the members most engaged over the period (at most
+	// MaxEngaged), scored with Weights.
+	Engaged []Engagement `json:"engaged"`
+	Weights Weights      `json:"weights"`
+	By      string       `json:"by,omitempty"`
+	Groups  []Group      `json:"groups,omitempty"`
 }
 
 // Group is one slice: the conversations of a channel, of an assignee (""
@@ -55,6 +62,7 @@ type Group struct {
 type Source interface {
 	SLASettings(ctx context.Context, workspaceID int64) (sla.Settings, bool, error)
 	MetricFacts(ctx context.Context, workspaceID int64, p Period, now time.Time) (Facts, error)
+	EngagementWeights(ctx context.Context, workspaceID int64) (Weights, error)
 }
 
 // Resolved is a query's period as instants, on a workspace's clock.
@@ -133,8 +141,13 @@ func Ask(ctx context.Context, src Source, workspaceID int64, q Query, now time.T
 		return Answer{}, err
 	}
 	prev.Clock = clock
+	weights, err := src.EngagementWeights(ctx, workspaceID)
+	if err != nil {
+		return Answer{}, err
+	}
 	a := Answer{TimeZone: clock.Location().String(), From: from, To: to, Total: Compute(facts, p, nil),
-		Previous: Compute(prev, before, nil), Every: every, Trend: Trend(facts, steps, nil), By: q.By}
+		Previous: Compute(prev, before, nil), Every: every, Trend: Trend(facts, steps, nil),
+		Engaged: Engaged(facts, p, weights, MaxEngaged), Weights: weights, By: q.By}
 	if key == nil {
 		return a, nil
 	}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -63,7 +64,7 @@ func (s *Store) MetricFacts(ctx context.Context, workspaceID int64, p metrics.Pe
 		return f, fmt.Errorf("metric facts: conversations: %w", err)
 	}
 	rows, err = s.r.QueryContext(ctx, `SELECT m.conversation_id, m.author_is_staff, m.created_at, m.sentiment, m.intent, m.topics,
-			COALESCE(m.member_id, ''), COALESCE(mb.first_seen_at, 0)
+			COALESCE(m.member_id, ''), COALESCE(mb.first_seen_at, 0), COALESCE(mb.display_name, '')
 		FROM messages m JOIN conversations c ON c.id = m.conversation_id
 		LEFT JOIN members mb ON mb.workspace_id = m.workspace_id AND mb.id = m.member_id
 		WHERE`+metricConversations, args...)
@@ -71,17 +72,17 @@ func (s *Store) MetricFacts(ctx context.Context, workspaceID int64, p metrics.Pe
 		return f, fmt.Errorf("metric facts: messages: %w", err)
 	}
 	defer rows.Close()
-	f.FirstSeen = map[string]time.Time{}
+	f.FirstSeen, f.Names = map[string]time.Time{}, map[string]string{}
 	for rows.Next() {
 		var m metrics.Message
 		var at, seen int64
-		var topics string
-		if err := rows.Scan(&m.ConversationID, &m.Staff, &at, &m.Sentiment, &m.Intent, &topics, &m.MemberID, &seen); err != nil {
+		var topics, name string
+		if err := rows.Scan(&m.ConversationID, &m.Staff, &at, &m.Sentiment, &m.Intent, &topics, &m.MemberID, &seen, &name); err != nil {
 			return f, fmt.Errorf("metric facts: messages: %w", err)
 		}
 		m.At = fromMicros(at)
 		if m.MemberID != "" {
-			f.FirstSeen[m.MemberID] = fromMicros(seen)
+			f.FirstSeen[m.MemberID], f.Names[m.MemberID] = fromMicros(seen), name
 		}
 		f.Messages = append(f.Messages, m)
 		if topics == "" || m.Staff {
@@ -131,4 +132,41 @@ func (s *Store) InsightMessages(ctx context.Context, workspaceID int64, p metric
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// EngagementWeights returns the weights of a workspace's engagement
+// score: its own, or metrics.DefaultWeights.
+func (s *Store) EngagementWeights(ctx context.Context, workspaceID int64) (metrics.Weights, error) {
+	var raw string
+	err := s.r.QueryRowContext(ctx, `SELECT weights FROM engagement_weights WHERE workspace_id = $1`, workspaceID).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return metrics.DefaultWeights(), nil
+	}
+	if err != nil {
+		return metrics.Weights{}, fmt.Errorf("engagement weights of workspace %d: %w", workspaceID, err)
+	}
+	var w metrics.Weights
+	if err := json.Unmarshal([]byte(raw), &w); err != nil {
+		return metrics.Weights{}, fmt.Errorf("engagement weights of workspace %d: %w", workspaceID, err)
+	}
+	return w, nil
+}
+
+// SetEngagementWeights replaces the weights of a workspace's engagement
+// score, which must be valid (ErrInvalid otherwise).
+func (s *Store) SetEngagementWeights(ctx context.Context, workspaceID int64, w metrics.Weights, now time.Time) error {
+	if err := w.Validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	raw, err := json.Marshal(w)
+	if err != nil {
+		return fmt.Errorf("engagement weights: %w", err)
+	}
+	_, err = s.w.ExecContext(ctx, `INSERT INTO engagement_weights (workspace_id, weights, updated_at) VALUES ($1, $2, $3)
+		ON CONFLICT (workspace_id) DO UPDATE SET weights = excluded.weights, updated_at = excluded.updated_at`,
+		workspaceID, string(raw), toMicros(now))
+	if err != nil {
+		return fmt.Errorf("engagement weights of workspace %d: %w", workspaceID, err)
+	}
+	return nil
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"testing"
 	"time"
@@ -41,6 +42,18 @@ func TestMetricFacts(t *testing.T) {
 		} {
 			if g, w := metrics.Compute(got, p, keep), metrics.Compute(want, p, keep); g != w {
 				t.Errorf("%s, from the store:\n got %+v\nwant %+v", name, g, w)
+			}
+		}
+		// The most engaged, scored alike (the store's member ids are its
+		// own).
+		ge, we := metrics.Engaged(got, p, metrics.DefaultWeights(), 10), metrics.Engaged(want, p, metrics.DefaultWeights(), 10)
+		if len(ge) != len(we) || len(ge) != 3 {
+			t.Fatalf("engaged from the store %+v, want %+v", ge, we)
+		}
+		for i := range ge {
+			g, w := ge[i], we[i]
+			if g.Score != w.Score || g.Messages != w.Messages || g.Days != w.Days || g.Helpful != w.Helpful || g.Name != w.MemberID {
+				t.Errorf("engaged %d from the store %+v, want %+v", i, g, w)
 			}
 		}
 		if len(got.Conversations) < 5 {
@@ -165,6 +178,32 @@ func TestInsightMessages(t *testing.T) {
 		}
 		if two, err := st.InsightMessages(ctx, ws.ID, metrics.Period{From: at.AddDate(0, -1, 0), To: at.AddDate(0, 2, 0)}, 2); err != nil || len(two) != 2 || two[0].Body != "body april" {
 			t.Errorf("the newest two: %+v, %v", two, err)
+		}
+	})
+}
+
+func TestEngagementWeights(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		ws, other := newWorkspace(t, st, "velo"), newWorkspace(t, st, "banque")
+		if w, err := st.EngagementWeights(ctx, ws.ID); err != nil || w != metrics.DefaultWeights() {
+			t.Fatalf("before any: %+v, %v", w, err)
+		}
+		mine := metrics.Weights{Messages: 0.5, Helpful: 10}
+		for range 2 { // set twice: replaced
+			if err := st.SetEngagementWeights(ctx, ws.ID, mine, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if w, err := st.EngagementWeights(ctx, ws.ID); err != nil || w != mine {
+			t.Errorf("after: %+v, %v", w, err)
+		}
+		if w, err := st.EngagementWeights(ctx, other.ID); err != nil || w != metrics.DefaultWeights() {
+			t.Errorf("another workspace's: %+v, %v", w, err)
+		}
+		if err := st.SetEngagementWeights(ctx, ws.ID, metrics.Weights{Days: -2}, time.Now()); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("a negative weight: %v", err)
 		}
 	})
 }
