@@ -254,6 +254,7 @@ func (h *handler) routes() []endpoint {
 		{pattern: "POST /api/v1/workspaces/{slug}/route", serve: h.routeNow},
 		{pattern: "GET /api/v1/workspaces/{slug}/sla", serve: h.showSLA},
 		{pattern: "GET /api/v1/workspaces/{slug}/metrics", serve: h.showMetrics},
+		{pattern: "GET /api/v1/metrics", serve: h.showMetricsAcross},
 		{pattern: "GET /api/v1/workspaces/{slug}/metrics.csv", serve: h.showMetricsCSV},
 		{pattern: "GET /api/v1/workspaces/{slug}/engagement-weights", serve: h.showWeights},
 		{pattern: "PUT /api/v1/workspaces/{slug}/engagement-weights", serve: h.putWeights},

@@ -415,6 +415,30 @@ func matrixRoutes() []matrixRoute {
 			body: func(_ *world, who string, _ bool) string {
 				return `{"languages":["fr"],"capacity":` + strconv.Itoa(len(who)) + `}`
 			}},
+		// Across workspaces: each caller counts those they may read.
+		{pattern: "GET /api/v1/metrics", path: fixed("/api/v1/metrics?from=2020-01-01"), ok: 200,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				var a struct {
+					Groups []struct{ Key string }
+				}
+				if err := json.Unmarshal(body, &a); err != nil {
+					t.Fatalf("not metrics: %s", body)
+				}
+				var got []string
+				for _, g := range a.Groups {
+					got = append(got, g.Key)
+				}
+				want := []string(nil)
+				switch who {
+				case admin:
+					want = []string{"banque", "velo"}
+				case model.RoleOwner, model.RoleManager, model.RoleCM, model.RoleClient:
+					want = []string{"velo"}
+				}
+				if !slices.Equal(got, want) {
+					t.Errorf("%s's metrics across workspaces: %v, want %v", who, got, want)
+				}
+			}},
 		{pattern: "GET /api/v1/workspaces", path: fixed("/api/v1/workspaces"), ok: 200,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				want := []string{}

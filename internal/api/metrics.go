@@ -5,6 +5,7 @@ package api
 // as JSON or CSV.
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -82,4 +83,40 @@ func (h *handler) putWeights(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.respond(w, r, weights)
+}
+
+// showMetricsAcross answers the metrics of every workspace the caller may
+// read (those of one sector with sector=), pooled, in the time zone tz
+// (UTC by default), by workspace unless asked otherwise.
+func (h *handler) showMetricsAcross(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	loc, err := time.LoadLocation(cmp.Or(q.Get("tz"), "UTC"))
+	if err != nil || q.Get("tz") == "Local" {
+		h.fail(w, r, fmt.Errorf("%w: tz %q: want a time zone such as Europe/Paris", store.ErrInvalid, q.Get("tz")))
+		return
+	}
+	all, err := h.store.Workspaces(r.Context())
+	if err == nil {
+		all, err = h.visible(r.Context(), all)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var scopes []metrics.Scope
+	for _, ws := range all {
+		if sector := q.Get("sector"); sector == "" || ws.Sector == sector {
+			scopes = append(scopes, metrics.Scope{ID: ws.ID, Slug: ws.Slug, Sector: ws.Sector})
+		}
+	}
+	mq := metrics.Query{From: q.Get("from"), To: q.Get("to"), Every: q.Get("every"), By: cmp.Or(q.Get("by"), "workspace")}
+	a, err := metrics.AskAcross(r.Context(), h.store, scopes, mq, loc, time.Now())
+	if errors.Is(err, metrics.ErrBadQuery) {
+		err = fmt.Errorf("%w: %v", store.ErrInvalid, err)
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, a)
 }

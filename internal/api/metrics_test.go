@@ -79,6 +79,18 @@ func TestMetrics(t *testing.T) {
 		if in != got.Total.In || out != got.Total.Out {
 			t.Errorf("channels add up to %d in, %d out; the whole is %d, %d", in, out, got.Total.In, got.Total.Out)
 		}
+		// Across workspaces: in the time zone asked, of the sector asked.
+		decode(t, w.as(t, model.RoleCM, "GET", "/api/v1/metrics?from=2026-03-01&to=2026-04-01&tz=America/New_York", ""), http.StatusOK, &got)
+		if got.TimeZone != "America/New_York" || got.Total.Period.From.UTC().Hour() != 5 || got.By != "workspace" {
+			t.Errorf("across, in New York: %s %+v by %s", got.TimeZone, got.Total.Period, got.By)
+		}
+		got.Groups = nil
+		decode(t, w.as(t, model.RoleCM, "GET", "/api/v1/metrics?sector=nothing-here", ""), http.StatusOK, &got)
+		if len(got.Groups) != 0 || got.Total.In != 0 {
+			t.Errorf("a sector without workspaces: %d groups, %d in", len(got.Groups), got.Total.In)
+		}
+		checkProblem(t, w.as(t, model.RoleCM, "GET", "/api/v1/metrics?tz=Mars/Olympus", ""), http.StatusBadRequest, `tz "Mars/Olympus"`)
+		checkProblem(t, w.as(t, model.RoleCM, "GET", "/api/v1/metrics?by=colour", ""), http.StatusBadRequest, `by "colour"`)
 		for _, bad := range []struct{ query, says string }{
 			{"from=2026-13-01", `from "2026-13-01"`},
 			{"from=2026-03-01&to=2026-03-01", "not before"},

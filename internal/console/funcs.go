@@ -63,6 +63,10 @@ func helperFuncs(a *assets) template.FuncMap {
 		"secs":            func(n int64) time.Duration { return time.Duration(n) * time.Second },
 		"list":            func(s ...string) []string { return s },
 		"delta":           delta,
+		"splitMember": func(id string) []string {
+			slug, member, _ := strings.Cut(id, "/")
+			return []string{slug, member}
+		},
 		"share": func(r metrics.Rate) float64 {
 			if r.Total == 0 {
 				return 0

@@ -4,6 +4,7 @@ package console
 // drawn on the server (internal/chart), for its team and its clients.
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"html/template"
@@ -40,7 +41,11 @@ type reportsData struct {
 	// Insights are what the community said over the period.
 	Insights insights.Answer
 	// Manage: the viewer may change the engagement score's weights.
-	Manage  bool
+	Manage bool
+	// Across: the page pools every workspace of Workspaces.
+	Across bool
+	// Slices are the ways the page may slice the figures.
+	Slices  []string
 	Problem string
 	// Charts of the trend, and the labels of its steps.
 	Volume, Sentiment, Response template.HTML
@@ -59,14 +64,29 @@ func reportWorkspaces(v *viewer) []model.Workspace {
 	return out
 }
 
-// reportsHome opens the reports of the viewer's first workspace.
+// reportsHome pools the reports of the viewer's workspaces, in their time
+// zone, by workspace unless asked otherwise; with one workspace, it opens
+// its reports.
 func (c *Console) reportsHome(w http.ResponseWriter, r *http.Request, v *viewer) error {
 	list := reportWorkspaces(v)
 	if len(list) == 0 {
 		return fmt.Errorf("reports: %w", store.ErrNotFound)
 	}
-	http.Redirect(w, r, "/reports/"+url.PathEscape(list[0].Slug), http.StatusSeeOther)
-	return nil
+	if len(list) == 1 {
+		http.Redirect(w, r, "/reports/"+url.PathEscape(list[0].Slug), http.StatusSeeOther)
+		return nil
+	}
+	q := r.URL.Query()
+	d := reportsData{Workspaces: list, Across: true, Slices: []string{"workspace", "sector", "channel", "assignee", "topic"},
+		Query: metrics.Query{From: q.Get("from"), To: q.Get("to"), Every: q.Get("every"), By: cmp.Or(q.Get("by"), "workspace")}}
+	scopes := make([]metrics.Scope, len(list))
+	for i, ws := range list {
+		scopes[i] = metrics.Scope{ID: ws.ID, Slug: ws.Slug, Sector: ws.Sector}
+	}
+	ask := func(q metrics.Query) (metrics.Answer, error) {
+		return metrics.AskAcross(r.Context(), c.store, scopes, q, v.Loc, v.Now)
+	}
+	return c.renderReports(w, r, v, &d, ask)
 }
 
 // reportQuery reads the workspace of a reports page and the query asked
@@ -155,20 +175,31 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) err
 	if err != nil {
 		return err
 	}
-	d.Manage = v.manages(d.Workspace.ID)
+	d.Manage, d.Slices = v.manages(d.Workspace.ID), []string{"channel", "assignee", "topic"}
+	ask := func(q metrics.Query) (metrics.Answer, error) {
+		return metrics.Ask(r.Context(), c.store, d.Workspace.ID, q, v.Now)
+	}
+	return c.renderReports(w, r, v, &d, ask)
+}
+
+// renderReports answers a reports page with what ask answers of its
+// query.
+func (c *Console) renderReports(w http.ResponseWriter, r *http.Request, v *viewer, d *reportsData, ask func(metrics.Query) (metrics.Answer, error)) error {
 	status := http.StatusOK
-	a, err := metrics.Ask(r.Context(), c.store, d.Workspace.ID, d.Query, v.Now)
+	a, err := ask(d.Query)
 	if errors.Is(err, metrics.ErrBadQuery) {
 		// Asked again with the defaults; the form keeps what was typed.
 		status, d.Problem = http.StatusBadRequest, err.Error()
-		a, err = metrics.Ask(r.Context(), c.store, d.Workspace.ID, metrics.Query{By: "channel"}, v.Now)
+		a, err = ask(metrics.Query{By: d.Slices[0]})
 	}
 	if err != nil {
 		return err
 	}
 	d.Answer = a
-	if d.Insights, err = insights.Ask(r.Context(), c.store, d.Workspace.ID, metrics.Query{From: a.From, To: a.To}, v.Now); err != nil {
-		return err
+	if !d.Across {
+		if d.Insights, err = insights.Ask(r.Context(), c.store, d.Workspace.ID, metrics.Query{From: a.From, To: a.To}, v.Now); err != nil {
+			return err
+		}
 	}
 	if d.Query.From == "" {
 		d.Query.From = a.From
@@ -179,8 +210,12 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) err
 	if d.Query.Every == "" {
 		d.Query.Every = a.Every
 	}
-	c.trendCharts(v, &d)
-	c.render(w, r, v, status, "reports.html", &layoutData{Title: v.P.T("Reports of %s", d.Workspace.Name), Nav: "reports"}, d)
+	c.trendCharts(v, d)
+	title := v.P.T("Reports of %s", d.Workspace.Name)
+	if d.Across {
+		title = v.P.T("Reports of all my workspaces")
+	}
+	c.render(w, r, v, status, "reports.html", &layoutData{Title: title, Nav: "reports"}, *d)
 	return nil
 }
 

@@ -22,9 +22,18 @@ func TestReports(t *testing.T) {
 	st := testutil.NewStore(t, store.EngineSQLite)
 	a := newAgency(t, st)
 	lea, marc, claire := a.session(t, "lea"), a.session(t, "marc"), a.session(t, "claire")
-	if res := lea.Get("/reports"); res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/reports/") {
-		t.Fatalf("/reports: %d to %q", res.Status, res.Header.Get("Location"))
+	// A client of one workspace goes to its reports; Léa, CM of two, sees
+	// both pooled, by workspace.
+	if res := marc.Get("/reports"); res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/reports/velo" {
+		t.Fatalf("/reports for a client: %d to %q", res.Status, res.Header.Get("Location"))
 	}
+	all := lea.Get("/reports")
+	if all.Status != http.StatusOK {
+		t.Fatalf("/reports for Léa: %d", all.Status)
+	}
+	contains(t, "all my workspaces", all, "All my workspaces", "By workspace", `<th scope="row">banque</th>`, `<th scope="row">velo</th>`, `<svg class="chart"`)
+	lacks(t, "all my workspaces", all, "What the community said")
+	contains(t, "all my workspaces by sector", lea.Get("/reports?by=sector"), "By sector")
 	want, err := metrics.Ask(context.Background(), st, a.velo.ID, metrics.Query{By: "channel"}, time.Now())
 	if err != nil {
 		t.Fatal(err)

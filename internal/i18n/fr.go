@@ -345,6 +345,10 @@ func frenchTexts() map[string]string {
 		"on the platform":                        "sur la plateforme",
 		"not sent":                               "non envoyée",
 		// Reports.
+		"All my workspaces":               "Tous mes espaces",
+		"Reports of all my workspaces":    "Rapports de tous mes espaces",
+		"By workspace":                    "Par espace",
+		"By sector":                       "Par secteur",
 		"Score":                           "Score",
 		"Active days":                     "Jours actifs",
 		"Helpful":                         "Entraide",

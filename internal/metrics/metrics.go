@@ -43,6 +43,11 @@ type Conversation struct {
 	WithExpert bool
 	// Topics are those of its customers' messages.
 	Topics []string
+	// Across workspaces (AskAcross): its workspace's slug and sector, and
+	// the clock of its SLA calendar, which times it rather than the
+	// facts'.
+	Workspace, Sector string
+	Clock             *sla.Clock
 }
 
 // Facts are what a period's metrics are computed from: a workspace's
@@ -230,11 +235,11 @@ func Compute(f Facts, p Period, keep func(Conversation) bool) Report {
 			}
 			r.WithExpert.Total++
 			if answered != nil {
-				first = append(first, seconds(f.business(start, *answered)))
+				first = append(first, seconds(f.business(c, start, *answered)))
 			}
 		}
 		if c.ResolvedAt != nil && p.contains(*c.ResolvedAt) {
-			resolution = append(resolution, seconds(f.business(start, *c.ResolvedAt)))
+			resolution = append(resolution, seconds(f.business(c, start, *c.ResolvedAt)))
 		}
 		if due := c.ResponseDueAt; due != nil && p.contains(*due) && !due.After(f.Now) {
 			r.SLA.Total++
@@ -311,12 +316,14 @@ func opening(msgs []Message) (start time.Time, answered *time.Time, ok bool) {
 	return time.Time{}, nil, false
 }
 
-// business is the business time from a to b on the facts' clock.
-func (f Facts) business(a, b time.Time) time.Duration {
-	if f.Clock == nil {
+// business is the business time of c from a to b: on its own clock, or
+// the facts'.
+func (f Facts) business(c Conversation, a, b time.Time) time.Duration {
+	clock := cmp.Or(c.Clock, f.Clock)
+	if clock == nil {
 		return max(b.Sub(a), 0)
 	}
-	return f.Clock.Between(a, b)
+	return clock.Between(a, b)
 }
 
 func seconds(d time.Duration) int64 { return int64(d / time.Second) }

@@ -117,12 +117,92 @@ func Ask(ctx context.Context, src Source, workspaceID int64, q Query, now time.T
 	if err != nil {
 		return Answer{}, err
 	}
-	p, from, to, clock := res.Period, res.From, res.To, res.Clock
+	read := func(p Period) (Facts, error) {
+		f, err := src.MetricFacts(ctx, workspaceID, p, now)
+		f.Clock = res.Clock
+		return f, err
+	}
+	weights, err := src.EngagementWeights(ctx, workspaceID)
+	if err != nil {
+		return Answer{}, err
+	}
+	return answer(res, q, weights, read)
+}
+
+// Scope is one workspace of a query across several.
+type Scope struct {
+	ID           int64
+	Slug, Sector string
+}
+
+// AskAcross answers q over several workspaces at once, in loc (the
+// asker's time zone): their facts pooled, each conversation timed on its
+// own workspace's SLA calendar, members told apart by workspace (their ids
+// become "slug/id"), the engagement scored with DefaultWeights. By may
+// also be "workspace" or "sector".
+func AskAcross(ctx context.Context, src Source, scopes []Scope, q Query, loc *time.Location, now time.Time) (Answer, error) {
+	p, from, to, err := period(q.From, q.To, loc, now)
+	if err != nil {
+		return Answer{}, err
+	}
+	utc, err := sla.Calendar{TimeZone: "UTC"}.Compile()
+	if err != nil {
+		return Answer{}, err
+	}
+	clocks := make([]*sla.Clock, len(scopes))
+	for i, sc := range scopes {
+		settings, ok, err := src.SLASettings(ctx, sc.ID)
+		if err != nil {
+			return Answer{}, err
+		}
+		if clocks[i] = utc; ok {
+			if clocks[i], err = settings.Calendar.Compile(); err != nil {
+				return Answer{}, fmt.Errorf("the SLA calendar of %s: %w", sc.Slug, err)
+			}
+		}
+	}
+	read := func(p Period) (Facts, error) {
+		all := Facts{Now: now, FirstSeen: map[string]time.Time{}, Names: map[string]string{}}
+		for i, sc := range scopes {
+			f, err := src.MetricFacts(ctx, sc.ID, p, now)
+			if err != nil {
+				return all, err
+			}
+			for _, c := range f.Conversations {
+				c.Workspace, c.Sector, c.Clock = sc.Slug, sc.Sector, clocks[i]
+				all.Conversations = append(all.Conversations, c)
+			}
+			for _, m := range f.Messages {
+				if m.MemberID != "" {
+					m.MemberID = sc.Slug + "/" + m.MemberID
+				}
+				all.Messages = append(all.Messages, m)
+			}
+			for id, t := range f.FirstSeen {
+				all.FirstSeen[sc.Slug+"/"+id] = t
+			}
+			for id, n := range f.Names {
+				all.Names[sc.Slug+"/"+id] = n
+			}
+		}
+		return all, nil
+	}
+	return answerIn(Resolved{Period: p, From: from, To: to}, loc, q, DefaultWeights(), read)
+}
+
+// answer computes what q asks of the facts read tells of a period and of
+// the one before, in the time zone of res's clock.
+func answer(res Resolved, q Query, weights Weights, read func(Period) (Facts, error)) (Answer, error) {
+	return answerIn(res, res.Clock.Location(), q, weights, read)
+}
+
+func answerIn(res Resolved, loc *time.Location, q Query, weights Weights, read func(Period) (Facts, error)) (Answer, error) {
+	p := res.Period
 	every := q.Every
 	if every == "" {
 		every = Step(p)
 	}
-	steps, err := Split(p, every, clock.Location())
+	steps, err := Split(p, every, loc)
 	if err != nil {
 		return Answer{}, fmt.Errorf("%w: %v", ErrBadQuery, err)
 	}
@@ -130,22 +210,16 @@ func Ask(ctx context.Context, src Source, workspaceID int64, q Query, now time.T
 	if err != nil {
 		return Answer{}, err
 	}
-	facts, err := src.MetricFacts(ctx, workspaceID, p, now)
+	facts, err := read(p)
 	if err != nil {
 		return Answer{}, err
 	}
-	facts.Clock = clock
 	before := res.Before()
-	prev, err := src.MetricFacts(ctx, workspaceID, before, now)
+	prev, err := read(before)
 	if err != nil {
 		return Answer{}, err
 	}
-	prev.Clock = clock
-	weights, err := src.EngagementWeights(ctx, workspaceID)
-	if err != nil {
-		return Answer{}, err
-	}
-	a := Answer{TimeZone: clock.Location().String(), From: from, To: to, Total: Compute(facts, p, nil),
+	a := Answer{TimeZone: loc.String(), From: res.From, To: res.To, Total: Compute(facts, p, nil),
 		Previous: Compute(prev, before, nil), Every: every, Trend: Trend(facts, steps, nil),
 		Engaged: Engaged(facts, p, weights, MaxEngaged), Weights: weights, By: q.By}
 	if key == nil {
@@ -181,8 +255,12 @@ func sliceBy(by string) (func(Conversation) []string, error) {
 		return func(c Conversation) []string { return []string{c.Assignee} }, nil
 	case "topic":
 		return func(c Conversation) []string { return c.Topics }, nil
+	case "workspace":
+		return func(c Conversation) []string { return []string{c.Workspace} }, nil
+	case "sector":
+		return func(c Conversation) []string { return []string{c.Sector} }, nil
 	}
-	return nil, fmt.Errorf("%w: by %q: must be channel, assignee or topic", ErrBadQuery, by)
+	return nil, fmt.Errorf("%w: by %q: must be channel, assignee, topic, workspace or sector", ErrBadQuery, by)
 }
 
 // period reads a period of local dates in loc, from inclusive, to
