@@ -1,19 +1,23 @@
 package api
 
 // A workspace's metrics over a period, in its time zone (its SLA
-// calendar's), whole, by step and sliced by channel, assignee or topic;
-// as JSON or CSV.
+// calendar's), whole, by step and sliced by channel, assignee or topic,
+// as JSON or CSV; across workspaces; and what its community said (per
+// topic: questions asked most, representative quotes, emerging terms), as
+// JSON, Markdown or CSV.
 
 import (
 	"cmp"
 	"errors"
 	"fmt"
-	"log/slog"
+	"io"
 	"net/http"
 	"time"
 
 	"palabre/internal/httpx"
+	"palabre/internal/insights"
 	"palabre/internal/metrics"
+	"palabre/internal/model"
 	"palabre/internal/store"
 )
 
@@ -21,24 +25,14 @@ import (
 // from, to, every, by).
 func (h *handler) showMetrics(w http.ResponseWriter, r *http.Request) {
 	_, a, err := h.askMetrics(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, a)
+	h.respondOr(w, r, a, err)
 }
 
 // showMetricsCSV answers the same as CSV (metrics.WriteCSV), as a file.
 func (h *handler) showMetricsCSV(w http.ResponseWriter, r *http.Request) {
 	slug, a, err := h.askMetrics(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	httpx.Attachment(w, httpx.ContentTypeCSV, fmt.Sprintf("palabre-%s-%s-%s.csv", slug, a.From, a.To))
-	if err := metrics.WriteCSV(w, a); err != nil {
-		h.logger.ErrorContext(r.Context(), "api: write metrics as CSV", slog.Any("error", err))
-	}
+	h.sendFile(w, r, err, httpx.ContentTypeCSV, fmt.Sprintf("palabre-%s-%s-%s.csv", slug, a.From, a.To),
+		func(out io.Writer) error { return metrics.WriteCSV(out, a) })
 }
 
 // askMetrics answers the metrics query of r for the workspace of its
@@ -64,11 +58,7 @@ func (h *handler) showWeights(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	weights, err := h.store.EngagementWeights(r.Context(), ws.ID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, weights)
+	h.respondOr(w, r, weights, err)
 }
 
 // putWeights replaces them (managers and owners).
@@ -95,10 +85,7 @@ func (h *handler) showMetricsAcross(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("%w: tz %q: want a time zone such as Europe/Paris", store.ErrInvalid, q.Get("tz")))
 		return
 	}
-	all, err := h.store.Workspaces(r.Context())
-	if err == nil {
-		all, err = h.visible(r.Context(), all)
-	}
+	all, err := h.readable(r.Context())
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -114,9 +101,40 @@ func (h *handler) showMetricsAcross(w http.ResponseWriter, r *http.Request) {
 	if errors.Is(err, metrics.ErrBadQuery) {
 		err = fmt.Errorf("%w: %v", store.ErrInvalid, err)
 	}
+	h.respondOr(w, r, a, err)
+}
+
+// showInsights answers a workspace's insights over from–to.
+func (h *handler) showInsights(w http.ResponseWriter, r *http.Request) {
+	_, a, err := h.askInsights(r)
+	h.respondOr(w, r, a, err)
+}
+
+// showInsightsMarkdown answers them as a Markdown file.
+func (h *handler) showInsightsMarkdown(w http.ResponseWriter, r *http.Request) {
+	ws, a, err := h.askInsights(r)
+	h.sendFile(w, r, err, "text/markdown; charset=utf-8", fmt.Sprintf("palabre-%s-insights-%s-%s.md", ws.Slug, a.From, a.To),
+		func(out io.Writer) error { return insights.WriteMarkdown(out, "What "+ws.Name+"'s community said", a) })
+}
+
+// showInsightsCSV answers them as a CSV file.
+func (h *handler) showInsightsCSV(w http.ResponseWriter, r *http.Request) {
+	ws, a, err := h.askInsights(r)
+	h.sendFile(w, r, err, httpx.ContentTypeCSV, fmt.Sprintf("palabre-%s-insights-%s-%s.csv", ws.Slug, a.From, a.To),
+		func(out io.Writer) error { return insights.WriteCSV(out, a) })
+}
+
+// askInsights answers the insights of r's period for the workspace of its
+// path, which the caller may read.
+func (h *handler) askInsights(r *http.Request) (model.Workspace, insights.Answer, error) {
+	ws, err := h.workspace(r, r.PathValue("slug"), accessRead)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return ws, insights.Answer{}, err
 	}
-	h.respond(w, r, a)
+	q := r.URL.Query()
+	a, err := insights.Ask(r.Context(), h.store, ws.ID, metrics.Query{From: q.Get("from"), To: q.Get("to")}, time.Now())
+	if errors.Is(err, metrics.ErrBadQuery) {
+		err = fmt.Errorf("%w: %v", store.ErrInvalid, err)
+	}
+	return ws, a, err
 }

@@ -2,6 +2,7 @@ package api
 
 import (
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 
@@ -71,4 +72,26 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// respondOr answers v as JSON, or the failure err.
+func (h *handler) respondOr(w http.ResponseWriter, r *http.Request, v any, err error) {
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, v)
+}
+
+// sendFile answers a file of contentType named name, written by write; or
+// the failure err, which came first.
+func (h *handler) sendFile(w http.ResponseWriter, r *http.Request, err error, contentType, name string, write func(io.Writer) error) {
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	httpx.Attachment(w, contentType, name)
+	if err := write(w); err != nil {
+		h.logger.ErrorContext(r.Context(), "api: write a file", slog.String("file", name), slog.Any("error", err))
+	}
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"net/http"
 
 	"palabre/internal/model"
@@ -13,13 +14,15 @@ type workspacesResponse struct {
 // listWorkspaces answers the workspaces the caller has a role in (every
 // one for an administrator), by slug.
 func (h *handler) listWorkspaces(w http.ResponseWriter, r *http.Request) {
-	all, err := h.store.Workspaces(r.Context())
-	if err == nil {
-		all, err = h.visible(r.Context(), all)
-	}
+	all, err := h.readable(r.Context())
+	h.respondOr(w, r, workspacesResponse{Workspaces: nonNil(all)}, err)
+}
+
+// readable lists the workspaces the caller may read.
+func (h *handler) readable(ctx context.Context) ([]model.Workspace, error) {
+	all, err := h.store.Workspaces(ctx)
 	if err != nil {
-		h.fail(w, r, err)
-		return
+		return nil, err
 	}
-	h.respond(w, r, workspacesResponse{Workspaces: nonNil(all)})
+	return h.visible(ctx, all)
 }

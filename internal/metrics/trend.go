@@ -51,7 +51,14 @@ func Split(p Period, every string, loc *time.Location) ([]Period, error) {
 		if len(out) == MaxSteps {
 			return nil, fmt.Errorf("from %s to %s by %s: more than %d steps", p.From.Format(time.DateOnly), p.To.Format(time.DateOnly), every, MaxSteps)
 		}
-		out = append(out, Period{From: later(at, p.From), To: earlier(next(at), p.To)})
+		step := Period{From: at, To: next(at)}
+		if step.From.Before(p.From) {
+			step.From = p.From
+		}
+		if step.To.After(p.To) {
+			step.To = p.To
+		}
+		out = append(out, step)
 	}
 	return out, nil
 }
@@ -64,18 +71,4 @@ func Trend(f Facts, steps []Period, keep func(Conversation) bool) []Report {
 		out[i] = Compute(f, s, keep)
 	}
 	return out
-}
-
-func later(a, b time.Time) time.Time {
-	if a.After(b) {
-		return a
-	}
-	return b
-}
-
-func earlier(a, b time.Time) time.Time {
-	if a.Before(b) {
-		return a
-	}
-	return b
 }
