@@ -64,6 +64,10 @@ func reportWorkspaces(v *viewer) []model.Workspace {
 	return out
 }
 
+// ReadsReports reports whether the viewer sees the reports of a
+// workspace: owners, managers, CMs and clients do, experts do not.
+func (v *viewer) ReadsReports() bool { return len(reportWorkspaces(v)) > 0 }
+
 // reportsHome pools the reports of the viewer's workspaces, in their time
 // zone, by workspace unless asked otherwise; with one workspace, it opens
 // its reports.

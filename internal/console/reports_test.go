@@ -27,6 +27,10 @@ func TestReports(t *testing.T) {
 	if res := marc.Get("/reports"); res.Status != http.StatusSeeOther || res.Header.Get("Location") != "/reports/velo" {
 		t.Fatalf("/reports for a client: %d to %q", res.Status, res.Header.Get("Location"))
 	}
+	// The menu leads CMs and clients to the reports, not experts.
+	contains(t, "a CM's menu", lea.Get("/inbox"), `href="/reports"`)
+	contains(t, "a client's menu", marc.Get("/inbox"), `href="/reports"`)
+	lacks(t, "an expert's menu", claire.Get("/inbox"), `href="/reports"`)
 	all := lea.Get("/reports")
 	if all.Status != http.StatusOK {
 		t.Fatalf("/reports for Léa: %d", all.Status)
