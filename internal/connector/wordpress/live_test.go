@@ -143,24 +143,9 @@ func TestLive(t *testing.T) {
 				"content": "Encore une question " + strconv.Itoa(int(time.Now().UnixNano())), "status": "approved"})
 		}
 		small := w.client(Config{PerPage: 3})
-		var got []string
 		var cur connector.Cursor
-		polls := 0
-		for {
-			polls++
-			b, err := small.Poll(ctx, cur)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, externalIDs(connector.Messages(b.Records))...)
-			cur = b.Cursor
-			if !b.More {
-				break
-			}
-			if polls > 20 {
-				t.Fatal("More never ends")
-			}
-		}
+		batches := pollAll(t, small, &cur, 20)
+		got, polls := readIDs(batches), len(batches)
 		all, err := c.Poll(ctx, connector.Cursor{})
 		if err != nil {
 			t.Fatal(err)
@@ -308,21 +293,7 @@ func TestLive(t *testing.T) {
 		last := w.comment(map[string]any{"post": site.PostID, "author_name": "Fay", "author_email": "fay@example.org", "content": "Public.", "status": "approved"})
 		public := w.client(Config{User: "-", PerPage: 2})
 		var cur connector.Cursor
-		var got []string
-		for polls := 0; ; polls++ {
-			if polls > 30 {
-				t.Fatalf("More never ends; read %v", got)
-			}
-			b, err := public.Poll(ctx, cur)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got = append(got, externalIDs(connector.Messages(b.Records))...)
-			cur = b.Cursor
-			if !b.More {
-				break
-			}
-		}
+		got := readIDs(pollAll(t, public, &cur, 30))
 		if len(got) == 0 || got[len(got)-1] != id(last) || slices.ContainsFunc(got, func(s string) bool {
 			return strings.Contains(s, "?p="+strconv.FormatInt(private.ID, 10)+"#")
 		}) {
@@ -447,4 +418,13 @@ func commentNumber(t *testing.T, id string) int64 {
 
 func errorsIsUnsupported(err error) bool {
 	return errors.Is(err, connector.ErrUnsupported) && !connector.IsPermanent(err)
+}
+
+// readIDs lists the external ids of the messages of batches, in order.
+func readIDs(batches []connector.Batch) []string {
+	var out []string
+	for _, b := range batches {
+		out = append(out, externalIDs(connector.Messages(b.Records))...)
+	}
+	return out
 }

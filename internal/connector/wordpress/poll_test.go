@@ -37,21 +37,7 @@ func TestPollPagesAndResumes(t *testing.T) {
 	c := newTestClient(t, Config{SiteURL: f.srv.URL, PerPage: 3})
 	ctx := context.Background()
 	var cur connector.Cursor
-	var got []int64
-	for polls := 0; ; polls++ {
-		if polls > 10 {
-			t.Fatal("More never ends")
-		}
-		b, err := c.Poll(ctx, cur)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, ids(t, b)...)
-		cur = b.Cursor
-		if !b.More {
-			break
-		}
-	}
+	got := drainWithin(t, c, &cur, 10)
 	if want := []int64{1, 2, 3, 4, 5}; !slices.Equal(got, want) {
 		t.Fatalf("read %v, want %v", got, want)
 	}
@@ -69,21 +55,7 @@ func TestPollPagesAndResumes(t *testing.T) {
 	// ones arrive: the poll steps back rather than skip any.
 	f.remove(1, 2, 3)
 	f.add(3) // 6, 7, 8
-	got = nil
-	for polls := 0; ; polls++ {
-		if polls > 10 {
-			t.Fatal("More never ends")
-		}
-		b, err := c.Poll(ctx, cur)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got = append(got, ids(t, b)...)
-		cur = b.Cursor
-		if !b.More {
-			break
-		}
-	}
+	got = drainWithin(t, c, &cur, 10)
 	if want := []int64{6, 7, 8}; !slices.Equal(got, want) {
 		t.Fatalf("after deletions read %v, want %v", got, want)
 	}
@@ -106,19 +78,37 @@ func TestPollPagesAndResumes(t *testing.T) {
 // drain polls from cur until More is false and returns the ids read.
 func drain(t *testing.T, c *Client, cur *connector.Cursor) []int64 {
 	t.Helper()
+	return drainWithin(t, c, cur, 50)
+}
+
+// drainWithin is drain failing after most+1 polls.
+func drainWithin(t *testing.T, c *Client, cur *connector.Cursor, most int) []int64 {
+	t.Helper()
 	var got []int64
+	for _, b := range pollAll(t, c, cur, most) {
+		got = append(got, ids(t, b)...)
+	}
+	return got
+}
+
+// pollAll polls c from cur until More is false and returns the batches
+// read, failing after most+1 polls; cur is left where the last batch
+// ends.
+func pollAll(t *testing.T, c *Client, cur *connector.Cursor, most int) []connector.Batch {
+	t.Helper()
+	var out []connector.Batch
 	for polls := 0; ; polls++ {
-		if polls > 50 {
-			t.Fatalf("More never ends; read %v", got)
+		if polls > most {
+			t.Fatalf("More never ends after %d polls", polls)
 		}
 		b, err := c.Poll(context.Background(), *cur)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got = append(got, ids(t, b)...)
+		out = append(out, b)
 		*cur = b.Cursor
 		if !b.More {
-			return got
+			return out
 		}
 	}
 }
