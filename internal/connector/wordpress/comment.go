@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"palabre/internal/connector"
 	"palabre/internal/htmltext"
 	"palabre/internal/model"
 )
@@ -88,7 +89,7 @@ func (c *comment) message(s siteInfo) (model.Message, error) {
 		ParentExternalID:       parent,
 		ConversationExternalID: conv,
 		Kind:                   kind,
-		Status:                 commentStatus(c.Status),
+		Status:                 connector.WordPressStatus(c.Status),
 		AuthorName:             strings.TrimSpace(c.AuthorName),
 		AuthorEmail:            strings.TrimSpace(c.AuthorEmail),
 		AuthorURL:              authorURL(c.AuthorURL),
@@ -134,19 +135,6 @@ func commentDate(gmt, local string) (time.Time, error) {
 		return t, nil
 	}
 	return time.Time{}, fmt.Errorf("no date: date_gmt and date are empty")
-}
-
-// commentStatus maps the REST API's comment statuses.
-func commentStatus(s string) string {
-	switch s {
-	case "approved", "approve", "1":
-		return model.StatusApproved
-	case "spam":
-		return model.StatusSpam
-	case "trash", "post-trashed":
-		return model.StatusTrash
-	}
-	return model.StatusPending // "hold", "unapproved", and any other
 }
 
 // authorURL drops the bare scheme that old comment forms stored when the

@@ -11,18 +11,6 @@ import (
 	"palabre/internal/model"
 )
 
-func TestCommentStatus(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"approved": model.StatusApproved, "hold": model.StatusPending, "spam": model.StatusSpam,
-		"trash": model.StatusTrash, "post-trashed": model.StatusTrash, "": model.StatusPending, "other": model.StatusPending,
-	} {
-		if got := commentStatus(in); got != want {
-			t.Errorf("%q → %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestCommentDate(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {

@@ -221,7 +221,7 @@ func (r *Reader) commentRecord(postID, postLink string, c *comment) (connector.R
 		ParentExternalID:       parent,
 		ConversationExternalID: postID,
 		Kind:                   kind,
-		Status:                 commentStatus(c.Approved),
+		Status:                 connector.WordPressStatus(c.Approved),
 		AuthorName:             strings.TrimSpace(c.Author),
 		AuthorEmail:            strings.TrimSpace(c.AuthorEmail),
 		AuthorURL:              authorURL(c.AuthorURL),

@@ -383,18 +383,6 @@ func postStatus(s string) string {
 	return model.StatusPending
 }
 
-func commentStatus(s string) string {
-	switch strings.TrimSpace(s) {
-	case "1", "approve", "approved":
-		return model.StatusApproved
-	case "spam":
-		return model.StatusSpam
-	case "trash", "post-trashed":
-		return model.StatusTrash
-	}
-	return model.StatusPending
-}
-
 // bodies returns the plain text and the sanitised HTML of a WordPress text.
 func bodies(raw string) (plain, safeHTML string) {
 	h := autop(raw)
