@@ -1,11 +1,13 @@
 package mastodon
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"palabre/internal/connector"
@@ -153,16 +155,7 @@ func (c *Client) readReplies(ctx context.Context, me account) ([]connector.Recor
 // numbers, other servers' fixed-length sortable strings, so a shorter id
 // is older and ids of one length compare as text.
 func compareIDs(a, b string) int {
-	if len(a) != len(b) {
-		return len(a) - len(b)
-	}
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Or(cmp.Compare(len(a), len(b)), strings.Compare(a, b))
 }
 
 // idBefore reports whether id a comes before b; "" comes before all.
