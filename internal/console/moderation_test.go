@@ -74,14 +74,7 @@ func TestModerationButtons(t *testing.T) {
 	}
 	contains(t, "unknown action", lea.Get(path), `moderation action &#34;delete&#34;`)
 
-	events, err := st.ConversationEvents(ctx, a.velo.ID, a.samedi, 0, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var actions []string
-	for _, e := range events {
-		actions = append(actions, e.Action)
-	}
+	actions := historyActions(t, st, a.velo.ID, a.samedi)
 	for _, want := range []string{"message.moderate", "moderation.failed", "moderation.retry"} {
 		if !slices.Contains(actions, want) {
 			t.Errorf("no %s in the history: %v", want, actions)
@@ -103,4 +96,19 @@ func failedSoon[T any](t *testing.T, what string, list func() ([]T, error), stat
 		return status(item) == store.OutboxFailed
 	})
 	return item
+}
+
+// historyActions lists the actions of a conversation's history, oldest
+// first.
+func historyActions(t *testing.T, st *store.Store, wsID, convID int64) []string {
+	t.Helper()
+	events, err := st.ConversationEvents(context.Background(), wsID, convID, 0, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range events {
+		actions = append(actions, e.Action)
+	}
+	return actions
 }

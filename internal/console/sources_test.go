@@ -162,14 +162,7 @@ func TestReplyNotSent(t *testing.T) {
 		t.Fatalf("retry: %d", res.Status)
 	}
 	contains(t, "after retry", lea.Get(fmt.Sprintf("/conversations/%d", a.samedi)), "will be sent again")
-	events, err := st.ConversationEvents(ctx, a.velo.ID, a.samedi, 0, 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var actions []string
-	for _, e := range events {
-		actions = append(actions, e.Action)
-	}
+	actions := historyActions(t, st, a.velo.ID, a.samedi)
 	if !slices.Contains(actions, "reply.failed") || !slices.Contains(actions, "reply.retry") {
 		t.Errorf("history: %v", actions)
 	}
