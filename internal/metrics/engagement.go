@@ -69,17 +69,17 @@ type Engagement struct {
 // highest, best first (ties by name, then id). Days are local days of the
 // facts' clock (UTC without one).
 func Engaged(f Facts, p Period, w Weights, n int) []Engagement {
+	return engaged(f, threads(f), p, w, n)
+}
+
+// engaged is Engaged on the facts' threads.
+func engaged(f Facts, byConv map[int64][]Message, p Period, w Weights, n int) []Engagement {
 	loc := time.UTC
 	if f.Clock != nil {
 		loc = f.Clock.Location()
 	}
 	starter := map[int64]string{} // conversation → the member who started it
-	byConv := map[int64][]Message{}
-	for _, m := range f.Messages {
-		byConv[m.ConversationID] = append(byConv[m.ConversationID], m)
-	}
 	for id, msgs := range byConv {
-		slices.SortStableFunc(msgs, func(a, b Message) int { return a.At.Compare(b.At) })
 		if i := slices.IndexFunc(msgs, func(m Message) bool { return !m.Staff }); i >= 0 {
 			starter[id] = msgs[i].MemberID
 		}

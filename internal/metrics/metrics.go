@@ -171,11 +171,25 @@ type member struct {
 // Compute counts the metrics of p from f, for the conversations keep
 // keeps (nil keeps all).
 func Compute(f Facts, p Period, keep func(Conversation) bool) Report {
-	r := Report{Period: p}
+	return compute(f, threads(f), p, keep)
+}
+
+// threads gathers the facts' messages by conversation, each in time
+// order: what every report of the same facts reads, gathered once.
+func threads(f Facts) map[int64][]Message {
 	byConv := make(map[int64][]Message, len(f.Conversations))
 	for _, m := range f.Messages {
 		byConv[m.ConversationID] = append(byConv[m.ConversationID], m)
 	}
+	for _, msgs := range byConv {
+		slices.SortStableFunc(msgs, func(a, b Message) int { return a.At.Compare(b.At) })
+	}
+	return byConv
+}
+
+// compute is Compute on the facts' threads.
+func compute(f Facts, byConv map[int64][]Message, p Period, keep func(Conversation) bool) Report {
+	r := Report{Period: p}
 	var first, resolution, ages []int64
 	members := map[string]*member{}
 	for _, c := range f.Conversations {
@@ -183,7 +197,6 @@ func Compute(f Facts, p Period, keep func(Conversation) bool) Report {
 			continue
 		}
 		msgs := byConv[c.ID]
-		slices.SortStableFunc(msgs, func(a, b Message) int { return a.At.Compare(b.At) })
 		start, answered, ok := opening(msgs)
 		for i, m := range msgs {
 			if !p.contains(m.At) {

@@ -126,7 +126,7 @@ func Ask(ctx context.Context, src Source, workspaceID int64, q Query, now time.T
 	if err != nil {
 		return Answer{}, err
 	}
-	return answer(res, q, weights, read)
+	return answerIn(res, res.Clock.Location(), q, weights, read)
 }
 
 // Scope is one workspace of a query across several.
@@ -190,12 +190,8 @@ func AskAcross(ctx context.Context, src Source, scopes []Scope, q Query, loc *ti
 	return answerIn(Resolved{Period: p, From: from, To: to}, loc, q, DefaultWeights(), read)
 }
 
-// answer computes what q asks of the facts read tells of a period and of
-// the one before, in the time zone of res's clock.
-func answer(res Resolved, q Query, weights Weights, read func(Period) (Facts, error)) (Answer, error) {
-	return answerIn(res, res.Clock.Location(), q, weights, read)
-}
-
+// answerIn computes what q asks of the facts read tells of res's period
+// and of the one before, in loc.
 func answerIn(res Resolved, loc *time.Location, q Query, weights Weights, read func(Period) (Facts, error)) (Answer, error) {
 	p := res.Period
 	every := q.Every
@@ -219,9 +215,10 @@ func answerIn(res Resolved, loc *time.Location, q Query, weights Weights, read f
 	if err != nil {
 		return Answer{}, err
 	}
-	a := Answer{TimeZone: loc.String(), From: res.From, To: res.To, Total: Compute(facts, p, nil),
-		Previous: Compute(prev, before, nil), Every: every, Trend: Trend(facts, steps, nil),
-		Engaged: Engaged(facts, p, weights, MaxEngaged), Weights: weights, By: q.By}
+	th := threads(facts)
+	a := Answer{TimeZone: loc.String(), From: res.From, To: res.To, Total: compute(facts, th, p, nil),
+		Previous: Compute(prev, before, nil), Every: every, Trend: trend(facts, th, steps, nil),
+		Engaged: engaged(facts, th, p, weights, MaxEngaged), Weights: weights, By: q.By}
 	if key == nil {
 		return a, nil
 	}
@@ -236,7 +233,7 @@ func answerIn(res Resolved, loc *time.Location, q Query, weights Weights, read f
 	slices.Sort(keys)
 	a.Groups = []Group{}
 	for _, k := range keys {
-		r := Compute(facts, p, func(c Conversation) bool { return slices.Contains(key(c), k) })
+		r := compute(facts, th, p, func(c Conversation) bool { return slices.Contains(key(c), k) })
 		if r.In+r.Out+r.Conversations+r.Resolution.Count+r.SLA.Total+r.Backlog.Open > 0 {
 			a.Groups = append(a.Groups, Group{Key: k, Report: r})
 		}

@@ -66,9 +66,14 @@ func Split(p Period, every string, loc *time.Location) ([]Period, error) {
 // Trend computes the metrics of each step of p (see Split), for the
 // conversations keep keeps.
 func Trend(f Facts, steps []Period, keep func(Conversation) bool) []Report {
+	return trend(f, threads(f), steps, keep)
+}
+
+// trend is Trend on the facts' threads.
+func trend(f Facts, byConv map[int64][]Message, steps []Period, keep func(Conversation) bool) []Report {
 	out := make([]Report, len(steps))
 	for i, s := range steps {
-		out[i] = Compute(f, s, keep)
+		out[i] = compute(f, byConv, s, keep)
 	}
 	return out
 }
