@@ -99,7 +99,7 @@ func (d dialect) bulk(ctx context.Context, tx *sql.Tx, prefix string, casts []st
 // inList runs "head IN (…) tail" with the given leading arguments and the
 // values, chunked under the parameter limit, scanning every row. The head's
 // own parameters must be written with d.param too (see leadParams).
-func (d dialect) inList(ctx context.Context, tx *sql.Tx, head string, lead []any, values []string, tail string, scan func(*sql.Rows) error) error {
+func (d dialect) inList(ctx context.Context, tx queryer, head string, lead []any, values []string, tail string, scan func(*sql.Rows) error) error {
 	per := maxParams - len(lead)
 	for len(values) > 0 {
 		n := min(per, len(values))
@@ -126,7 +126,7 @@ func (d dialect) inList(ctx context.Context, tx *sql.Tx, head string, lead []any
 	return nil
 }
 
-func queryEach(ctx context.Context, tx *sql.Tx, q string, args []any, scan func(*sql.Rows) error) error {
+func queryEach(ctx context.Context, tx queryer, q string, args []any, scan func(*sql.Rows) error) error {
 	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return err

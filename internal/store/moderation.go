@@ -312,41 +312,54 @@ func (s *Store) FollowStatuses(ctx context.Context, workspaceID int64, channel s
 			ids = append(ids, id)
 		}
 	}
-	changed := 0
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		type row struct {
-			id, conv  int64
-			ext, from string
-		}
-		var differ []row
-		err := s.d.inList(ctx, tx, `SELECT m.id, m.conversation_id, m.external_id, m.status FROM messages m
-			WHERE NOT EXISTS (SELECT 1 FROM moderations mo WHERE mo.message_id = m.id AND mo.status IN ('pending', 'failed'))
-				AND m.channel_id = `+s.d.p1()+` AND m.external_id`, []any{ch.ID}, ids, ``, func(r *sql.Rows) error {
-			var w row
-			if err := r.Scan(&w.id, &w.conv, &w.ext, &w.from); err != nil {
-				return err
-			}
-			if w.from != statuses[w.ext] {
-				differ = append(differ, w)
-			}
-			return nil
-		})
-		if err != nil {
+	// Read first, on the readers: most polls change nothing, and then
+	// take no write.
+	type row struct {
+		id, conv  int64
+		ext, from string
+	}
+	var differ []row
+	err = s.d.inList(ctx, s.r, `SELECT m.id, m.conversation_id, m.external_id, m.status FROM messages m
+		WHERE NOT EXISTS (SELECT 1 FROM moderations mo WHERE mo.message_id = m.id AND mo.status IN ('pending', 'failed'))
+			AND m.channel_id = `+s.d.p1()+` AND m.external_id`, []any{ch.ID}, ids, ``, func(r *sql.Rows) error {
+		var w row
+		if err := r.Scan(&w.id, &w.conv, &w.ext, &w.from); err != nil {
 			return err
 		}
+		if w.from != statuses[w.ext] {
+			differ = append(differ, w)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("follow statuses in %s: %w", channel, err)
+	}
+	if len(differ) == 0 {
+		return 0, nil
+	}
+	changed := 0
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		changed = 0
 		for _, w := range differ {
+			// Still as read, and still no moderation waiting.
 			to := statuses[w.ext]
-			if _, err := tx.ExecContext(ctx, `UPDATE messages SET status = $1 WHERE id = $2`, to, w.id); err != nil {
+			res, err := tx.ExecContext(ctx, `UPDATE messages SET status = $1 WHERE id = $2 AND status = $3
+				AND NOT EXISTS (SELECT 1 FROM moderations mo WHERE mo.message_id = messages.id AND mo.status IN ('pending', 'failed'))`,
+				to, w.id, w.from)
+			if err != nil {
 				return err
 			}
-			_, err := insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, ConversationID: w.conv, Actor: IngestActor,
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
+			_, err = insertEvent(ctx, tx, model.Event{WorkspaceID: workspaceID, ConversationID: w.conv, Actor: IngestActor,
 				Action: "message.status", Subject: fmt.Sprintf("message %d", w.id),
 				Detail: eventDetail(map[string]any{"from": w.from, "to": to})})
 			if err != nil {
 				return err
 			}
+			changed++
 		}
-		changed = len(differ)
 		return nil
 	})
 	if err != nil {
