@@ -1,7 +1,7 @@
 // Package chart draws the console's charts as SVG on the server: readable
 // without JavaScript, styled by the page's CSS (each series has a class),
 // and described for screen readers (a title, and the figures in a table
-// next to each chart).
+// next to each chart). The same layout (Plot) draws them in PDF reports.
 package chart
 
 import (
@@ -31,28 +31,69 @@ type Bars struct {
 	Unit func(float64) string
 }
 
-// Geometry of a chart, in SVG user units.
+// Geometry of a chart, in user units (SVG's; a PDF scales them).
 const (
-	width, height      = 640, 220
+	Width, Height      = 640, 220
 	left, right        = 48, 8
 	top, bottom        = 10, 40
-	plotW, plotH       = width - left - right, height - top - bottom
+	plotW, plotH       = Width - left - right, Height - top - bottom
 	maxLabels          = 12 // x labels drawn; the others are left out
-	legendY            = height - 6
+	legendY            = Height - 6
 	legendGap, swatchW = 110, 10
 )
 
-// SVG draws the chart.
-func (b Bars) SVG() template.HTML {
+// The plot's vertical bounds: topY is the top of the tallest bar, top0
+// the zero line.
+const (
+	topY = top
+	top0 = top + plotH
+)
+
+// Anchors of a text: which of its points stands at its X.
+const (
+	Start  = "start"
+	Middle = "middle"
+	End    = "end"
+)
+
+// Plot is a chart laid out, in user units from the top left corner of a
+// Width × Height box.
+type Plot struct {
+	// The zero line, from (AxisX1, AxisY) to (AxisX2, AxisY).
+	AxisX1, AxisX2, AxisY float64
+	Bars                  []Bar
+	Texts                 []Text // the axis's ticks and the labels under it
+	Legend                []Swatch
+}
+
+// Bar is one value drawn.
+type Bar struct {
+	Series, Label int // indexes in Bars.Series and Bars.Labels
+	Value         float64
+	X, Y, W, H    float64
+}
+
+// Text is a line of text whose baseline starts, is centred or ends (by
+// Anchor) at X, Y.
+type Text struct {
+	X, Y   float64
+	Anchor string
+	Text   string
+}
+
+// Swatch names a series in the legend: a Size square at X, Y, its name
+// after it.
+type Swatch struct {
+	Series     int
+	X, Y, Size float64
+	Name       Text
+}
+
+// Plot lays the chart out.
+func (b Bars) Plot() Plot {
 	peak := b.max()
-	var s strings.Builder
-	fmt.Fprintf(&s, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`,
-		width, height, html.EscapeString(b.Title))
-	fmt.Fprintf(&s, `<title>%s</title>`, html.EscapeString(b.Title))
-	// The axis: zero and the top value.
-	fmt.Fprintf(&s, `<line class="axis" x1="%d" y1="%d" x2="%d" y2="%d"/>`, left, top0, left+plotW, top0)
-	fmt.Fprintf(&s, `<text class="tick" x="%d" y="%d" text-anchor="end">%s</text>`, left-4, top0, html.EscapeString(b.format(0)))
-	fmt.Fprintf(&s, `<text class="tick" x="%d" y="%d" text-anchor="end">%s</text>`, left-4, topY+8, html.EscapeString(b.format(peak)))
+	p := Plot{AxisX1: left, AxisX2: left + plotW, AxisY: top0,
+		Texts: []Text{{left - 4, top0, End, b.format(0)}, {left - 4, topY + 8, End, b.format(peak)}}}
 	n := len(b.Labels)
 	if n > 0 && peak > 0 {
 		slot := float64(plotW) / float64(n)
@@ -77,32 +118,46 @@ func (b Bars) SVG() template.HTML {
 				} else {
 					x += barW * float64(j)
 				}
-				fmt.Fprintf(&s, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s · %s: %s</title></rect>`,
-					html.EscapeString(sr.Class), x, y, barW, h,
-					html.EscapeString(b.Labels[i]), html.EscapeString(sr.Name), html.EscapeString(b.format(v)))
+				p.Bars = append(p.Bars, Bar{Series: j, Label: i, Value: v, X: x, Y: y, W: barW, H: h})
 			}
 		}
 		every := (n + maxLabels - 1) / maxLabels
 		for i := 0; i < n; i += every {
-			x := float64(left) + slot*(float64(i)+0.5)
-			fmt.Fprintf(&s, `<text class="tick" x="%.1f" y="%d" text-anchor="middle">%s</text>`, x, top0+14, html.EscapeString(b.Labels[i]))
+			p.Texts = append(p.Texts, Text{float64(left) + slot*(float64(i)+0.5), top0 + 14, Middle, b.Labels[i]})
 		}
 	}
 	for j, sr := range b.Series {
-		x := left + j*legendGap
-		fmt.Fprintf(&s, `<rect class="%s" x="%d" y="%d" width="%d" height="%d"/><text class="legend" x="%d" y="%d">%s</text>`,
-			html.EscapeString(sr.Class), x, legendY-swatchW+1, swatchW, swatchW, x+swatchW+4, legendY, html.EscapeString(sr.Name))
+		x := float64(left + j*legendGap)
+		p.Legend = append(p.Legend, Swatch{Series: j, X: x, Y: legendY - swatchW + 1, Size: swatchW,
+			Name: Text{x + swatchW + 4, legendY, Start, sr.Name}})
+	}
+	return p
+}
+
+// SVG draws the chart.
+func (b Bars) SVG() template.HTML {
+	p := b.Plot()
+	var s strings.Builder
+	fmt.Fprintf(&s, `<svg class="chart" viewBox="0 0 %d %d" role="img" aria-label="%s" xmlns="http://www.w3.org/2000/svg">`,
+		Width, Height, html.EscapeString(b.Title))
+	fmt.Fprintf(&s, `<title>%s</title>`, html.EscapeString(b.Title))
+	fmt.Fprintf(&s, `<line class="axis" x1="%g" y1="%g" x2="%g" y2="%g"/>`, p.AxisX1, p.AxisY, p.AxisX2, p.AxisY)
+	for _, bar := range p.Bars {
+		sr := b.Series[bar.Series]
+		fmt.Fprintf(&s, `<rect class="%s" x="%.1f" y="%.1f" width="%.1f" height="%.1f"><title>%s · %s: %s</title></rect>`,
+			html.EscapeString(sr.Class), bar.X, bar.Y, bar.W, bar.H,
+			html.EscapeString(b.Labels[bar.Label]), html.EscapeString(sr.Name), html.EscapeString(b.format(bar.Value)))
+	}
+	for _, t := range p.Texts {
+		fmt.Fprintf(&s, `<text class="tick" x="%.1f" y="%g" text-anchor="%s">%s</text>`, t.X, t.Y, t.Anchor, html.EscapeString(t.Text))
+	}
+	for _, sw := range p.Legend {
+		fmt.Fprintf(&s, `<rect class="%s" x="%g" y="%g" width="%g" height="%g"/><text class="legend" x="%g" y="%g">%s</text>`,
+			html.EscapeString(b.Series[sw.Series].Class), sw.X, sw.Y, sw.Size, sw.Size, sw.Name.X, sw.Name.Y, html.EscapeString(sw.Name.Text))
 	}
 	s.WriteString(`</svg>`)
 	return template.HTML(s.String())
 }
-
-// The plot's vertical bounds: topY is the top of the tallest bar, top0
-// the zero line.
-const (
-	topY = top
-	top0 = top + plotH
-)
 
 // max is the top of the axis: the greatest bar (or stack), 0 when none.
 func (b Bars) max() float64 {

@@ -71,7 +71,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	return report(env.Stdout, f.json, res, printBench)
+	return printResult(env.Stdout, f.json, res, printBench)
 }
 
 func parseBenchFlags(args []string, env Env) (benchFlags, error) {
@@ -258,7 +258,7 @@ func runBenchTeam(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	return report(env.Stdout, asJSON, res, printBenchTeam)
+	return printResult(env.Stdout, asJSON, res, printBenchTeam)
 }
 
 // printBenchTeam writes the result as a short report, each part against
@@ -340,7 +340,7 @@ func runBenchConsole(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	return report(env.Stdout, asJSON, res, printBenchConsole)
+	return printResult(env.Stdout, asJSON, res, printBenchConsole)
 }
 
 // printBenchConsole writes the result as a short report and a table, each
@@ -418,7 +418,7 @@ func runBenchSources(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	return report(env.Stdout, asJSON, res, printBenchSources)
+	return printResult(env.Stdout, asJSON, res, printBenchSources)
 }
 
 // printBenchSources writes the result as a short report against the
@@ -444,9 +444,9 @@ func printBenchSources(w io.Writer, r bench.SourcesResult) error {
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// report writes a benchmark's result: one JSON object, or the report
+// printResult writes a benchmark's result: one JSON object, or the report
 // print makes of it.
-func report[T any](w io.Writer, asJSON bool, res T, print func(io.Writer, T) error) error {
+func printResult[T any](w io.Writer, asJSON bool, res T, print func(io.Writer, T) error) error {
 	if !asJSON {
 		return print(w, res)
 	}

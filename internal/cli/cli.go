@@ -69,6 +69,7 @@ func commands() []command {
 		{"demo", "seed a demo agency in a throw-away database, then serve it", runDemo},
 		{"import", "import messages from a file, a URL or standard input", runImport},
 		{"export", "export a workspace's messages as NDJSON or CSV", runExport},
+		{"report", "write a workspace's monthly client report as PDF, HTML or CSV", runReport},
 		{"analyze", "analyse JSON lines from standard input (language, sentiment, intent, spam, topics)", runAnalyze},
 		{"reanalyze", "analyse a workspace's stored messages again (after a model or vocabulary change)", runReanalyze},
 		{"correct", "correct a message's sentiment, intent, spam or needs_response; the workspace learns it", runCorrect},

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"palabre/internal/enrich"
 	"palabre/internal/ingest"
 	"palabre/internal/model"
+	"palabre/internal/report"
 	"palabre/internal/routing"
 	"palabre/internal/server"
 	"palabre/internal/store"
@@ -27,6 +29,7 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	fs.SetOutput(env.Stderr)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on (a free port is used when this one is taken and --addr is not given)")
 	db := fs.String("db", "", "database to seed (default: a throw-away SQLite file, removed on exit; PALABRE_DB is deliberately not read)")
+	reports := fs.String("reports", "", "write each demo brand's client report of last month (PDF, HTML, CSV) into this folder, then exit instead of serving")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -66,6 +69,9 @@ func runDemo(ctx context.Context, args []string, env Env) error {
 	}
 	if err := seedTeamWork(ctx, st); err != nil {
 		return fmt.Errorf("seed demo: %w", err)
+	}
+	if *reports != "" {
+		return writeSampleReports(ctx, st, now, *reports, env)
 	}
 	var logins []string
 	for _, m := range demo.Team() {
@@ -216,4 +222,34 @@ func seedDemo(ctx context.Context, st *store.Store, now time.Time) (int, []strin
 		slugs = append(slugs, ws.Slug)
 	}
 	return total, slugs, nil
+}
+
+// writeSampleReports writes the client report of last month of each demo
+// brand, in its language and in every format, into dir.
+func writeSampleReports(ctx context.Context, st *store.Store, now time.Time, dir string, env Env) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--reports: %w", err)
+	}
+	for _, b := range demo.Brands() {
+		ws, err := st.WorkspaceBySlug(ctx, b.Workspace.Slug)
+		if err != nil {
+			return err
+		}
+		month, err := report.DefaultMonth(ctx, st, ws.ID, now)
+		if err != nil {
+			return err
+		}
+		d, err := report.Build(ctx, st, ws, month, report.Language(ws), now)
+		if err != nil {
+			return err
+		}
+		for _, format := range report.Formats() {
+			path := filepath.Join(dir, report.FileName(d, format))
+			if err := writeFile(path, func(w io.Writer) error { return report.Write(w, d, format, now) }); err != nil {
+				return err
+			}
+			fmt.Fprintln(env.Stdout, path)
+		}
+	}
+	return nil
 }

@@ -46,6 +46,9 @@ type Config struct {
 	// resolve to (an intranet forum, a local mail server); every other
 	// private or loopback address is refused.
 	SourcesAllowHosts []string
+	Month             string // a calendar month, YYYY-MM
+	Lang              string // a language of palabre's screens and reports: en or fr
+	ReportFormat      string // pdf, html or csv
 }
 
 // Setting names one setting for a command's flag set.
@@ -76,6 +79,9 @@ const (
 	Route
 	WebhooksAllowPrivate
 	SourcesAllowHosts
+	Month
+	Lang
+	ReportFormat
 )
 
 // DefaultDB is the SQLite file used when neither --db nor PALABRE_DB is set.
@@ -182,6 +188,12 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string, settings ...
 			v.Set(getenv(env))
 			fs.Var(v, "sources-allow-hosts",
 				"comma-separated hosts that live sources may reach even on private or loopback addresses (default: public addresses only) (env "+env+")")
+		case Month:
+			str(&c.Month, "month", "", "month, YYYY-MM (default: the last whole month, in the workspace's time zone)")
+		case Lang:
+			str(&c.Lang, "lang", "", "language: en or fr (default: the workspace's language)")
+		case ReportFormat:
+			str(&c.ReportFormat, "format", "auto", "format: pdf, html or csv (auto: by the --out file's extension, else pdf)")
 		case MaxSectors:
 			positive(&c.MaxSectors, "max-sectors", model.DefaultMaxSectors,
 				"a CM's profile warns when they work in more unrelated sectors than this")

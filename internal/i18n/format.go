@@ -104,6 +104,19 @@ func (p *Printer) Date(t time.Time, loc *time.Location) string {
 	return t.Format("2 Jan 2006")
 }
 
+// MonthYear writes the month of t in loc (t's own location when loc is
+// nil), in full: en "November 2026", fr "novembre 2026".
+func (p *Printer) MonthYear(t time.Time, loc *time.Location) string {
+	if loc != nil {
+		t = t.In(loc)
+	}
+	if p.lang == French {
+		names := [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}
+		return names[t.Month()-1] + " " + strconv.Itoa(t.Year())
+	}
+	return t.Format("January 2006")
+}
+
 // DateTime writes the day and the time of t in loc (t's own location when
 // loc is nil), on the 24-hour clock: en "25 Nov 2026, 14:05",
 // fr "25 nov. 2026 à 14:05".

@@ -273,6 +273,9 @@ func TestDate(t *testing.T) {
 		{fr.DateTime(at, nil), "25 nov. 2026 à 13:05"},
 		{fr.Date(time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC), nil), "1 févr. 2026"},
 		{fr.Date(time.Date(2026, 8, 9, 23, 30, 0, 0, time.UTC), paris), "10 août 2026"},
+		{en.MonthYear(at, paris), "November 2026"},
+		{fr.MonthYear(time.Date(2026, 7, 31, 22, 30, 0, 0, time.UTC), paris), "août 2026"},
+		{fr.MonthYear(time.Date(2026, 7, 31, 22, 30, 0, 0, time.UTC), nil), "juillet 2026"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
