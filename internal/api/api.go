@@ -261,6 +261,7 @@ func (h *handler) routes() []endpoint {
 		{pattern: "GET /api/v1/workspaces/{slug}/insights", serve: h.showInsights},
 		{pattern: "GET /api/v1/workspaces/{slug}/insights.md", serve: h.showInsightsMarkdown},
 		{pattern: "GET /api/v1/workspaces/{slug}/insights.csv", serve: h.showInsightsCSV},
+		{pattern: "GET /api/v1/workspaces/{slug}/reports/{file}", serve: h.showReport},
 		{pattern: "PUT /api/v1/workspaces/{slug}/sla", serve: h.putSLA},
 		{pattern: "POST /api/v1/workspaces/{slug}/conversations/bulk", serve: h.bulkChange},
 		{pattern: "GET /api/v1/workspaces/{slug}/outbox", serve: h.listOutbox},

@@ -583,6 +583,12 @@ func matrixRoutes() []matrixRoute {
 					t.Errorf("not insights as CSV: %s", body)
 				}
 			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/reports/{file}", path: in("/reports/2026-10.csv"), inWorkspace: true, roles: readable,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte("2026-10-01")) {
+					t.Errorf("not a report as CSV: %s", body)
+				}
+			}},
 		{pattern: "GET /api/v1/workspaces/{slug}/outbox", path: in("/outbox"), inWorkspace: true, roles: working,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				if !bytes.HasPrefix(body, []byte(`{"outbox":[`)) {

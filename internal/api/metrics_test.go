@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,6 +101,41 @@ func TestMetrics(t *testing.T) {
 			{"from=2020-01-01&to=2026-01-01&every=day", "more than 400 steps"},
 		} {
 			checkProblem(t, w.as(t, model.RoleCM, "GET", "/api/v1/workspaces/velo/metrics?"+bad.query, ""), http.StatusBadRequest, bad.says)
+		}
+	})
+}
+
+// TestReports asks a month's client report as JSON and as each file, and
+// refuses a bad month, format or language with a problem.
+func TestReports(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		var d struct {
+			Title, Month, Period string
+			Summary              []string
+			Figures              struct{ Rows [][]string }
+		}
+		decode(t, w.as(t, model.RoleClient, "GET", "/api/v1/workspaces/velo/reports/2026-03?lang=fr", ""), http.StatusOK, &d)
+		if d.Title != "Rapport de communauté" || d.Month != "2026-03" || d.Period != "mars 2026" || len(d.Summary) == 0 || len(d.Figures.Rows) < 10 {
+			t.Errorf("report %+v", d)
+		}
+		for ext, want := range map[string]string{".pdf": "%PDF-", ".html": "<!doctype html>", ".csv": "scope,key,from,to,in,out"} {
+			res := w.as(t, model.RoleClient, "GET", "/api/v1/workspaces/velo/reports/2026-03"+ext, "")
+			if res.status != http.StatusOK || !strings.HasPrefix(string(res.body), want) ||
+				!strings.Contains(res.header.Get("Content-Disposition"), "palabre-velo-2026-03"+ext) {
+				t.Errorf("%s: %d %q %.40q", ext, res.status, res.header.Get("Content-Disposition"), res.body)
+			}
+		}
+		for _, path := range []string{"/reports/2026-13", "/reports/march", "/reports/2026-03.docx", "/reports/2026-03?lang=de"} {
+			res := w.as(t, model.RoleClient, "GET", "/api/v1/workspaces/velo"+path, "")
+			if res.status != http.StatusBadRequest || !strings.Contains(res.header.Get("Content-Type"), "problem+json") {
+				t.Errorf("%s: %d %s", path, res.status, res.body)
+			}
+		}
+		// A client of velo reads nothing of banque.
+		if res := w.as(t, model.RoleClient, "GET", "/api/v1/workspaces/banque/reports/2026-03.pdf", ""); res.status != http.StatusNotFound {
+			t.Errorf("another workspace's report: %d", res.status)
 		}
 	})
 }

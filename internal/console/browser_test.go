@@ -258,6 +258,18 @@ func TestBrowser(t *testing.T) {
 		if w := webtest.Eval[float64](t, marc, `document.querySelector('.charts svg').getBoundingClientRect().width`); w < 200 {
 			t.Errorf("the chart is %.0f px wide", w)
 		}
+		// The month's client report opens styled: its policy allows its
+		// own style sheet, by hash.
+		report := webtest.Eval[string](t, marc, `(() => { const f = document.querySelector('.client-report');
+			return f.action + '?month=' + f.month.value + '&format=' + f.querySelector('button').value })()`)
+		webtest.Run(t, marc, "open the client report", chromedp.Navigate(report))
+		webtest.Run(t, marc, "see its title", chromedp.Poll[chromedp.Void](`document.querySelector('h1 small') !== null`))
+		if c := webtest.Eval[string](t, marc, `getComputedStyle(document.querySelector('h1 small')).color`); c != "rgb(48, 70, 197)" {
+			t.Errorf("the report's subtitle is %s: its style sheet was refused", c)
+		}
+		if fill := webtest.Eval[string](t, marc, `getComputedStyle(document.querySelector('svg .s-in')).fill`); fill != "rgb(48, 70, 197)" {
+			t.Errorf("the report's bars are %s", fill)
+		}
 	})
 
 	t.Run("every field has a label", func(t *testing.T) {

@@ -17,9 +17,11 @@ import (
 
 	"palabre/internal/chart"
 	"palabre/internal/httpx"
+	"palabre/internal/i18n"
 	"palabre/internal/insights"
 	"palabre/internal/metrics"
 	"palabre/internal/model"
+	"palabre/internal/report"
 	"palabre/internal/store"
 )
 
@@ -30,6 +32,7 @@ func (c *Console) registerReports(mux *http.ServeMux) {
 	mux.HandleFunc("GET /reports/{slug}/insights.md", c.page(c.insightsFile))
 	mux.HandleFunc("GET /reports/{slug}/insights.csv", c.page(c.insightsFile))
 	mux.HandleFunc("POST /reports/{slug}/weights", c.page(c.saveWeights))
+	mux.HandleFunc("GET /reports/{slug}/client", c.page(c.clientReport))
 }
 
 // reportsData fills reports.html.
@@ -50,6 +53,69 @@ type reportsData struct {
 	// Charts of the trend, and the labels of its steps.
 	Volume, Sentiment, Response template.HTML
 	Steps                       []string
+	// Months a client report may be asked for, the newest first, and
+	// the one picked by default (the last whole month).
+	Months    []option
+	LastMonth string
+}
+
+// option is one choice of a select: its value and its label.
+type option struct{ Value, Label string }
+
+// reportMonths are the months a client report may be asked for at now in
+// loc: the current one and the twelve before.
+func reportMonths(p *i18n.Printer, now time.Time, loc *time.Location) []option {
+	t := now.In(loc)
+	first := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc)
+	out := make([]option, 13)
+	for i := range out {
+		m := first.AddDate(0, -i, 0)
+		out[i] = option{Value: m.Format("2006-01"), Label: p.MonthYear(m, nil)}
+	}
+	out[0].Label = p.T("%s (so far)", out[0].Label)
+	return out
+}
+
+// clientReport answers a month's client report: the page itself, or its
+// PDF or CSV file.
+func (c *Console) clientReport(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	d, err := reportQuery(r, v)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	format := cmp.Or(q.Get("format"), "html")
+	if !slices.Contains(report.Formats(), format) {
+		httpx.WriteProblem(w, http.StatusBadRequest, fmt.Sprintf("format %q: want pdf, html or csv", format))
+		return nil
+	}
+	month := q.Get("month")
+	if month == "" {
+		if month, err = report.DefaultMonth(r.Context(), c.store, d.Workspace.ID, v.Now); err != nil {
+			return err
+		}
+	}
+	doc, err := report.Build(r.Context(), c.store, d.Workspace, month, v.P.Lang(), v.Now)
+	if errors.Is(err, report.ErrBadMonth) || errors.Is(err, metrics.ErrBadQuery) {
+		httpx.WriteProblem(w, http.StatusBadRequest, err.Error())
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if format == "html" {
+		csp, err := report.ContentSecurityPolicy()
+		if err != nil {
+			return err
+		}
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("Content-Type", report.ContentType(format))
+		h.Set("Cache-Control", "no-store")
+		return report.WriteHTML(w, doc)
+	}
+	httpx.Attachment(w, report.ContentType(format), report.FileName(doc, format))
+	return report.Write(w, doc, format, v.Now)
 }
 
 // reportWorkspaces are the workspaces whose reports the viewer sees: all
@@ -215,6 +281,13 @@ func (c *Console) renderReports(w http.ResponseWriter, r *http.Request, v *viewe
 		d.Query.Every = a.Every
 	}
 	c.trendCharts(v, d)
+	if !d.Across {
+		loc, err := time.LoadLocation(a.TimeZone)
+		if err != nil {
+			return err
+		}
+		d.Months, d.LastMonth = reportMonths(v.P, v.Now, loc), report.LastMonth(v.Now, loc)
+	}
 	title := v.P.T("Reports of %s", d.Workspace.Name)
 	if d.Across {
 		title = v.P.T("Reports of all my workspaces")

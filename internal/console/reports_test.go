@@ -108,3 +108,39 @@ func TestReports(t *testing.T) {
 	weeks := lea.Get("/reports/velo?every=week&by=assignee")
 	contains(t, "by week and assignee", weeks, "By assignee", `<option value="week" selected>`)
 }
+
+// TestClientReport opens a month's client report from the reports page:
+// the page (its style allowed by its hash alone), the PDF and the CSV;
+// a client of another workspace and an expert get nothing.
+func TestClientReport(t *testing.T) {
+	st := testutil.NewStore(t, store.EngineSQLite)
+	a := newAgency(t, st)
+	marc, claire := a.session(t, "marc"), a.session(t, "claire")
+	month := time.Now().Format("2006-01")
+	contains(t, "the reports page", marc.Get("/reports/velo"), `action="/reports/velo/client"`, `<option value="`+month+`">`)
+	page := marc.Get("/reports/velo/client?month=" + month + "&format=html")
+	csp := page.Header.Get("Content-Security-Policy")
+	if page.Status != http.StatusOK || !strings.Contains(csp, "style-src 'sha256-") || !strings.Contains(csp, "default-src 'none'") {
+		t.Fatalf("report page: %d, policy %q", page.Status, csp)
+	}
+	contains(t, "the report page", page, "<h1>Community report<small>Vélo Atelier · ", `<svg class="chart"`, "Key figures")
+	pdf := marc.Get("/reports/velo/client?month=" + month + "&format=pdf")
+	if pdf.Status != http.StatusOK || !strings.HasPrefix(pdf.Body, "%PDF-") || pdf.Header.Get("Content-Type") != "application/pdf" ||
+		!strings.Contains(pdf.Header.Get("Content-Disposition"), "palabre-velo-"+month+".pdf") {
+		t.Errorf("PDF: %d %q %q", pdf.Status, pdf.Header.Get("Content-Type"), pdf.Header.Get("Content-Disposition"))
+	}
+	if csv := marc.Get("/reports/velo/client?month=" + month + "&format=csv"); csv.Status != http.StatusOK || !strings.HasPrefix(csv.Body, "scope,key,from,to,") {
+		t.Errorf("CSV: %d %.80q", csv.Status, csv.Body)
+	}
+	for _, q := range []string{"month=2026-13", "month=" + month + "&format=docx"} {
+		if res := marc.Get("/reports/velo/client?" + q); res.Status != http.StatusBadRequest {
+			t.Errorf("%s: %d", q, res.Status)
+		}
+	}
+	if res := marc.Get("/reports/banque/client?month=" + month); res.Status != http.StatusNotFound {
+		t.Errorf("a client of velo, banque's report: %d", res.Status)
+	}
+	if res := claire.Get("/reports/velo/client?month=" + month); res.Status != http.StatusNotFound {
+		t.Errorf("an expert, a client report: %d", res.Status)
+	}
+}

@@ -744,7 +744,10 @@ func frenchTexts() map[string]string {
 		"Token revoked: it no longer works.":               "Jeton révoqué : il ne fonctionne plus.",
 		"Workspace %s created.":                            "Espace %s créé.",
 		// Client reports.
-		"%s (asked %d times)":                               "%s (posée %d fois)",
+		"%s (so far)":         "%s (en cours)",
+		"Client report of":    "Rapport client de",
+		"Open the report":     "Ouvrir le rapport",
+		"%s (asked %d times)": "%s (posée %d fois)",
 		"%s of the messages were positive and %s negative.": "%s des messages étaient positifs et %s négatifs.",
 		"%s pts": "%s pts",
 		"%s took part, %s of them for the first time; %s turned from a negative to a positive tone after a reply, and %s spoke up for you.":  "%s ont participé, dont %s pour la première fois ; %s sont passés d'un ton négatif à un ton positif après une réponse, et %s ont pris votre défense.",

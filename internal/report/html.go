@@ -1,10 +1,14 @@
 package report
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/base64"
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
+	"strings"
 
 	"palabre/internal/i18n"
 )
@@ -33,4 +37,22 @@ func WriteHTML(out io.Writer, d *Document) error {
 		return fmt.Errorf("write the report of %s for %s: %w", d.Workspace.Slug, d.Month, err)
 	}
 	return nil
+}
+
+// ContentSecurityPolicy is the policy to serve WriteHTML's page with: it
+// loads nothing, runs nothing, and allows its one inline style sheet by
+// its hash alone.
+func ContentSecurityPolicy() (string, error) {
+	b, err := templates.ReadFile("templates/report.html")
+	if err != nil {
+		return "", err
+	}
+	_, rest, ok := strings.Cut(string(b), "<style>")
+	style, _, ok2 := strings.Cut(rest, "</style>")
+	if !ok || !ok2 {
+		return "", errors.New("report page: no style sheet")
+	}
+	sum := sha256.Sum256([]byte(style))
+	return "default-src 'none'; style-src 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) +
+		"'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'", nil
 }

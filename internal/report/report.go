@@ -45,51 +45,57 @@ func LastMonth(now time.Time, loc *time.Location) string {
 
 // Document is one month's report, its texts in one language.
 type Document struct {
-	Lang      i18n.Lang
-	Workspace model.Workspace
-	Month     string // "2026-10"
+	Lang      i18n.Lang       `json:"lang"`
+	Workspace model.Workspace `json:"workspace"`
+	Month     string          `json:"month"` // "2026-10"
 	// Title is "Community report"; Period the month in words
 	// ("October 2026"); Generated says when and in which time zone.
-	Title, Period, Generated string
+	Title     string `json:"title"`
+	Period    string `json:"period"`
+	Generated string `json:"generated"`
 	// Summary is the month in a few sentences.
-	Summary []string
+	Summary []string `json:"summary"`
 	// Figures compares the month's key figures with the month before.
-	Figures Table
-	// Charts show the month week by week.
-	Charts []chart.Bars
+	Figures Table `json:"figures"`
+	// Charts show the month week by week (their figures are Answer's
+	// trend).
+	Charts []chart.Bars `json:"-"`
 	// Relationship counts the members, and Engaged ranks the most engaged.
-	Relationship, Engaged Table
+	Relationship Table `json:"relationship"`
+	Engaged      Table `json:"engaged"`
 	// Topics are what the community talked about, the most talked about
 	// first; Highlights quotes the month (topic "").
-	Topics     []Topic
-	Highlights Topic
+	Topics     []Topic `json:"topics"`
+	Highlights Topic   `json:"highlights"`
 	// Notes say how the figures are computed.
-	Notes []string
+	Notes []string `json:"notes"`
 	// Answer is the figures themselves, for the CSV.
-	Answer metrics.Answer
+	Answer metrics.Answer `json:"figures_raw"`
 }
 
 // Table is a table of texts: a header row and rows of as many cells.
 type Table struct {
-	Caption string
-	Head    []string
-	Rows    [][]string
+	Caption string     `json:"caption"`
+	Head    []string   `json:"head"`
+	Rows    [][]string `json:"rows"`
 }
 
 // Topic is what was said about one topic, in quotes.
 type Topic struct {
-	Name      string
-	Messages  string // "12 messages"
-	Quotes    []Quote
-	Questions []Quote
-	Emerging  []string
+	Name      string   `json:"name"`
+	Messages  string   `json:"messages"` // "12 messages"
+	Quotes    []Quote  `json:"quotes"`
+	Questions []Quote  `json:"questions"`
+	Emerging  []string `json:"emerging"`
 	// QuestionsTitle and EmergingTitle head the questions and the terms.
-	QuestionsTitle, EmergingTitle string
+	QuestionsTitle string `json:"questions_title"`
+	EmergingTitle  string `json:"emerging_title"`
 }
 
 // Quote is a message quoted, with who wrote it and when.
 type Quote struct {
-	Text, By string
+	Text string `json:"text"`
+	By   string `json:"by"`
 }
 
 // MaxTopics is how many topics a report names.
