@@ -80,6 +80,10 @@ type Store interface {
 	MetricFacts(ctx context.Context, workspaceID int64, p metrics.Period, now time.Time) (metrics.Facts, error)
 	InsightMessages(ctx context.Context, workspaceID int64, p metrics.Period, limit int) ([]insights.Message, error)
 	EngagementWeights(ctx context.Context, workspaceID int64) (metrics.Weights, error)
+	ReportSchedule(ctx context.Context, workspaceID int64) (model.ReportSchedule, error)
+	SetReportSchedule(ctx context.Context, workspaceID int64, sc model.ReportSchedule, thisMonth, actor string, now time.Time) (model.ReportSchedule, error)
+	QueueReport(ctx context.Context, workspaceID int64, month string, again bool, actor string, now time.Time) (bool, error)
+	ReportDeliveries(ctx context.Context, workspaceID int64, limit int) ([]model.ReportDelivery, error)
 	SetEngagementWeights(ctx context.Context, workspaceID int64, w metrics.Weights, now time.Time) error
 	SetSLASettings(ctx context.Context, workspaceID int64, settings sla.Settings, actor string) error
 	Sources(ctx context.Context, workspaceID int64) ([]model.Source, error)
@@ -126,6 +130,9 @@ type Config struct {
 	// PasswordParams is the cost of the passwords of users created over
 	// the API; auth.DefaultParams.
 	PasswordParams auth.Params
+	// Mail says the server sends e-mail: without it, monthly reports are
+	// scheduled but not sent, and the schedule says so.
+	Mail bool
 }
 
 func (c Config) withDefaults() Config {
@@ -262,6 +269,9 @@ func (h *handler) routes() []endpoint {
 		{pattern: "GET /api/v1/workspaces/{slug}/insights.md", serve: h.showInsightsMarkdown},
 		{pattern: "GET /api/v1/workspaces/{slug}/insights.csv", serve: h.showInsightsCSV},
 		{pattern: "GET /api/v1/workspaces/{slug}/reports/{file}", serve: h.showReport},
+		{pattern: "GET /api/v1/workspaces/{slug}/report-schedule", serve: h.showReportSchedule},
+		{pattern: "PUT /api/v1/workspaces/{slug}/report-schedule", serve: h.putReportSchedule},
+		{pattern: "POST /api/v1/workspaces/{slug}/report-schedule/send", serve: h.sendReportNow},
 		{pattern: "PUT /api/v1/workspaces/{slug}/sla", serve: h.putSLA},
 		{pattern: "POST /api/v1/workspaces/{slug}/conversations/bulk", serve: h.bulkChange},
 		{pattern: "GET /api/v1/workspaces/{slug}/outbox", serve: h.listOutbox},

@@ -589,6 +589,34 @@ func matrixRoutes() []matrixRoute {
 					t.Errorf("not a report as CSV: %s", body)
 				}
 			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/report-schedule", path: in("/report-schedule"), inWorkspace: true, roles: working,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"schedule":{"enabled":`)) {
+					t.Errorf("not a schedule: %s", body)
+				}
+			}},
+		{pattern: "PUT /api/v1/workspaces/{slug}/report-schedule", path: in("/report-schedule"), inWorkspace: true, roles: managing,
+			body: func(*world, string, bool) string { return `{"enabled":true,"recipients":["anne@example.org"]}` },
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"recipients":["anne@example.org"]`)) {
+					t.Errorf("schedule not kept: %s", body)
+				}
+			}},
+		{pattern: "POST /api/v1/workspaces/{slug}/report-schedule/send", path: in("/report-schedule/send"), inWorkspace: true, roles: managing,
+			body: func(w *world, _ string, _ bool) string {
+				for _, ws := range []model.Workspace{w.a, w.b} {
+					sc := model.ReportSchedule{Enabled: true, Recipients: []string{"anne@example.org"}}
+					if _, err := w.st.SetReportSchedule(context.Background(), ws.ID, sc, "2026-10", "test", time.Now()); err != nil {
+						panic(err)
+					}
+				}
+				return `{"month":"2026-10"}`
+			},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"month":"2026-10","status":"pending"`)) {
+					t.Errorf("not queued: %s", body)
+				}
+			}},
 		{pattern: "GET /api/v1/workspaces/{slug}/outbox", path: in("/outbox"), inWorkspace: true, roles: working,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				if !bytes.HasPrefix(body, []byte(`{"outbox":[`)) {

@@ -139,3 +139,44 @@ func TestReports(t *testing.T) {
 		}
 	})
 }
+
+// TestReportSchedule sets a workspace's monthly report e-mail and asks a
+// month sent now; bad recipients and months are refused.
+func TestReportSchedule(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		path := "/api/v1/workspaces/velo/report-schedule"
+		var got struct {
+			Schedule   model.ReportSchedule
+			Deliveries []model.ReportDelivery
+			Mail       bool
+		}
+		decode(t, w.as(t, model.RoleCM, "GET", path, ""), http.StatusOK, &got)
+		if got.Schedule.Enabled || got.Mail || len(got.Deliveries) != 0 {
+			t.Errorf("before: %+v", got)
+		}
+		if res := w.as(t, model.RoleManager, "POST", path+"/send", `{"month":"2026-10"}`); res.status != http.StatusBadRequest ||
+			!strings.Contains(string(res.body), "no recipient") {
+			t.Errorf("send without recipients: %d %s", res.status, res.body)
+		}
+		for _, body := range []string{`{"enabled":true,"recipients":[]}`, `{"enabled":true,"recipients":["not an address"]}`,
+			`{"enabled":true,"recipients":["a@example.org, b@example.org"]}`, `{"enabled":true,"recipients":["a@example.org"],"lang":"de"}`} {
+			if res := w.as(t, model.RoleManager, "PUT", path, body); res.status != http.StatusBadRequest {
+				t.Errorf("%s: %d %s", body, res.status, res.body)
+			}
+		}
+		decode(t, w.as(t, model.RoleManager, "PUT", path, `{"enabled":true,"recipients":["Anne@Example.org"],"lang":"fr"}`), http.StatusOK, &got)
+		if !got.Schedule.Enabled || len(got.Schedule.Recipients) != 1 || got.Schedule.Recipients[0] != "Anne@Example.org" ||
+			got.Schedule.Since != time.Now().UTC().Format("2006-01") && got.Schedule.Since != time.Now().Format("2006-01") {
+			t.Errorf("schedule %+v", got.Schedule)
+		}
+		if res := w.as(t, model.RoleManager, "POST", path+"/send", `{"month":"October"}`); res.status != http.StatusBadRequest {
+			t.Errorf("a bad month: %d", res.status)
+		}
+		decode(t, w.as(t, model.RoleManager, "POST", path+"/send", `{"month":"2026-10"}`), http.StatusOK, &got)
+		if len(got.Deliveries) != 1 || got.Deliveries[0].Month != "2026-10" || got.Deliveries[0].Status != model.DeliveryPending {
+			t.Errorf("deliveries %+v", got.Deliveries)
+		}
+	})
+}

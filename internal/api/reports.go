@@ -13,8 +13,10 @@ import (
 	"strings"
 	"time"
 
+	"palabre/internal/connector/email"
 	"palabre/internal/i18n"
 	"palabre/internal/metrics"
+	"palabre/internal/model"
 	"palabre/internal/report"
 	"palabre/internal/store"
 )
@@ -63,4 +65,101 @@ func (h *handler) showReport(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.sendFile(w, r, err, report.ContentType(format), name, func(out io.Writer) error { return report.Write(out, d, format, now) })
+}
+
+// maxDeliveriesShown is how many past deliveries a schedule shows.
+const maxDeliveriesShown = 24
+
+// scheduleAnswer is a workspace's report schedule, its latest deliveries,
+// and whether the server sends e-mail at all.
+type scheduleAnswer struct {
+	Schedule   model.ReportSchedule   `json:"schedule"`
+	Deliveries []model.ReportDelivery `json:"deliveries"`
+	Mail       bool                   `json:"mail"`
+}
+
+// showReportSchedule answers a workspace's monthly report schedule.
+func (h *handler) showReportSchedule(w http.ResponseWriter, r *http.Request) {
+	ws, err := h.workspace(r, r.PathValue("slug"), accessWork)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.answerSchedule(w, r, ws)
+}
+
+func (h *handler) answerSchedule(w http.ResponseWriter, r *http.Request, ws model.Workspace) {
+	sc, err := h.store.ReportSchedule(r.Context(), ws.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	list, err := h.store.ReportDeliveries(r.Context(), ws.ID, maxDeliveriesShown)
+	h.respondOr(w, r, scheduleAnswer{Schedule: sc, Deliveries: list, Mail: h.cfg.Mail}, err)
+}
+
+// putReportSchedule replaces it (managers and owners): enabled,
+// recipients (bare addresses), lang.
+func (h *handler) putReportSchedule(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Enabled    bool     `json:"enabled"`
+		Recipients []string `json:"recipients"`
+		Lang       string   `json:"lang"`
+	}
+	ws, ok := h.decodeForWorkspace(w, r, 16<<10, &req, accessManage)
+	if !ok {
+		return
+	}
+	var recipients []string
+	for _, rc := range req.Recipients {
+		list, err := email.Addresses(rc)
+		if err != nil || len(list) != 1 {
+			h.fail(w, r, fmt.Errorf("%w: recipient %q is not one e-mail address", store.ErrInvalid, rc))
+			return
+		}
+		recipients = append(recipients, list[0].Address)
+	}
+	now := time.Now()
+	loc, err := report.Location(r.Context(), h.store, ws.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	sc := model.ReportSchedule{Enabled: req.Enabled, Recipients: recipients, Lang: req.Lang}
+	if _, err := h.store.SetReportSchedule(r.Context(), ws.ID, sc, now.In(loc).Format("2006-01"), actor(r), now); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.answerSchedule(w, r, ws)
+}
+
+// sendReportNow sends a month's report to the schedule's recipients now,
+// again if it was sent before (managers and owners): {"month": "2026-10"}.
+func (h *handler) sendReportNow(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Month string `json:"month"`
+	}
+	ws, ok := h.decodeForWorkspace(w, r, 1<<10, &req, accessManage)
+	if !ok {
+		return
+	}
+	if _, _, err := report.Month(req.Month); err != nil {
+		h.fail(w, r, fmt.Errorf("%w: %v", store.ErrInvalid, err))
+		return
+	}
+	sc, err := h.store.ReportSchedule(r.Context(), ws.ID)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	if len(sc.Recipients) == 0 {
+		h.fail(w, r, fmt.Errorf("%w: the monthly report has no recipient yet", store.ErrInvalid))
+		return
+	}
+	now := time.Now()
+	if _, err := h.store.QueueReport(r.Context(), ws.ID, req.Month, true, actor(r), now); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.answerSchedule(w, r, ws)
 }

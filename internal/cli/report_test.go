@@ -117,3 +117,24 @@ func TestReportCommand(t *testing.T) {
 		t.Errorf("a failed report left a file: %v", err)
 	}
 }
+
+// TestServeMailSettings refuses e-mail settings that cannot work before
+// serving anything.
+func TestServeMailSettings(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "p.db")
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--mail-from", "palabre@agency.example"}, "--mail-from and --smtp-user need --smtp-addr"},
+		{[]string{"--smtp-addr", "127.0.0.1:25", "--mail-from", "not an address"}, `--mail-from "not an address"`},
+		{[]string{"--smtp-addr", "relay", "--mail-from", "palabre@agency.example"}, `SMTP address "relay" is not host:port`},
+		{[]string{"--smtp-addr", "127.0.0.1:25", "--mail-from", "palabre@agency.example", "--smtp-tls", "maybe"}, `TLS mode "maybe"`},
+	} {
+		code, _, stderr := run(t, "", append([]string{"serve", "--db", db, "--addr", "127.0.0.1:0"}, tt.args...)...)
+		if code != cli.ExitUsage || !strings.Contains(stderr, tt.want) {
+			t.Errorf("%q: exit %d, %q; want %q", tt.args, code, stderr, tt.want)
+		}
+	}
+}

@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/mail"
 	"time"
 
 	"palabre/internal/analysis"
 	"palabre/internal/config"
+	"palabre/internal/connector/email"
 	"palabre/internal/enrich"
 	"palabre/internal/server"
 	"palabre/internal/store"
@@ -17,7 +19,7 @@ import (
 
 func runServe(ctx context.Context, args []string, env Env) error {
 	var cfg config.Config
-	rest, err := parse("serve", args, env, &cfg, config.DB, config.Addr, config.MaxSectors, config.WebhooksAllowPrivate, config.SourcesAllowHosts)
+	rest, err := parse("serve", args, env, &cfg, config.DB, config.Addr, config.MaxSectors, config.WebhooksAllowPrivate, config.SourcesAllowHosts, config.Mail)
 	if err != nil {
 		return err
 	}
@@ -25,6 +27,10 @@ func runServe(ctx context.Context, args []string, env Env) error {
 		return usagef("serve takes no arguments, got %q", rest)
 	}
 	if err := checkMaxSectors(cfg); err != nil {
+		return err
+	}
+	mailer, err := newMailer(cfg)
+	if err != nil {
 		return err
 	}
 	st, err := store.Open(ctx, cfg.DB)
@@ -40,8 +46,14 @@ func runServe(ctx context.Context, args []string, env Env) error {
 	if n == 0 {
 		extra = append(extra, "no user yet: create the first administrator with 'palabre user add LOGIN --admin'")
 	}
-	return serveStore(ctx, st, team.Config{DSN: cfg.DB, WebhooksAllowPrivate: cfg.WebhooksAllowPrivate,
-		SourcesAllowHosts: cfg.SourcesAllowHosts},
+	if mailer == nil {
+		extra = append(extra, "no SMTP server (--smtp-addr): monthly reports are not e-mailed")
+	}
+	tc := team.Config{DSN: cfg.DB, WebhooksAllowPrivate: cfg.WebhooksAllowPrivate, SourcesAllowHosts: cfg.SourcesAllowHosts}
+	if mailer != nil {
+		tc.Mailer = mailer
+	}
+	return serveStore(ctx, st, tc,
 		server.Config{Addr: cfg.Addr, MaxSectors: cfg.MaxSectors}, false, env, extra)
 }
 
@@ -60,7 +72,7 @@ func serveStore(ctx context.Context, st *store.Store, tc team.Config, sc server.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	tm := team.New(st, tc, logger)
-	sc.Live, sc.Sources = tm.Live(), tm.Sources()
+	sc.Live, sc.Sources, sc.Mail = tm.Live(), tm.Sources(), tc.Mailer != nil
 	stopped, indexed := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(stopped)
@@ -117,4 +129,26 @@ func backfillSearch(ctx context.Context, st *store.Store, logger *slog.Logger) {
 		return
 	}
 	logger.InfoContext(ctx, "search index: done", slog.Duration("took", time.Since(start).Round(time.Millisecond)))
+}
+
+// newMailer is the mailer of cfg's SMTP settings, nil when there is no
+// server. The server is the administrator's: private and loopback
+// addresses are allowed (a relay beside palabre).
+func newMailer(cfg config.Config) (*email.Mailer, error) {
+	if cfg.SMTPAddr == "" {
+		if cfg.MailFrom != "" || cfg.SMTPUser != "" {
+			return nil, usagef("--mail-from and --smtp-user need --smtp-addr")
+		}
+		return nil, nil
+	}
+	from, err := mail.ParseAddress(cfg.MailFrom)
+	if err != nil {
+		return nil, usagef("--mail-from %q: %v", cfg.MailFrom, err)
+	}
+	m, err := email.NewMailer(email.MailerConfig{Addr: cfg.SMTPAddr, User: cfg.SMTPUser, Password: cfg.SMTPPassword,
+		TLS: email.TLSMode(cfg.SMTPTLS), From: *from, AllowPrivate: true})
+	if err != nil {
+		return nil, usagef("%v", err)
+	}
+	return m, nil
 }

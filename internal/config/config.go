@@ -49,6 +49,12 @@ type Config struct {
 	Month             string // a calendar month, YYYY-MM
 	Lang              string // a language of palabre's screens and reports: en or fr
 	ReportFormat      string // pdf, html or csv
+	// The SMTP server palabre sends its own e-mail through (monthly
+	// reports): host:port, login, TLS mode and sender. The password is
+	// read from PALABRE_SMTP_PASSWORD only, never from a flag, so that
+	// it shows in no process list.
+	SMTPAddr, SMTPUser, SMTPTLS, MailFrom string
+	SMTPPassword                          string
 }
 
 // Setting names one setting for a command's flag set.
@@ -82,6 +88,7 @@ const (
 	Month
 	Lang
 	ReportFormat
+	Mail
 )
 
 // DefaultDB is the SQLite file used when neither --db nor PALABRE_DB is set.
@@ -194,6 +201,12 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string, settings ...
 			str(&c.Lang, "lang", "", "language: en or fr (default: the workspace's language)")
 		case ReportFormat:
 			str(&c.ReportFormat, "format", "auto", "format: pdf, html or csv (auto: by the --out file's extension, else pdf)")
+		case Mail:
+			str(&c.SMTPAddr, "smtp-addr", "", "SMTP server palabre sends its own e-mail through (monthly reports), host:port (default: none, nothing is sent)")
+			str(&c.SMTPUser, "smtp-user", "", "login on the SMTP server (default: none); the password is read from PALABRE_SMTP_PASSWORD")
+			str(&c.SMTPTLS, "smtp-tls", "", "TLS with the SMTP server: starttls, tls or none (default: tls on port 465, starttls elsewhere)")
+			str(&c.MailFrom, "mail-from", "", "address palabre's own e-mail is sent from, e.g. palabre@agency.example")
+			c.SMTPPassword = getenv("PALABRE_SMTP_PASSWORD")
 		case MaxSectors:
 			positive(&c.MaxSectors, "max-sectors", model.DefaultMaxSectors,
 				"a CM's profile warns when they work in more unrelated sectors than this")

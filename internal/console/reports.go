@@ -5,6 +5,7 @@ package console
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -33,6 +34,8 @@ func (c *Console) registerReports(mux *http.ServeMux) {
 	mux.HandleFunc("GET /reports/{slug}/insights.csv", c.page(c.insightsFile))
 	mux.HandleFunc("POST /reports/{slug}/weights", c.page(c.saveWeights))
 	mux.HandleFunc("GET /reports/{slug}/client", c.page(c.clientReport))
+	mux.HandleFunc("POST /reports/{slug}/schedule", c.page(c.saveSchedule))
+	mux.HandleFunc("POST /reports/{slug}/schedule/send", c.page(c.sendReport))
 }
 
 // reportsData fills reports.html.
@@ -57,7 +60,19 @@ type reportsData struct {
 	// the one picked by default (the last whole month).
 	Months    []option
 	LastMonth string
+	// Schedule is the monthly report e-mail, shown to managers.
+	Schedule *scheduleView
 }
+
+// scheduleView is what the API answers of a monthly report e-mail.
+type scheduleView struct {
+	Schedule   model.ReportSchedule   `json:"schedule"`
+	Deliveries []model.ReportDelivery `json:"deliveries"`
+	Mail       bool                   `json:"mail"`
+}
+
+// Recipients are the schedule's addresses, one a line.
+func (s *scheduleView) Recipients() string { return strings.Join(s.Schedule.Recipients, "\n") }
 
 // option is one choice of a select: its value and its label.
 type option struct{ Value, Label string }
@@ -287,6 +302,11 @@ func (c *Console) renderReports(w http.ResponseWriter, r *http.Request, v *viewe
 			return err
 		}
 		d.Months, d.LastMonth = reportMonths(v.P, v.Now, loc), report.LastMonth(v.Now, loc)
+		if d.Manage {
+			if d.Schedule, err = c.readSchedule(r, v, d.Workspace); err != nil {
+				return err
+			}
+		}
 	}
 	title := v.P.T("Reports of %s", d.Workspace.Name)
 	if d.Across {
@@ -322,4 +342,44 @@ func (c *Console) trendCharts(v *viewer, d *reportsData) {
 	d.Response = chart.Bars{Title: v.P.T("Median first response, in business hours"), Labels: d.Steps, Series: []chart.Series{
 		{Name: v.P.T("median first response"), Class: "s-out", Values: first}},
 		Unit: func(h float64) string { return v.P.Duration(time.Duration(h * float64(time.Hour))) }}.SVG()
+}
+
+// readSchedule asks the API for a workspace's monthly report e-mail.
+func (c *Console) readSchedule(r *http.Request, v *viewer, ws model.Workspace) (*scheduleView, error) {
+	a, err := c.callAPI(r, v, http.MethodGet, apiWorkspacePath(ws, "report-schedule"), nil)
+	if err != nil {
+		return nil, err
+	}
+	if !a.OK() {
+		return nil, fmt.Errorf("report schedule of %s: %d %s", ws.Slug, a.Status, a.Body)
+	}
+	var s scheduleView
+	if err := json.Unmarshal(a.Body, &s); err != nil {
+		return nil, fmt.Errorf("report schedule of %s: %w", ws.Slug, err)
+	}
+	return &s, nil
+}
+
+// saveSchedule hands the monthly report e-mail's form to the API.
+func (c *Console) saveSchedule(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	d, err := reportQuery(r, v)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	recipients := strings.FieldsFunc(f.Get("recipients"), func(r rune) bool { return r == '\n' || r == '\r' || r == ',' || r == ';' || r == ' ' })
+	return c.relay(w, r, v, http.MethodPut, apiWorkspacePath(d.Workspace, "report-schedule"),
+		map[string]any{"enabled": f.Get("enabled") == "on", "recipients": recipients, "lang": f.Get("lang")},
+		v.P.T("Monthly report e-mail saved."), "/reports/"+url.PathEscape(d.Workspace.Slug)+"#schedule")
+}
+
+// sendReport asks the API to send a month's report now.
+func (c *Console) sendReport(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	d, err := reportQuery(r, v)
+	if err != nil {
+		return err
+	}
+	month := r.PostForm.Get("month")
+	return c.relay(w, r, v, http.MethodPost, apiWorkspacePath(d.Workspace, "report-schedule/send"), map[string]any{"month": month},
+		v.P.T("The report of %s is on its way.", month), "/reports/"+url.PathEscape(d.Workspace.Slug)+"#schedule")
 }

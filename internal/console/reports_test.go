@@ -144,3 +144,35 @@ func TestClientReport(t *testing.T) {
 		t.Errorf("an expert, a client report: %d", res.Status)
 	}
 }
+
+// TestReportScheduleForm lets a manager send the monthly report by e-mail
+// from the reports page; a CM does not see the form.
+func TestReportScheduleForm(t *testing.T) {
+	st := testutil.NewStore(t, store.EngineSQLite)
+	a := newAgency(t, st)
+	lea, nadia := a.session(t, "lea"), a.session(t, "nadia")
+	lacks(t, "a CM's reports", lea.Get("/reports/velo"), `action="/reports/velo/schedule"`)
+	page := nadia.Get("/reports/velo")
+	contains(t, "a manager's reports", page, `action="/reports/velo/schedule"`, "Monthly report by e-mail", "This server sends no e-mail yet")
+	lacks(t, "no recipient yet", page, `action="/reports/velo/schedule/send"`)
+	if res := nadia.Submit("/reports/velo/schedule", url.Values{"enabled": {"on"}, "recipients": {"anne@example.org\nnot an address"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("schedule: %d", res.Status)
+	}
+	contains(t, "a bad recipient", nadia.Get("/reports/velo"), "is not one e-mail address")
+	nadia.Submit("/reports/velo/schedule", url.Values{"enabled": {"on"}, "recipients": {"anne@example.org\r\npaul@example.org"}, "lang": {"fr"}})
+	sc, err := st.ReportSchedule(context.Background(), a.velo.ID)
+	if err != nil || !sc.Enabled || len(sc.Recipients) != 2 || sc.Lang != "fr" {
+		t.Fatalf("schedule kept: %+v, %v", sc, err)
+	}
+	month := time.Now().AddDate(0, -1, 0).Format("2006-01")
+	if res := nadia.Submit("/reports/velo/schedule/send", url.Values{"month": {month}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("send: %d", res.Status)
+	}
+	contains(t, "queued", nadia.Get("/reports/velo"), "is on its way", `<tr><th scope="row">`+month+`</th><td>pending</td>`)
+	if res := lea.Submit("/reports/velo/schedule", url.Values{"recipients": {"x@example.org"}}); res.Status == http.StatusOK {
+		t.Errorf("a CM changed the schedule")
+	}
+	if sc, _ := st.ReportSchedule(context.Background(), a.velo.ID); len(sc.Recipients) != 2 {
+		t.Errorf("a CM changed the schedule: %+v", sc)
+	}
+}

@@ -317,3 +317,43 @@ type APIToken struct {
 	LastUsedAt *time.Time `json:"last_used_at,omitempty"`
 	ExpiresAt  *time.Time `json:"expires_at,omitempty"`
 }
+
+// ReportSchedule says whether, and to whom, a workspace's client report
+// is sent by e-mail each month.
+type ReportSchedule struct {
+	Enabled bool `json:"enabled"`
+	// Recipients are bare e-mail addresses.
+	Recipients []string `json:"recipients"`
+	// Lang is the report's language, "en" or "fr"; "" is the
+	// workspace's.
+	Lang string `json:"lang,omitempty"`
+	// Since is the first month sent, YYYY-MM: the month the schedule was
+	// turned on, whose report goes at the start of the next.
+	Since     string    `json:"since,omitempty"`
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
+}
+
+// MaxReportRecipients bounds a schedule's recipients.
+const MaxReportRecipients = 50
+
+// Statuses of a report delivery.
+const (
+	DeliveryPending = "pending"
+	DeliverySent    = "sent"
+	DeliveryFailed  = "failed"
+)
+
+// ReportDelivery is one month's report of a workspace sent by e-mail, or
+// being sent.
+type ReportDelivery struct {
+	ID          int64      `json:"id"`
+	WorkspaceID int64      `json:"-"`
+	Month       string     `json:"month"`
+	Status      string     `json:"status"`
+	Recipients  []string   `json:"recipients"`
+	Attempts    int        `json:"attempts"`
+	LastError   string     `json:"last_error,omitempty"`
+	NextAt      time.Time  `json:"next_at"`
+	SentAt      *time.Time `json:"sent_at,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+}

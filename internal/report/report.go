@@ -454,12 +454,22 @@ func Language(ws model.Workspace) i18n.Lang {
 	return i18n.English
 }
 
+// Location is the time zone of a workspace's months: its SLA calendar's,
+// UTC without one.
+func Location(ctx context.Context, src metrics.Source, workspaceID int64) (*time.Location, error) {
+	res, err := metrics.Resolve(ctx, src, workspaceID, metrics.Query{}, time.Now())
+	if err != nil {
+		return nil, err
+	}
+	return res.Clock.Location(), nil
+}
+
 // DefaultMonth is the month a report covers when none is asked: the last
 // whole month in the workspace's time zone at now.
 func DefaultMonth(ctx context.Context, src metrics.Source, workspaceID int64, now time.Time) (string, error) {
-	res, err := metrics.Resolve(ctx, src, workspaceID, metrics.Query{}, now)
+	loc, err := Location(ctx, src, workspaceID)
 	if err != nil {
 		return "", err
 	}
-	return LastMonth(now, res.Clock.Location()), nil
+	return LastMonth(now, loc), nil
 }

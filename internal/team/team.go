@@ -32,6 +32,7 @@ const (
 	presenceTTL   = 30 * time.Second
 	presenceSweep = time.Minute
 	webhookEvery  = 2 * time.Second
+	reportsEvery  = 5 * time.Minute
 )
 
 // Team is what a server runs besides answering requests. Make one with
@@ -61,6 +62,9 @@ type Config struct {
 	SourcesAllowPrivate bool
 	// Analysis analyses what live sources read; nil leaves it as read.
 	Analysis *analysis.Registry
+	// Mailer sends palabre's own e-mail: the monthly reports. Nil sends
+	// none.
+	Mailer jobs.Mailer
 }
 
 // New prepares the team of a server over st.
@@ -78,7 +82,7 @@ func New(st *store.Store, tc Config, logger *slog.Logger) *Team {
 	t.sources = &poll.Scheduler{Store: st, Factories: poll.Factories(t.sourcesClient),
 		Ingest: poll.StoreIngest(st, tc.Analysis), Logger: logger, Now: time.Now}
 	t.outbox = &poll.Outbox{Store: st, Factories: t.sources.Factories, Logger: logger, Now: time.Now}
-	t.runner = jobs.NewRunner(logger,
+	all := []jobs.Job{
 		jobs.Kicked(jobs.Routing(st, routingEvery)),
 		jobs.Kicked(jobs.SLA(st, slaEvery)),
 		jobs.Snooze(st, snoozeEvery),
@@ -87,7 +91,12 @@ func New(st *store.Store, tc Config, logger *slog.Logger) *Team {
 		jobs.Job{Name: "presence", Every: presenceSweep, Run: func(_ context.Context, now time.Time) error {
 			t.presence.Sweep(now)
 			return nil
-		}})
+		}},
+	}
+	if tc.Mailer != nil {
+		all = append(all, jobs.Kicked(jobs.Reports(st, tc.Mailer, reportsEvery)))
+	}
+	t.runner = jobs.NewRunner(logger, all...)
 	return t
 }
 
@@ -160,11 +169,12 @@ func (t *Team) Run(ctx context.Context) {
 		t.runner.Run(ctx)
 	}()
 	// New messages and reopened conversations wake routing and the SLA
-	// clocks at once, rather than at their next round.
+	// clocks at once, rather than at their next round; a report asked to
+	// be sent now, the reports.
 	// Replies and moderation asked or retried wake the outbox.
 	arrivals := func(e model.Event) bool {
 		return e.Action == "message.new" || (e.Action == "conversation.status" && e.Actor == store.IngestActor) ||
-			wakesOutbox(e.Action)
+			e.Action == "report.queue" || wakesOutbox(e.Action)
 	}
 	sub := t.hub.Subscribe(arrivals)
 	defer func() { sub.Close() }()

@@ -54,7 +54,7 @@ func (c *Channel) Reply(ctx context.Context, r connector.Reply) (connector.Sent,
 	msg := outgoing{from: from, to: parent.to, subject: replySubject(parent.subject), id: id,
 		parent: parent, body: r.Body, date: time.Now()}
 	raw := msg.bytes()
-	if err := c.send(ctx, parent.to.Address, raw); err != nil {
+	if err := c.send(ctx, []string{parent.to.Address}, raw); err != nil {
 		return connector.Sent{}, fmt.Errorf("e-mail reply %s to %s: %w", id, parent.to.Address, err)
 	}
 	if c.cfg.SaveSent {
@@ -237,8 +237,8 @@ func firstAddress(raw string) (mail.Address, bool) {
 	return *list[0], true
 }
 
-// send hands raw to the SMTP server for to.
-func (c *Channel) send(ctx context.Context, to string, raw []byte) error {
+// send hands raw to the SMTP server for each address of to.
+func (c *Channel) send(ctx context.Context, to []string, raw []byte) error {
 	addr := c.cfg.SMTPAddr
 	where := "SMTP " + addr
 	conn, err := c.connect(ctx, addr, c.cfg.SMTPTLS)
@@ -283,8 +283,10 @@ func (c *Channel) send(ctx context.Context, to string, raw []byte) error {
 	if err := step("MAIL FROM", client.Mail(c.cfg.From.Address)); err != nil {
 		return err
 	}
-	if err := step("RCPT TO "+to, client.Rcpt(to)); err != nil {
-		return err
+	for _, addr := range to {
+		if err := step("RCPT TO "+addr, client.Rcpt(addr)); err != nil {
+			return err
+		}
 	}
 	w, err := client.Data()
 	if err := step("DATA", err); err != nil {

@@ -492,6 +492,28 @@ func (s *Server) WaitForMessages(t testing.TB, user, mailbox string, n int) {
 	t.Fatalf("mailtest: %s of %s holds %d messages after ten seconds, want %d\n%s", mailbox, user, got, n, s.Logs())
 }
 
+// Messages returns the messages mailbox ("INBOX", "Sent"…) of user holds,
+// as delivered, in no particular order.
+func (s *Server) Messages(t testing.TB, user, mailbox string) [][]byte {
+	t.Helper()
+	dir := filepath.Join(s.dir, "mail", user, "Maildir")
+	if mailbox != "INBOX" {
+		dir = filepath.Join(dir, "."+mailbox)
+	}
+	var out [][]byte
+	for _, sub := range []string{"new", "cur"} {
+		entries, _ := os.ReadDir(filepath.Join(dir, sub))
+		for _, e := range entries {
+			b, err := os.ReadFile(filepath.Join(dir, sub, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
 // SetUIDValidity gives a mailbox a new UIDVALIDITY, as a server restored
 // from a backup or rebuilt would.
 func (s *Server) SetUIDValidity(t testing.TB, user, mailbox string, v uint32) {
