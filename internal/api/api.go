@@ -84,6 +84,9 @@ type Store interface {
 	SetReportSchedule(ctx context.Context, workspaceID int64, sc model.ReportSchedule, thisMonth, actor string, now time.Time) (model.ReportSchedule, error)
 	QueueReport(ctx context.Context, workspaceID int64, month string, again bool, actor string, now time.Time) (bool, error)
 	ReportDeliveries(ctx context.Context, workspaceID int64, limit int) ([]model.ReportDelivery, error)
+	AlertSettings(ctx context.Context, workspaceID int64) (model.AlertSettings, error)
+	SetAlertSettings(ctx context.Context, workspaceID int64, set model.AlertSettings, actor string, now time.Time) (model.AlertSettings, error)
+	Alerts(ctx context.Context, workspaceID int64, limit int) ([]model.Alert, error)
 	SetEngagementWeights(ctx context.Context, workspaceID int64, w metrics.Weights, now time.Time) error
 	SetSLASettings(ctx context.Context, workspaceID int64, settings sla.Settings, actor string) error
 	Sources(ctx context.Context, workspaceID int64) ([]model.Source, error)
@@ -272,6 +275,9 @@ func (h *handler) routes() []endpoint {
 		{pattern: "GET /api/v1/workspaces/{slug}/report-schedule", serve: h.showReportSchedule},
 		{pattern: "PUT /api/v1/workspaces/{slug}/report-schedule", serve: h.putReportSchedule},
 		{pattern: "POST /api/v1/workspaces/{slug}/report-schedule/send", serve: h.sendReportNow},
+		{pattern: "GET /api/v1/workspaces/{slug}/alert-settings", serve: h.showAlertSettings},
+		{pattern: "PUT /api/v1/workspaces/{slug}/alert-settings", serve: h.putAlertSettings},
+		{pattern: "GET /api/v1/workspaces/{slug}/alerts", serve: h.listAlerts},
 		{pattern: "PUT /api/v1/workspaces/{slug}/sla", serve: h.putSLA},
 		{pattern: "POST /api/v1/workspaces/{slug}/conversations/bulk", serve: h.bulkChange},
 		{pattern: "GET /api/v1/workspaces/{slug}/outbox", serve: h.listOutbox},

@@ -617,6 +617,25 @@ func matrixRoutes() []matrixRoute {
 					t.Errorf("not queued: %s", body)
 				}
 			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/alert-settings", path: in("/alert-settings"), inWorkspace: true, roles: working,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"window_minutes":`)) {
+					t.Errorf("not alert settings: %s", body)
+				}
+			}},
+		{pattern: "PUT /api/v1/workspaces/{slug}/alert-settings", path: in("/alert-settings"), inWorkspace: true, roles: managing,
+			body: func(*world, string, bool) string { return `{"enabled":true,"keywords":["rappel produit"]}` },
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"keywords":["rappel produit"]`)) {
+					t.Errorf("settings not kept: %s", body)
+				}
+			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/alerts", path: in("/alerts"), inWorkspace: true, roles: working,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"alerts":[`)) {
+					t.Errorf("not alerts: %s", body)
+				}
+			}},
 		{pattern: "GET /api/v1/workspaces/{slug}/outbox", path: in("/outbox"), inWorkspace: true, roles: working,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				if !bytes.HasPrefix(body, []byte(`{"outbox":[`)) {

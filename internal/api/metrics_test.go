@@ -180,3 +180,33 @@ func TestReportSchedule(t *testing.T) {
 		}
 	})
 }
+
+// TestAlertSettings sets a workspace's listening alerts, defaults filled
+// in, and refuses bad ones with a problem.
+func TestAlertSettings(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		path := "/api/v1/workspaces/velo/alert-settings"
+		var got model.AlertSettings
+		decode(t, w.as(t, model.RoleCM, "GET", path, ""), http.StatusOK, &got)
+		if got.Enabled || got.WindowMinutes != 60 || got.Factor != 3 || got.MinMessages != 5 {
+			t.Errorf("defaults %+v", got)
+		}
+		for _, body := range []string{`{"window_minutes":5}`, `{"factor":200}`, `{"keywords":["..."]}`, `{"recipients":["nobody"]}`, `{"enabled":"yes"}`} {
+			if res := w.as(t, model.RoleManager, "PUT", path, body); res.status != http.StatusBadRequest {
+				t.Errorf("%s: %d %s", body, res.status, res.body)
+			}
+		}
+		decode(t, w.as(t, model.RoleManager, "PUT", path, `{"enabled":true,"keywords":["Rappel produit"," concurrent "],"recipients":["cm@example.org"],"factor":4}`),
+			http.StatusOK, &got)
+		if !got.Enabled || len(got.Keywords) != 2 || got.Keywords[1] != "concurrent" || got.Factor != 4 || got.WindowMinutes != 60 {
+			t.Errorf("kept %+v", got)
+		}
+		var list struct{ Alerts []model.Alert }
+		decode(t, w.as(t, model.RoleCM, "GET", "/api/v1/workspaces/velo/alerts", ""), http.StatusOK, &list)
+		if list.Alerts == nil || len(list.Alerts) != 0 {
+			t.Errorf("alerts %+v", list)
+		}
+	})
+}

@@ -36,6 +36,7 @@ func (c *Console) registerReports(mux *http.ServeMux) {
 	mux.HandleFunc("GET /reports/{slug}/client", c.page(c.clientReport))
 	mux.HandleFunc("POST /reports/{slug}/schedule", c.page(c.saveSchedule))
 	mux.HandleFunc("POST /reports/{slug}/schedule/send", c.page(c.sendReport))
+	mux.HandleFunc("POST /reports/{slug}/alerts", c.page(c.saveAlertSettings))
 }
 
 // reportsData fills reports.html.
@@ -62,6 +63,65 @@ type reportsData struct {
 	LastMonth string
 	// Schedule is the monthly report e-mail, shown to managers.
 	Schedule *scheduleView
+	// Alerts are the latest listening alerts, shown to the team, with
+	// the first messages each names; AlertSettings their settings, to
+	// managers.
+	Alerts        []alertView
+	AlertSettings *model.AlertSettings
+	ShowAlerts    bool
+}
+
+// alertView is an alert with the first messages that caused it.
+type alertView struct {
+	model.Alert
+	Quotes []store.AlertQuote
+}
+
+// alertsShown and quotesShown bound the alerts of a reports page.
+const (
+	alertsShown = 10
+	quotesShown = 3
+)
+
+// readAlerts reads a workspace's latest alerts and their first messages.
+func (c *Console) readAlerts(r *http.Request, ws model.Workspace) ([]alertView, error) {
+	list, err := c.store.Alerts(r.Context(), ws.ID, alertsShown)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]alertView, len(list))
+	for i, a := range list {
+		out[i].Alert = a
+		if out[i].Quotes, err = c.store.AlertQuotes(r.Context(), ws.ID, a.MessageIDs[:min(len(a.MessageIDs), quotesShown)]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// saveAlertSettings hands the alerts' form to the API.
+func (c *Console) saveAlertSettings(w http.ResponseWriter, r *http.Request, v *viewer) error {
+	d, err := reportQuery(r, v)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	lines := func(s string) []string {
+		return strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' || r == ',' || r == ';' })
+	}
+	set := map[string]any{"enabled": f.Get("enabled") == "on", "keywords": lines(f.Get("keywords")),
+		"recipients": strings.Fields(strings.Join(lines(f.Get("recipients")), " "))}
+	for _, k := range []string{"window_minutes", "factor", "min_messages"} {
+		n, err := strconv.ParseFloat(strings.TrimSpace(f.Get(k)), 64)
+		if err != nil {
+			setFlash(w, flash{Text: v.P.T("%s: %q is not a number.", k, f.Get(k)), Error: true})
+			http.Redirect(w, r, "/reports/"+url.PathEscape(d.Workspace.Slug)+"#alerts", http.StatusSeeOther)
+			return nil
+		}
+		set[k] = n
+	}
+	return c.relay(w, r, v, http.MethodPut, apiWorkspacePath(d.Workspace, "alert-settings"), set,
+		v.P.T("Alerts saved."), "/reports/"+url.PathEscape(d.Workspace.Slug)+"#alerts")
 }
 
 // scheduleView is what the API answers of a monthly report e-mail.
@@ -304,6 +364,16 @@ func (c *Console) renderReports(w http.ResponseWriter, r *http.Request, v *viewe
 		d.Months, d.LastMonth = reportMonths(v.P, v.Now, loc), report.LastMonth(v.Now, loc)
 		if d.Manage {
 			if d.Schedule, err = c.readSchedule(r, v, d.Workspace); err != nil {
+				return err
+			}
+			set, err := c.store.AlertSettings(r.Context(), d.Workspace.ID)
+			if err != nil {
+				return err
+			}
+			d.AlertSettings = &set
+		}
+		if d.ShowAlerts = v.works(d.Workspace.ID); d.ShowAlerts {
+			if d.Alerts, err = c.readAlerts(r, d.Workspace); err != nil {
 				return err
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"palabre/internal/metrics"
+	"palabre/internal/model"
 	"palabre/internal/store"
 	"palabre/internal/testutil"
 )
@@ -175,4 +176,51 @@ func TestReportScheduleForm(t *testing.T) {
 	if sc, _ := st.ReportSchedule(context.Background(), a.velo.ID); len(sc.Recipients) != 2 {
 		t.Errorf("a CM changed the schedule: %+v", sc)
 	}
+}
+
+// TestAlertsSection shows the team the latest alerts with the messages
+// that caused them, and lets a manager set what raises one.
+func TestAlertsSection(t *testing.T) {
+	st := testutil.NewStore(t, store.EngineSQLite)
+	a := newAgency(t, st)
+	lea, nadia, marc := a.session(t, "lea"), a.session(t, "nadia"), a.session(t, "marc")
+	contains(t, "a CM, no alert yet", lea.Get("/reports/velo"), "Listening alerts", "No alert yet.")
+	lacks(t, "a CM", lea.Get("/reports/velo"), `action="/reports/velo/alerts"`)
+	lacks(t, "a client", marc.Get("/reports/velo"), "Listening alerts")
+	form := url.Values{"enabled": {"on"}, "keywords": {"rappel produit\r\nconcurrent"}, "recipients": {"cm@example.org"},
+		"window_minutes": {"30"}, "factor": {"4"}, "min_messages": {"3"}}
+	if res := nadia.Submit("/reports/velo/alerts", form); res.Status != http.StatusSeeOther {
+		t.Fatalf("alerts form: %d", res.Status)
+	}
+	set, err := st.AlertSettings(context.Background(), a.velo.ID)
+	if err != nil || !set.Enabled || len(set.Keywords) != 2 || set.WindowMinutes != 30 || set.Factor != 4 || set.MinMessages != 3 {
+		t.Fatalf("settings kept: %+v, %v", set, err)
+	}
+	form.Set("factor", "lots")
+	nadia.Submit("/reports/velo/alerts", form)
+	contains(t, "a bad factor", nadia.Get("/reports/velo"), "is not a number")
+	// An alert naming one of velo's messages.
+	page, err := st.Conversations(context.Background(), a.velo.ID, store.ConversationFilter{Limit: 1})
+	if err != nil || len(page.Conversations) == 0 {
+		t.Fatal(err)
+	}
+	convID := page.Conversations[0].ID
+	msgs, err := st.ConversationMessages(context.Background(), convID)
+	if err != nil || len(msgs) == 0 {
+		t.Fatal(err)
+	}
+	msg := msgs[0]
+	watched, err := st.WatchedWorkspaces(context.Background())
+	if err != nil || len(watched) != 1 {
+		t.Fatalf("watched %+v, %v", watched, err)
+	}
+	now := time.Now()
+	raised, err := st.RaiseAlerts(context.Background(), a.velo.ID, []model.Alert{{Kind: "keyword", Subject: "concurrent", From: now.Add(-time.Hour),
+		To: now, Count: 1, MessageIDs: []int64{msg.ID}, Bucket: msg.ID, Headline: `Keyword "concurrent": 1 new message`}},
+		watched[0].Seen, watched[0].Newest, now)
+	if err != nil || len(raised) != 1 {
+		t.Fatalf("raised %+v, %v", raised, err)
+	}
+	contains(t, "an alert", lea.Get("/reports/velo"), `Keyword &#34;concurrent&#34;: 1 new message`,
+		fmt.Sprintf(`href="/conversations/%d#m%d"`, convID, msg.ID))
 }

@@ -357,3 +357,43 @@ type ReportDelivery struct {
 	SentAt      *time.Time `json:"sent_at,omitempty"`
 	CreatedAt   time.Time  `json:"created_at"`
 }
+
+// AlertSettings say what a workspace is alerted of: spikes against the
+// usual, watched keywords, and who gets them by e-mail.
+type AlertSettings struct {
+	Enabled bool `json:"enabled"`
+	// Keywords are watched: brand names, competitors, crisis words.
+	Keywords []string `json:"keywords"`
+	// Recipients get each alert by e-mail (bare addresses).
+	Recipients []string `json:"recipients"`
+	// A spike is at least MinMessages in the last WindowMinutes, and
+	// Factor times the usual.
+	WindowMinutes int       `json:"window_minutes"`
+	Factor        float64   `json:"factor"`
+	MinMessages   int       `json:"min_messages"`
+	UpdatedAt     time.Time `json:"updated_at,omitzero"`
+}
+
+// Alert is something a workspace's team should hear about at once: a
+// spike (of messages, of negative ones, of a topic) or a watched keyword,
+// with the messages that caused it.
+type Alert struct {
+	ID          int64  `json:"id"`
+	WorkspaceID int64  `json:"-"`
+	Kind        string `json:"kind"`              // volume, negative, topic, keyword
+	Subject     string `json:"subject,omitempty"` // the topic or the keyword
+	// From and To are the window looked at; Count the messages in it;
+	// Usual how many a window has usually (spikes).
+	From       time.Time `json:"from"`
+	To         time.Time `json:"to"`
+	Count      int       `json:"count"`
+	Usual      float64   `json:"usual"`
+	MessageIDs []int64   `json:"message_ids"`
+	// Headline says it in one line, in the workspace's language.
+	Headline string `json:"headline"`
+	// Bucket tells one alert of a kind and subject from the next: the
+	// window's start for a spike, the newest message for a keyword.
+	Bucket    int64      `json:"-"`
+	CreatedAt time.Time  `json:"created_at"`
+	EmailedAt *time.Time `json:"emailed_at,omitempty"`
+}

@@ -33,6 +33,7 @@ const (
 	presenceSweep = time.Minute
 	webhookEvery  = 2 * time.Second
 	reportsEvery  = 5 * time.Minute
+	alertsEvery   = time.Minute
 )
 
 // Team is what a server runs besides answering requests. Make one with
@@ -62,8 +63,8 @@ type Config struct {
 	SourcesAllowPrivate bool
 	// Analysis analyses what live sources read; nil leaves it as read.
 	Analysis *analysis.Registry
-	// Mailer sends palabre's own e-mail: the monthly reports. Nil sends
-	// none.
+	// Mailer sends palabre's own e-mail: the monthly reports and the
+	// alerts. Nil sends none.
 	Mailer jobs.Mailer
 }
 
@@ -88,6 +89,8 @@ func New(st *store.Store, tc Config, logger *slog.Logger) *Team {
 		jobs.Snooze(st, snoozeEvery),
 		jobs.Purge(st, purgeEvery),
 		jobs.WebhookFanOut(st, webhookEvery),
+		// New messages wake the alerts too: a watched keyword is told at once.
+		jobs.Kicked(jobs.Alerts(st, tc.Mailer, alertsEvery)),
 		jobs.Job{Name: "presence", Every: presenceSweep, Run: func(_ context.Context, now time.Time) error {
 			t.presence.Sweep(now)
 			return nil

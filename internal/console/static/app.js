@@ -273,6 +273,12 @@
     ["message.new", "reply.add", "note.add", "note.mention", "presence", "conversation.status", "conversation.assign",
       "conversation.priority", "conversation.tags", "conversation.snooze", "conversation.unsnooze",
       "sla.warning", "sla.breach", "message.correct"].forEach(function (name) { es.addEventListener(name, onEvent); });
+    // A listening alert (a spike, a watched keyword) shows at once.
+    es.addEventListener("alert.raised", function (e) {
+      var ev, a;
+      try { ev = JSON.parse(e.data); a = JSON.parse(ev.detail); } catch (err) { return; }
+      toast(t("alert") + " · " + a.headline, true);
+    });
     setInterval(showPresence, 10000);
   }
 
