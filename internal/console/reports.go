@@ -106,19 +106,12 @@ func (c *Console) saveAlertSettings(w http.ResponseWriter, r *http.Request, v *v
 		return err
 	}
 	f := r.PostForm
-	lines := func(s string) []string {
-		return strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' || r == ',' || r == ';' })
-	}
-	set := map[string]any{"enabled": f.Get("enabled") == "on", "keywords": lines(f.Get("keywords")),
-		"recipients": strings.Fields(strings.Join(lines(f.Get("recipients")), " "))}
-	for _, k := range []string{"window_minutes", "factor", "min_messages"} {
-		n, err := strconv.ParseFloat(strings.TrimSpace(f.Get(k)), 64)
-		if err != nil {
-			setFlash(w, flash{Text: v.P.T("%s: %q is not a number.", k, f.Get(k)), Error: true})
-			http.Redirect(w, r, "/reports/"+url.PathEscape(d.Workspace.Slug)+"#alerts", http.StatusSeeOther)
-			return nil
-		}
-		set[k] = n
+	set := map[string]any{"enabled": f.Get("enabled") == "on", "keywords": formList(f.Get("keywords")),
+		"recipients": strings.Fields(strings.Join(formList(f.Get("recipients")), " "))}
+	if k, ok := formNumbers(f, set, "window_minutes", "factor", "min_messages"); !ok {
+		setFlash(w, flash{Text: v.P.T("%s: %q is not a number.", k, f.Get(k)), Error: true})
+		http.Redirect(w, r, "/reports/"+url.PathEscape(d.Workspace.Slug)+"#alerts", http.StatusSeeOther)
+		return nil
 	}
 	return c.relay(w, r, v, http.MethodPut, apiWorkspacePath(d.Workspace, "alert-settings"), set,
 		v.P.T("Alerts saved."), "/reports/"+url.PathEscape(d.Workspace.Slug)+"#alerts")
@@ -301,14 +294,10 @@ func (c *Console) saveWeights(w http.ResponseWriter, r *http.Request, v *viewer)
 	}
 	f := r.PostForm
 	weights := map[string]any{}
-	for _, k := range []string{"messages", "conversations", "days", "positive", "helpful", "negative"} {
-		n, err := strconv.ParseFloat(strings.TrimSpace(f.Get(k)), 64)
-		if err != nil {
-			setFlash(w, flash{Text: v.P.T("Weight %q: %s is not a number.", k, f.Get(k)), Error: true})
-			http.Redirect(w, r, "/reports/"+url.PathEscape(d.Workspace.Slug)+"#engaged", http.StatusSeeOther)
-			return nil
-		}
-		weights[k] = n
+	if k, ok := formNumbers(f, weights, "messages", "conversations", "days", "positive", "helpful", "negative"); !ok {
+		setFlash(w, flash{Text: v.P.T("Weight %q: %s is not a number.", k, f.Get(k)), Error: true})
+		http.Redirect(w, r, "/reports/"+url.PathEscape(d.Workspace.Slug)+"#engaged", http.StatusSeeOther)
+		return nil
 	}
 	return c.relay(w, r, v, http.MethodPut, apiWorkspacePath(d.Workspace, "engagement-weights"), weights,
 		v.P.T("Engagement score weights saved."), "/reports/"+url.PathEscape(d.Workspace.Slug)+"#engaged")
@@ -437,7 +426,7 @@ func (c *Console) saveSchedule(w http.ResponseWriter, r *http.Request, v *viewer
 		return err
 	}
 	f := r.PostForm
-	recipients := strings.FieldsFunc(f.Get("recipients"), func(r rune) bool { return r == '\n' || r == '\r' || r == ',' || r == ';' || r == ' ' })
+	recipients := strings.Fields(strings.Join(formList(f.Get("recipients")), " "))
 	return c.relay(w, r, v, http.MethodPut, apiWorkspacePath(d.Workspace, "report-schedule"),
 		map[string]any{"enabled": f.Get("enabled") == "on", "recipients": recipients, "lang": f.Get("lang")},
 		v.P.T("Monthly report e-mail saved."), "/reports/"+url.PathEscape(d.Workspace.Slug)+"#schedule")
@@ -452,4 +441,29 @@ func (c *Console) sendReport(w http.ResponseWriter, r *http.Request, v *viewer) 
 	month := r.PostForm.Get("month")
 	return c.relay(w, r, v, http.MethodPost, apiWorkspacePath(d.Workspace, "report-schedule/send"), map[string]any{"month": month},
 		v.P.T("The report of %s is on its way.", month), "/reports/"+url.PathEscape(d.Workspace.Slug)+"#schedule")
+}
+
+// formList reads a form's field of one item a line (or separated by
+// commas or semicolons), each trimmed, empty ones left out.
+func formList(s string) []string {
+	var out []string
+	for _, item := range strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' || r == ',' || r == ';' }) {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
+}
+
+// formNumbers puts the form's fields keys, read as numbers, into out; it
+// returns the first that is not a number, and false.
+func formNumbers(f url.Values, out map[string]any, keys ...string) (string, bool) {
+	for _, k := range keys {
+		n, err := strconv.ParseFloat(strings.TrimSpace(f.Get(k)), 64)
+		if err != nil {
+			return k, false
+		}
+		out[k] = n
+	}
+	return "", true
 }

@@ -780,7 +780,7 @@ func frenchTexts() map[string]string {
 		"%s (asked %d times)":                                           "%s (posée %d fois)",
 		"%s of the messages were positive and %s negative.":             "%s des messages étaient positifs et %s négatifs.",
 		"%s pts": "%s pts",
-		"%s took part, %s of them for the first time; %s turned from a negative to a positive tone after a reply, and %s spoke up for you.":  "%s ont participé, dont %s pour la première fois ; %s sont passés d'un ton négatif à un ton positif après une réponse, et %s ont pris votre défense.",
+		"%s took part, %s of them for the first time; %s turned from a negative to a positive tone after a reply, and %s spoke up for you.":  "Participants : %s, dont %s pour la première fois. Passés d'un ton négatif à un ton positif après une réponse : %s. Ont pris votre défense : %s.",
 		"A member turned around wrote something negative, was answered by the team, then wrote something positive in the same conversation.": "Un membre « retourné » a écrit un message négatif, a reçu une réponse de l'équipe, puis a écrit un message positif dans la même conversation.",
 		"An advocate wrote at least %d positive or praising messages in the month; a regular member took part in at least %d conversations.": "Un ambassadeur a écrit au moins %d messages positifs ou élogieux dans le mois ; un membre régulier a pris part à au moins %d conversations.",
 		"Answered with an expert":                                     "Réponses avec un expert",

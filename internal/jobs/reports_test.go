@@ -24,20 +24,6 @@ import (
 	"palabre/internal/testutil/mailtest"
 )
 
-// parisTime reads a wall-clock time in Paris.
-func parisTime(t *testing.T, s string) time.Time {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Skip("no time zone database:", err)
-	}
-	at, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return at
-}
-
 // reportWorkspace is a workspace in Paris with a few messages in October
 // 2026 and its monthly report sent to to, turned on in October.
 func reportWorkspace(t *testing.T, st *store.Store, slug string, to []string, since string) model.Workspace {
@@ -53,14 +39,14 @@ func reportWorkspace(t *testing.T, st *store.Store, slug string, to []string, si
 	var msgs []model.Message
 	for i, at := range []string{"2026-10-05 10:00", "2026-10-12 11:00", "2026-10-20 15:00"} {
 		msgs = append(msgs, model.Message{ExternalID: slug + "-" + at, ConversationExternalID: "c" + at, Body: "Bonjour, une question ?",
-			AuthorName: "Anne", AuthorEmail: "anne@example.org", CreatedAt: parisTime(t, at), Sentiment: "neu", Intent: "question"})
+			AuthorName: "Anne", AuthorEmail: "anne@example.org", CreatedAt: testutil.Paris(t, at), Sentiment: "neu", Intent: "question"})
 		msgs = append(msgs, model.Message{ExternalID: slug + "-r" + at, ConversationExternalID: "c" + at, ParentExternalID: slug + "-" + at,
-			Body: "Bonjour Anne, voici la réponse.", AuthorName: "Équipe", AuthorIsStaff: true, CreatedAt: parisTime(t, at).Add(time.Duration(i+1) * time.Hour)})
+			Body: "Bonjour Anne, voici la réponse.", AuthorName: "Équipe", AuthorIsStaff: true, CreatedAt: testutil.Paris(t, at).Add(time.Duration(i+1) * time.Hour)})
 	}
 	if _, err := ingest.Import(ctx, st, ingest.FromMessages(msgs), ingest.Options{Workspace: ws, Channel: "blog"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.SetReportSchedule(ctx, ws.ID, model.ReportSchedule{Enabled: true, Recipients: to}, since, "lea", parisTime(t, "2026-10-15 10:00")); err != nil {
+	if _, err := st.SetReportSchedule(ctx, ws.ID, model.ReportSchedule{Enabled: true, Recipients: to}, since, "lea", testutil.Paris(t, "2026-10-15 10:00")); err != nil {
 		t.Fatal(err)
 	}
 	return ws
@@ -93,13 +79,13 @@ func TestReportsJob(t *testing.T) {
 			return list
 		}
 		// 5:30 in Paris on 1 November: too early.
-		if err := job.Run(ctx, parisTime(t, "2026-11-01 05:30")); err != nil {
+		if err := job.Run(ctx, testutil.Paris(t, "2026-11-01 05:30")); err != nil {
 			t.Fatal(err)
 		}
 		if d := deliveries(ws); len(d) != 0 {
 			t.Fatalf("queued before 6:00: %+v", d)
 		}
-		at := parisTime(t, "2026-11-01 06:10")
+		at := testutil.Paris(t, "2026-11-01 06:10")
 		if err := job.Run(ctx, at); err != nil {
 			t.Fatal(err)
 		}
@@ -114,7 +100,7 @@ func TestReportsJob(t *testing.T) {
 		srv.WaitForMessages(t, user, "INBOX", 1)
 		// Later rounds send nothing more.
 		for _, later := range []string{"2026-11-01 06:20", "2026-11-02 09:00"} {
-			if err := job.Run(ctx, parisTime(t, later)); err != nil {
+			if err := job.Run(ctx, testutil.Paris(t, later)); err != nil {
 				t.Fatal(err)
 			}
 		}

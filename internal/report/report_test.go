@@ -23,20 +23,6 @@ import (
 	"palabre/internal/testutil/pdftest"
 )
 
-// paris reads a wall-clock time in Paris.
-func paris(t *testing.T, s string) time.Time {
-	t.Helper()
-	loc, err := time.LoadLocation("Europe/Paris")
-	if err != nil {
-		t.Skip("no time zone database:", err)
-	}
-	at, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return at
-}
-
 // seed stores two months of a workspace open Monday to Friday, 9:00 to
 // 18:00 in Paris. Worked out by hand, October 2026 has:
 //   - 5 messages from the community, 2 replies, 4 conversations;
@@ -76,7 +62,7 @@ func seed(t *testing.T, st *store.Store, name string) model.Workspace {
 	for _, m := range msgs {
 		root := "https://blog.example/" + m.conv
 		msg := model.Message{ExternalID: root + "#" + m.at, ConversationExternalID: root, Body: m.body,
-			CreatedAt: paris(t, m.at), Sentiment: m.sentiment, Intent: m.intent, Lang: "fr"}
+			CreatedAt: testutil.Paris(t, m.at), Sentiment: m.sentiment, Intent: m.intent, Lang: "fr"}
 		if m.who == "" {
 			msg.AuthorName, msg.AuthorIsStaff = "Équipe", true
 		} else {
@@ -94,7 +80,7 @@ func TestBuild(t *testing.T) {
 	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		ws := seed(t, st, "Maison test")
-		now := paris(t, "2026-11-02 08:00")
+		now := testutil.Paris(t, "2026-11-02 08:00")
 		d, err := report.Build(ctx, st, ws, "2026-10", i18n.English, now)
 		if err != nil {
 			t.Fatal(err)
@@ -196,7 +182,7 @@ func TestHTML(t *testing.T) {
 	t.Parallel()
 	st := testutil.NewStore(t, store.EngineSQLite)
 	ws := seed(t, st, "Maison <i>test</i>")
-	d, err := report.Build(context.Background(), st, ws, "2026-10", i18n.French, paris(t, "2026-11-02 08:00"))
+	d, err := report.Build(context.Background(), st, ws, "2026-10", i18n.French, testutil.Paris(t, "2026-11-02 08:00"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +211,7 @@ func TestPDF(t *testing.T) {
 	t.Parallel()
 	st := testutil.NewStore(t, store.EngineSQLite)
 	ws := seed(t, st, "Maison test")
-	now := paris(t, "2026-11-02 08:00")
+	now := testutil.Paris(t, "2026-11-02 08:00")
 	write := func(month string) string {
 		t.Helper()
 		d, err := report.Build(context.Background(), st, ws, month, i18n.French, now)

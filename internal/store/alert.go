@@ -240,6 +240,7 @@ func (s *Store) ClaimAlertMails(ctx context.Context, now time.Time, limit int, l
 	q := leased[AlertMail]{what: "alert e-mail", many: "alert e-mails", table: "alerts", cond: `emailed_at IS NULL`,
 		query: `SELECT ` + alertColumns + `, mail_attempts, lease_token FROM alerts
 			WHERE emailed_at IS NULL AND mail_attempts < ` + fmt.Sprint(MaxAlertMailAttempts) + ` AND mail_next_at <= $1 AND lease_until <= $1
+				AND created_at > $1 - ` + fmt.Sprint(maxAlertMailAge.Microseconds()) + `
 			ORDER BY created_at, id LIMIT $2`,
 		scan: func(rows *sql.Rows) (AlertMail, error) {
 			var m AlertMail
@@ -251,9 +252,13 @@ func (s *Store) ClaimAlertMails(ctx context.Context, now time.Time, limit int, l
 	return q.claim(ctx, s, now, limit, lease)
 }
 
-// MaxAlertMailAttempts bounds the attempts at an alert's e-mail: an
-// alert late by hours is no alert.
-const MaxAlertMailAttempts = 5
+// MaxAlertMailAttempts bounds the attempts at an alert's e-mail, and
+// maxAlertMailAge its age (e-mail turned on later sends none of the
+// alerts before): an alert late by hours is no alert.
+const (
+	MaxAlertMailAttempts = 5
+	maxAlertMailAge      = 6 * time.Hour
+)
 
 // AlertMailed records a claimed alert's e-mail sent at now, or, with a
 // failure reason, tried and due again at next.

@@ -92,6 +92,9 @@ func TestAlerts(t *testing.T) {
 		if err := st.AlertMailed(ctx, mails[0], "connection refused", now.Add(time.Minute), now); err != nil {
 			t.Fatal(err)
 		}
+		if stale, _ := st.ClaimAlertMails(ctx, now.Add(7*time.Hour), 10, time.Minute); len(stale) != 0 {
+			t.Errorf("an alert of 7 hours ago e-mailed: %+v", stale)
+		}
 		mails, _ = st.ClaimAlertMails(ctx, now.Add(time.Minute), 10, time.Minute)
 		if len(mails) != 1 || mails[0].Attempts != 1 {
 			t.Fatalf("due again: %+v", mails)

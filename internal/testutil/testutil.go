@@ -160,3 +160,18 @@ func Eventually(t testing.TB, what string, timeout time.Duration, check func() b
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// Paris reads "2006-01-02 15:04" as a wall-clock time in Paris, or skips
+// t when the machine has no time zone database.
+func Paris(t testing.TB, s string) time.Time {
+	t.Helper()
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		t.Skip("no time zone database:", err)
+	}
+	at, err := time.ParseInLocation("2006-01-02 15:04", s, loc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return at
+}
