@@ -3,6 +3,7 @@ package sla
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"palabre/internal/model"
@@ -22,11 +23,14 @@ const (
 )
 
 // Clock counts the business time of a calendar; Calendar.Compile makes
-// one. It is immutable and safe for concurrent use.
+// one. It is safe for concurrent use: its calendar never changes, and it
+// remembers the open periods of the days it has counted (finding a day's
+// instants in its time zone costs more than all the rest).
 type Clock struct {
 	loc      *time.Location
 	week     [7][]span // by model.Weekdays index, sorted, not overlapping
 	holidays map[date]bool
+	days     sync.Map // date → []period, the days counted so far
 }
 
 // Location returns the calendar's time zone.
@@ -124,6 +128,17 @@ func (p period) contains(t time.Time) bool { return !t.Before(p.from) && t.Befor
 // between d's midnight and the next and do not overlap, so that no
 // instant is counted twice whatever the clocks did.
 func (c *Clock) periods(d date, buf []period) []period {
+	if known, ok := c.days.Load(d); ok {
+		return append(buf, known.([]period)...)
+	}
+	start := len(buf)
+	buf = c.dayPeriods(d, buf)
+	c.days.Store(d, append([]period(nil), buf[start:]...))
+	return buf
+}
+
+// dayPeriods is periods, worked out.
+func (c *Clock) dayPeriods(d date, buf []period) []period {
 	if c.holidays[d] {
 		return buf
 	}
