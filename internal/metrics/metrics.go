@@ -9,6 +9,7 @@ package metrics
 import (
 	"cmp"
 	"slices"
+	"sort"
 	"time"
 
 	"palabre/internal/sla"
@@ -189,9 +190,34 @@ func threads(f Facts) map[int64][]Message {
 
 // compute is Compute on the facts' threads.
 func compute(f Facts, byConv map[int64][]Message, p Period, keep func(Conversation) bool) Report {
-	r := Report{Period: p}
-	var first, resolution, ages []int64
-	members := map[string]*member{}
+	return computeSteps(f, byConv, []Period{p}, keep)[0]
+}
+
+// tally is one report being counted: its figures, and what its medians
+// and members are found from at the end.
+type tally struct {
+	r                       Report
+	first, resolution, ages []int64
+	members                 map[string]*member
+}
+
+// computeSteps counts a report for each of steps — periods in time order,
+// not overlapping — in one pass over the conversations: each message,
+// start, resolution and due time counts in the step it falls in, and a
+// conversation open at the end of a step in that step's backlog.
+func computeSteps(f Facts, byConv map[int64][]Message, steps []Period, keep func(Conversation) bool) []Report {
+	ts := make([]tally, len(steps))
+	for i := range ts {
+		ts[i] = tally{r: Report{Period: steps[i]}, members: map[string]*member{}}
+	}
+	// in finds the step holding t, -1 when none does.
+	in := func(t time.Time) int {
+		i := sort.Search(len(steps), func(i int) bool { return steps[i].To.After(t) })
+		if i < len(steps) && steps[i].contains(t) {
+			return i
+		}
+		return -1
+	}
 	for _, c := range f.Conversations {
 		if keep != nil && !keep(c) {
 			continue
@@ -199,19 +225,21 @@ func compute(f Facts, byConv map[int64][]Message, p Period, keep func(Conversati
 		msgs := byConv[c.ID]
 		start, answered, ok := opening(msgs)
 		for i, m := range msgs {
-			if !p.contains(m.At) {
+			s := in(m.At)
+			if s < 0 {
 				continue
 			}
+			t := &ts[s]
 			if m.Staff {
-				r.Out++
+				t.r.Out++
 				continue
 			}
-			r.In++
+			t.r.In++
 			if m.MemberID != "" {
-				mb := members[m.MemberID]
+				mb := t.members[m.MemberID]
 				if mb == nil {
 					mb = &member{conversations: map[int64]bool{}}
-					members[m.MemberID] = mb
+					t.members[m.MemberID] = mb
 				}
 				mb.conversations[c.ID] = true
 				if m.Sentiment == "pos" || m.Intent == "praise" {
@@ -223,54 +251,76 @@ func compute(f Facts, byConv map[int64][]Message, p Period, keep func(Conversati
 			}
 			switch m.Sentiment {
 			case "pos":
-				r.Sentiment.Positive++
+				t.r.Sentiment.Positive++
 			case "neu":
-				r.Sentiment.Neutral++
+				t.r.Sentiment.Neutral++
 			case "neg":
-				r.Sentiment.Negative++
+				t.r.Sentiment.Negative++
 			default:
-				r.Sentiment.Unknown++
+				t.r.Sentiment.Unknown++
 			}
 			if m.Intent == "question" || m.Intent == "complaint" {
-				r.ResponseRate.Total++
+				t.r.ResponseRate.Total++
 				if slices.ContainsFunc(msgs[i+1:], func(n Message) bool { return n.Staff && n.At.After(m.At) }) {
-					r.ResponseRate.Of++
+					t.r.ResponseRate.Of++
 				}
 			}
 		}
 		if !ok {
 			continue // no customer message: nothing to answer or resolve
 		}
-		if p.contains(start) {
-			r.Conversations++
+		if s := in(start); s >= 0 {
+			t := &ts[s]
+			t.r.Conversations++
 			if c.WithExpert {
-				r.WithExpert.Of++
+				t.r.WithExpert.Of++
 			}
-			r.WithExpert.Total++
+			t.r.WithExpert.Total++
 			if answered != nil {
-				first = append(first, seconds(f.business(c, start, *answered)))
+				t.first = append(t.first, seconds(f.business(c, start, *answered)))
 			}
 		}
-		if c.ResolvedAt != nil && p.contains(*c.ResolvedAt) {
-			resolution = append(resolution, seconds(f.business(c, start, *c.ResolvedAt)))
-		}
-		if due := c.ResponseDueAt; due != nil && p.contains(*due) && !due.After(f.Now) {
-			r.SLA.Total++
-			if answered != nil && !answered.After(*due) {
-				r.SLA.Of++
+		if c.ResolvedAt != nil {
+			if s := in(*c.ResolvedAt); s >= 0 {
+				ts[s].resolution = append(ts[s].resolution, seconds(f.business(c, start, *c.ResolvedAt)))
 			}
 		}
-		if start.Before(p.To) && (c.ClosedAt == nil || !c.ClosedAt.Before(p.To)) {
-			r.Backlog.Open++
-			ages = append(ages, seconds(p.To.Sub(start)))
-			if answered == nil || !answered.Before(p.To) {
-				r.Backlog.Unanswered++
+		if due := c.ResponseDueAt; due != nil && !due.After(f.Now) {
+			if s := in(*due); s >= 0 {
+				ts[s].r.SLA.Total++
+				if answered != nil && !answered.After(*due) {
+					ts[s].r.SLA.Of++
+				}
+			}
+		}
+		// In the backlog of every step that ends after the start and not
+		// after the closing.
+		for s := sort.Search(len(steps), func(i int) bool { return steps[i].To.After(start) }); s < len(steps); s++ {
+			end := steps[s].To
+			if c.ClosedAt != nil && c.ClosedAt.Before(end) {
+				break
+			}
+			t := &ts[s]
+			t.r.Backlog.Open++
+			t.ages = append(t.ages, seconds(end.Sub(start)))
+			if answered == nil || !answered.Before(end) {
+				t.r.Backlog.Unanswered++
 			}
 		}
 	}
-	for id, mb := range members {
+	out := make([]Report, len(ts))
+	for i := range ts {
+		out[i] = ts[i].finish(f)
+	}
+	return out
+}
+
+// finish counts the members and finds the medians of a tally.
+func (t *tally) finish(f Facts) Report {
+	r := t.r
+	for id, mb := range t.members {
 		r.Members.Active++
-		if seen, ok := f.FirstSeen[id]; ok && seen.Before(p.From) {
+		if seen, ok := f.FirstSeen[id]; ok && seen.Before(r.Period.From) {
 			r.Members.Returning++
 		} else {
 			r.Members.New++
@@ -285,11 +335,11 @@ func compute(f Facts, byConv map[int64][]Message, p Period, keep func(Conversati
 			r.Members.Advocates++
 		}
 	}
-	r.FirstResponse, r.Resolution = summarise(first), summarise(resolution)
-	age := summarise(ages)
+	r.FirstResponse, r.Resolution = summarise(t.first), summarise(t.resolution)
+	age := summarise(t.ages)
 	r.Backlog.MedianAge = age.Median
-	if len(ages) > 0 {
-		r.Backlog.OldestAge = slices.Max(ages)
+	if len(t.ages) > 0 {
+		r.Backlog.OldestAge = slices.Max(t.ages)
 	}
 	return r
 }

@@ -71,9 +71,8 @@ func Trend(f Facts, steps []Period, keep func(Conversation) bool) []Report {
 
 // trend is Trend on the facts' threads.
 func trend(f Facts, byConv map[int64][]Message, steps []Period, keep func(Conversation) bool) []Report {
-	out := make([]Report, len(steps))
-	for i, s := range steps {
-		out[i] = compute(f, byConv, s, keep)
+	if len(steps) == 0 {
+		return []Report{}
 	}
-	return out
+	return computeSteps(f, byConv, steps, keep)
 }

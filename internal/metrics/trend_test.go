@@ -100,3 +100,35 @@ func TestBefore(t *testing.T) {
 		}
 	}
 }
+
+// TestTrendIsEachStep checks that the trend, counted in one pass over the
+// facts, gives for every step exactly the report of that step alone:
+// medians, backlog and members included, by day and by week, for the
+// whole workspace and for a slice.
+func TestTrendIsEachStep(t *testing.T) {
+	f, p := metricstest.March(t)
+	for _, every := range []string{metrics.Day, metrics.Week} {
+		steps, err := metrics.Split(p, every, f.Clock.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, keep := range map[string]func(metrics.Conversation) bool{
+			"all": nil, "lea": func(c metrics.Conversation) bool { return c.Assignee == "lea" },
+		} {
+			got := metrics.Trend(f, steps, keep)
+			busy := 0
+			for i, s := range steps {
+				want := metrics.Compute(f, s, keep)
+				if got[i] != want {
+					t.Errorf("%s by %s, step %d:\n got %+v\nwant %+v", name, every, i, got[i], want)
+				}
+				if want.In > 0 && want.Backlog.Open > 0 {
+					busy++
+				}
+			}
+			if busy == 0 {
+				t.Errorf("%s by %s: no step with messages and a backlog: the test proves little", name, every)
+			}
+		}
+	}
+}
