@@ -105,13 +105,37 @@ type Message struct {
 	Body               string // read for the window's messages only
 }
 
+// Counts are how many customers' messages a span of time had: all of
+// them, the negative ones, and those of each topic.
+type Counts struct {
+	All, Negative int
+	Topics        map[string]int
+}
+
+// Count counts msgs.
+func Count(msgs []Message) Counts {
+	c := Counts{Topics: map[string]int{}}
+	for _, m := range msgs {
+		c.All++
+		if m.Sentiment == "neg" {
+			c.Negative++
+		}
+		for _, t := range m.Topics {
+			c.Topics[t]++
+		}
+	}
+	return c
+}
+
 // Input is what Detect reads.
 type Input struct {
 	Settings model.AlertSettings // checked
 	Now      time.Time
 	// Window are the customers' messages written in the window, the
-	// WindowMinutes up to Now; Before those of the Baseline before it.
-	Window, Before []Message
+	// WindowMinutes up to Now; Before counts those of the Baseline before
+	// it.
+	Window []Message
+	Before Counts
 	// Fresh says which of Window's messages arrived since the last
 	// detection: only those are searched for keywords.
 	Fresh func(id int64) bool
@@ -129,26 +153,26 @@ func Detect(in Input) ([]model.Alert, error) {
 	bucket := in.Now.Truncate(window)
 	windows := float64(Baseline) / float64(window)
 	var out []model.Alert
-	spike := func(kind, subject string, keep func(Message) bool) {
+	spike := func(kind, subject string, before int, keep func(Message) bool) {
 		now := filter(in.Window, keep)
 		if len(now) < s.MinMessages {
 			return
 		}
-		usual := float64(len(filter(in.Before, keep))) / windows
+		usual := float64(before) / windows
 		if float64(len(now)) < s.Factor*math.Max(usual, 1) {
 			return
 		}
 		out = append(out, alert(kind, subject, from, in.Now, bucket.UnixMicro(), usual, now))
 	}
-	spike(Volume, "", func(Message) bool { return true })
-	spike(Negative, "", func(m Message) bool { return m.Sentiment == "neg" })
+	spike(Volume, "", in.Before.All, func(Message) bool { return true })
+	spike(Negative, "", in.Before.Negative, func(m Message) bool { return m.Sentiment == "neg" })
 	var names []string
 	for _, m := range in.Window {
 		names = append(names, m.Topics...)
 	}
 	slices.Sort(names)
 	for _, t := range slices.Compact(names) {
-		spike(Topic, t, func(m Message) bool { return slices.Contains(m.Topics, t) })
+		spike(Topic, t, in.Before.Topics[t], func(m Message) bool { return slices.Contains(m.Topics, t) })
 	}
 	if len(s.Keywords) == 0 {
 		return out, nil

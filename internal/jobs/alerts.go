@@ -18,11 +18,10 @@ import (
 
 // Limits of one round of alerts.
 const (
-	alertWindowMessages   = 5000   // messages of the window read, the newest
-	alertBaselineMessages = 200000 // messages of the baseline read, the newest
-	alertLease            = 2 * time.Minute
-	alertMailBatch        = 20
-	alertGap              = 10 * time.Second
+	alertWindowMessages = 5000 // messages of the window read, the newest
+	alertLease          = 2 * time.Minute
+	alertMailBatch      = 20
+	alertGap            = 10 * time.Second
 )
 
 // Alerts looks, in every workspace whose alerts are on and which received
@@ -56,11 +55,11 @@ func Alerts(st *store.Store, m Mailer, every time.Duration) Job {
 func detect(ctx context.Context, st *store.Store, w store.Watched, now time.Time) error {
 	window := time.Duration(w.Settings.WindowMinutes) * time.Minute
 	from := now.Add(-window)
-	recent, err := st.AlertMessages(ctx, w.Workspace.ID, from, now.Add(time.Second), true, alertWindowMessages)
+	recent, err := st.AlertMessages(ctx, w.Workspace.ID, from, now.Add(time.Second), alertWindowMessages)
 	if err != nil {
 		return err
 	}
-	before, err := st.AlertMessages(ctx, w.Workspace.ID, from.Add(-alerts.Baseline), from, false, alertBaselineMessages)
+	before, err := st.AlertBaseline(ctx, w.Workspace.ID, from.Add(-alerts.Baseline), from)
 	if err != nil {
 		return err
 	}

@@ -109,14 +109,9 @@ func (s *Store) WatchedWorkspaces(ctx context.Context) ([]Watched, error) {
 }
 
 // AlertMessages returns the customers' messages of a workspace written
-// from–to (spam and trash left out), at most limit, the newest first;
-// their bodies when withBody.
-func (s *Store) AlertMessages(ctx context.Context, workspaceID int64, from, to time.Time, withBody bool, limit int) ([]alerts.Message, error) {
-	body := `''`
-	if withBody {
-		body = `m.body`
-	}
-	rows, err := s.r.QueryContext(ctx, `SELECT m.id, m.conversation_id, m.created_at, m.lang, m.sentiment, m.topics, `+body+`
+// from–to (spam and trash left out), at most limit, the newest first.
+func (s *Store) AlertMessages(ctx context.Context, workspaceID int64, from, to time.Time, limit int) ([]alerts.Message, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT m.id, m.conversation_id, m.created_at, m.lang, m.sentiment, m.topics, m.body
 		FROM messages m WHERE m.workspace_id = $1 AND m.created_at >= $2 AND m.created_at < $3 AND NOT m.author_is_staff
 			AND m.status NOT IN ('`+model.StatusSpam+`', '`+model.StatusTrash+`')
 		ORDER BY m.created_at DESC, m.id DESC LIMIT $4`, workspaceID, toMicros(from), toMicros(to), limit)
@@ -133,14 +128,57 @@ func (s *Store) AlertMessages(ctx context.Context, workspaceID int64, from, to t
 			return nil, fmt.Errorf("alert messages: %w", err)
 		}
 		m.At = fromMicros(at)
-		if topics != "" {
-			if err := json.Unmarshal([]byte(topics), &m.Topics); err != nil {
-				return nil, fmt.Errorf("alert messages: topics of message %d: %w", m.ID, err)
-			}
+		if m.Topics, err = decodeTopics(topics); err != nil {
+			return nil, fmt.Errorf("alert messages: topics of message %d: %w", m.ID, err)
 		}
 		out = append(out, m)
 	}
 	return out, rows.Err()
+}
+
+// AlertBaseline counts the customers' messages of a workspace written
+// from–to as AlertMessages reads them: all, negative, by topic. The
+// database counts; only the distinct sets of topics come back.
+func (s *Store) AlertBaseline(ctx context.Context, workspaceID int64, from, to time.Time) (alerts.Counts, error) {
+	c := alerts.Counts{Topics: map[string]int{}}
+	err := queryEach(ctx, s.r, `SELECT m.sentiment = 'neg', m.topics, COUNT(*)
+		FROM messages m WHERE m.workspace_id = $1 AND m.created_at >= $2 AND m.created_at < $3 AND NOT m.author_is_staff
+			AND m.status NOT IN ('`+model.StatusSpam+`', '`+model.StatusTrash+`')
+		GROUP BY m.sentiment = 'neg', m.topics`, []any{workspaceID, toMicros(from), toMicros(to)},
+		func(rows *sql.Rows) error {
+			var negative bool
+			var raw string
+			var n int
+			if err := rows.Scan(&negative, &raw, &n); err != nil {
+				return err
+			}
+			topics, err := decodeTopics(raw)
+			if err != nil {
+				return err
+			}
+			c.All += n
+			if negative {
+				c.Negative += n
+			}
+			for _, t := range topics {
+				c.Topics[t] += n
+			}
+			return nil
+		})
+	if err != nil {
+		return c, fmt.Errorf("alert baseline: %w", err)
+	}
+	return c, nil
+}
+
+// decodeTopics reads a message's topics column.
+func decodeTopics(raw string) ([]string, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	var topics []string
+	err := json.Unmarshal([]byte(raw), &topics)
+	return topics, err
 }
 
 // RaiseAlerts records the alerts detection found in a workspace up to

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -44,7 +45,7 @@ func TestAlerts(t *testing.T) {
 		if w[0].Newest <= w[0].Seen {
 			t.Fatalf("a new message, watched %+v", w[0])
 		}
-		msgs, err := st.AlertMessages(ctx, ws.ID, now.Add(-time.Hour), now, true, 10)
+		msgs, err := st.AlertMessages(ctx, ws.ID, now.Add(-time.Hour), now, 10)
 		if err != nil || len(msgs) != 2 || msgs[0].Body != "bonjour" || msgs[0].ID != w[0].Newest {
 			t.Fatalf("alert messages %+v, %v", msgs, err)
 		}
@@ -107,6 +108,46 @@ func TestAlerts(t *testing.T) {
 		}
 		if more, _ := st.ClaimAlertMails(ctx, now.Add(time.Hour), 10, time.Minute); len(more) != 0 {
 			t.Errorf("an e-mailed alert claimed")
+		}
+	})
+}
+
+// TestAlertBaseline counts a week of customers' messages in the database:
+// all, negative, by topic; the team's, spam and those outside the span
+// left out.
+func TestAlertBaseline(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		ws := newWorkspace(t, st, "velo")
+		now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+		var msgs []model.Message
+		for i, m := range []struct {
+			ago       time.Duration
+			staff     bool
+			sentiment string
+			topics    []string
+		}{
+			{time.Hour, false, "neg", []string{"livraison", "prix"}},
+			{2 * time.Hour, false, "neg", []string{"livraison"}},
+			{3 * time.Hour, false, "pos", []string{"livraison"}},
+			{4 * time.Hour, false, "", nil},
+			{5 * time.Hour, true, "neg", []string{"livraison"}}, // the team's
+			{8 * 24 * time.Hour, false, "neg", nil},             // before the span
+		} {
+			id := fmt.Sprint("m", i)
+			msgs = append(msgs, model.Message{ExternalID: id, ConversationExternalID: id, Body: "x", AuthorName: "Anne",
+				AuthorIsStaff: m.staff, CreatedAt: now.Add(-m.ago), Sentiment: m.sentiment, Topics: m.topics})
+		}
+		if _, err := ingest.Import(ctx, st, ingest.FromMessages(msgs), ingest.Options{Workspace: ws, Channel: "blog"}); err != nil {
+			t.Fatal(err)
+		}
+		c, err := st.AlertBaseline(ctx, ws.ID, now.Add(-7*24*time.Hour), now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.All != 4 || c.Negative != 2 || c.Topics["livraison"] != 3 || c.Topics["prix"] != 1 || len(c.Topics) != 2 {
+			t.Errorf("counts %+v", c)
 		}
 	})
 }
