@@ -162,11 +162,20 @@ type Report struct {
 	Members    Members   `json:"members"`
 }
 
-// member is what the period says of one member.
-type member struct {
-	conversations map[int64]bool
-	positive      int
-	turned        bool
+// MemberPart is what a period says of one member: the conversations
+// they wrote in (sorted, once each), their positive messages, and whether
+// they turned around.
+type MemberPart struct {
+	Conversations []int64 `json:"conversations"`
+	Positive      int     `json:"positive"`
+	Turned        bool    `json:"turned,omitempty"`
+}
+
+// wrote records a conversation the member wrote in.
+func (m *MemberPart) wrote(id int64) {
+	if i, found := slices.BinarySearch(m.Conversations, id); !found {
+		m.Conversations = slices.Insert(m.Conversations, i, id)
+	}
 }
 
 // Compute counts the metrics of p from f, for the conversations keep
@@ -193,12 +202,56 @@ func compute(f Facts, byConv map[int64][]Message, p Period, keep func(Conversati
 	return computeSteps(f, byConv, []Period{p}, keep)[0]
 }
 
-// tally is one report being counted: its figures, and what its medians
-// and members are found from at the end.
-type tally struct {
-	r                       Report
-	first, resolution, ages []int64
-	members                 map[string]*member
+// Partial is a report before its medians and members are found: the
+// counts that add up, the durations measured, the backlog at its end, and
+// each member's part. The partials of periods that follow one another
+// merge into the partial of the whole (Merge); Finish makes the report.
+type Partial struct {
+	// Report holds the counts; Finish fills in the rest.
+	Report     Report                 `json:"report"`
+	First      []int64                `json:"first,omitempty"`      // first responses, business seconds
+	Resolution []int64                `json:"resolution,omitempty"` // resolutions, business seconds
+	Ages       []int64                `json:"ages,omitempty"`       // of the backlog at the end, seconds
+	Members    map[string]*MemberPart `json:"members,omitempty"`
+}
+
+// Merge merges the partials of periods that follow one another, in time
+// order, into the partial of the period they cover together: counts and
+// durations add up, the backlog is the last one's, each member's parts
+// are united.
+func Merge(parts ...Partial) Partial {
+	if len(parts) == 0 {
+		return Partial{}
+	}
+	out := Partial{Report: Report{Period: Period{From: parts[0].Report.Period.From, To: parts[len(parts)-1].Report.Period.To}},
+		Members: map[string]*MemberPart{}}
+	for _, p := range parts {
+		r, o := p.Report, &out.Report
+		o.In, o.Out, o.Conversations = o.In+r.In, o.Out+r.Out, o.Conversations+r.Conversations
+		o.ResponseRate = Rate{Of: o.ResponseRate.Of + r.ResponseRate.Of, Total: o.ResponseRate.Total + r.ResponseRate.Total}
+		o.SLA = Rate{Of: o.SLA.Of + r.SLA.Of, Total: o.SLA.Total + r.SLA.Total}
+		o.WithExpert = Rate{Of: o.WithExpert.Of + r.WithExpert.Of, Total: o.WithExpert.Total + r.WithExpert.Total}
+		o.Sentiment = Sentiment{Positive: o.Sentiment.Positive + r.Sentiment.Positive, Neutral: o.Sentiment.Neutral + r.Sentiment.Neutral,
+			Negative: o.Sentiment.Negative + r.Sentiment.Negative, Unknown: o.Sentiment.Unknown + r.Sentiment.Unknown}
+		out.First = append(out.First, p.First...)
+		out.Resolution = append(out.Resolution, p.Resolution...)
+		for id, m := range p.Members {
+			mine := out.Members[id]
+			if mine == nil {
+				mine = &MemberPart{}
+				out.Members[id] = mine
+			}
+			for _, c := range m.Conversations {
+				mine.wrote(c)
+			}
+			mine.Positive += m.Positive
+			mine.Turned = mine.Turned || m.Turned
+		}
+	}
+	last := parts[len(parts)-1]
+	out.Report.Backlog = Backlog{Open: last.Report.Backlog.Open, Unanswered: last.Report.Backlog.Unanswered}
+	out.Ages = slices.Clone(last.Ages)
+	return out
 }
 
 // computeSteps counts a report for each of steps — periods in time order,
@@ -206,9 +259,27 @@ type tally struct {
 // start, resolution and due time counts in the step it falls in, and a
 // conversation open at the end of a step in that step's backlog.
 func computeSteps(f Facts, byConv map[int64][]Message, steps []Period, keep func(Conversation) bool) []Report {
-	ts := make([]tally, len(steps))
+	ts := partials(f, byConv, steps, keep)
+	out := make([]Report, len(ts))
 	for i := range ts {
-		ts[i] = tally{r: Report{Period: steps[i]}, members: map[string]*member{}}
+		out[i] = ts[i].Finish(f.FirstSeen)
+	}
+	return out
+}
+
+// Partials counts the partial report of each of steps — periods in time
+// order, not overlapping — for the conversations keep keeps (nil keeps
+// all).
+func Partials(f Facts, steps []Period, keep func(Conversation) bool) []Partial {
+	return partials(f, threads(f), steps, keep)
+}
+
+// partials is Partials on the facts' threads, in one pass over the
+// conversations.
+func partials(f Facts, byConv map[int64][]Message, steps []Period, keep func(Conversation) bool) []Partial {
+	ts := make([]Partial, len(steps))
+	for i := range ts {
+		ts[i] = Partial{Report: Report{Period: steps[i]}, Members: map[string]*MemberPart{}}
 	}
 	// in finds the step holding t, -1 when none does.
 	in := func(t time.Time) int {
@@ -231,38 +302,38 @@ func computeSteps(f Facts, byConv map[int64][]Message, steps []Period, keep func
 			}
 			t := &ts[s]
 			if m.Staff {
-				t.r.Out++
+				t.Report.Out++
 				continue
 			}
-			t.r.In++
+			t.Report.In++
 			if m.MemberID != "" {
-				mb := t.members[m.MemberID]
+				mb := t.Members[m.MemberID]
 				if mb == nil {
-					mb = &member{conversations: map[int64]bool{}}
-					t.members[m.MemberID] = mb
+					mb = &MemberPart{}
+					t.Members[m.MemberID] = mb
 				}
-				mb.conversations[c.ID] = true
+				mb.wrote(c.ID)
 				if m.Sentiment == "pos" || m.Intent == "praise" {
-					mb.positive++
+					mb.Positive++
 				}
 				if m.Sentiment == "pos" && turnedAround(msgs[:i], m.MemberID) {
-					mb.turned = true
+					mb.Turned = true
 				}
 			}
 			switch m.Sentiment {
 			case "pos":
-				t.r.Sentiment.Positive++
+				t.Report.Sentiment.Positive++
 			case "neu":
-				t.r.Sentiment.Neutral++
+				t.Report.Sentiment.Neutral++
 			case "neg":
-				t.r.Sentiment.Negative++
+				t.Report.Sentiment.Negative++
 			default:
-				t.r.Sentiment.Unknown++
+				t.Report.Sentiment.Unknown++
 			}
 			if m.Intent == "question" || m.Intent == "complaint" {
-				t.r.ResponseRate.Total++
+				t.Report.ResponseRate.Total++
 				if slices.ContainsFunc(msgs[i+1:], func(n Message) bool { return n.Staff && n.At.After(m.At) }) {
-					t.r.ResponseRate.Of++
+					t.Report.ResponseRate.Of++
 				}
 			}
 		}
@@ -271,25 +342,25 @@ func computeSteps(f Facts, byConv map[int64][]Message, steps []Period, keep func
 		}
 		if s := in(start); s >= 0 {
 			t := &ts[s]
-			t.r.Conversations++
+			t.Report.Conversations++
 			if c.WithExpert {
-				t.r.WithExpert.Of++
+				t.Report.WithExpert.Of++
 			}
-			t.r.WithExpert.Total++
+			t.Report.WithExpert.Total++
 			if answered != nil {
-				t.first = append(t.first, seconds(f.business(c, start, *answered)))
+				t.First = append(t.First, seconds(f.business(c, start, *answered)))
 			}
 		}
 		if c.ResolvedAt != nil {
 			if s := in(*c.ResolvedAt); s >= 0 {
-				ts[s].resolution = append(ts[s].resolution, seconds(f.business(c, start, *c.ResolvedAt)))
+				ts[s].Resolution = append(ts[s].Resolution, seconds(f.business(c, start, *c.ResolvedAt)))
 			}
 		}
 		if due := c.ResponseDueAt; due != nil && !due.After(f.Now) {
 			if s := in(*due); s >= 0 {
-				ts[s].r.SLA.Total++
+				ts[s].Report.SLA.Total++
 				if answered != nil && !answered.After(*due) {
-					ts[s].r.SLA.Of++
+					ts[s].Report.SLA.Of++
 				}
 			}
 		}
@@ -301,45 +372,43 @@ func computeSteps(f Facts, byConv map[int64][]Message, steps []Period, keep func
 				break
 			}
 			t := &ts[s]
-			t.r.Backlog.Open++
-			t.ages = append(t.ages, seconds(end.Sub(start)))
+			t.Report.Backlog.Open++
+			t.Ages = append(t.Ages, seconds(end.Sub(start)))
 			if answered == nil || !answered.Before(end) {
-				t.r.Backlog.Unanswered++
+				t.Report.Backlog.Unanswered++
 			}
 		}
 	}
-	out := make([]Report, len(ts))
-	for i := range ts {
-		out[i] = ts[i].finish(f)
-	}
-	return out
+	return ts
 }
 
-// finish counts the members and finds the medians of a tally.
-func (t *tally) finish(f Facts) Report {
-	r := t.r
-	for id, mb := range t.members {
+// Finish makes the report of a partial: its members counted (new ones
+// by when firstSeen says each first wrote) and its medians found.
+func (t Partial) Finish(firstSeen map[string]time.Time) Report {
+	r := t.Report
+	for id, mb := range t.Members {
 		r.Members.Active++
-		if seen, ok := f.FirstSeen[id]; ok && seen.Before(r.Period.From) {
+		if seen, ok := firstSeen[id]; ok && seen.Before(r.Period.From) {
 			r.Members.Returning++
 		} else {
 			r.Members.New++
 		}
-		if len(mb.conversations) >= RegularConversations {
+		if len(mb.Conversations) >= RegularConversations {
 			r.Members.Regular++
 		}
-		if mb.turned {
+		if mb.Turned {
 			r.Members.TurnedAround++
 		}
-		if mb.positive >= AdvocateMessages {
+		if mb.Positive >= AdvocateMessages {
 			r.Members.Advocates++
 		}
 	}
-	r.FirstResponse, r.Resolution = summarise(t.first), summarise(t.resolution)
-	age := summarise(t.ages)
+	r.FirstResponse, r.Resolution = summarise(t.First), summarise(t.Resolution)
+	age := summarise(t.Ages)
 	r.Backlog.MedianAge = age.Median
-	if len(t.ages) > 0 {
-		r.Backlog.OldestAge = slices.Max(t.ages)
+	r.Backlog.OldestAge = 0
+	if len(t.Ages) > 0 {
+		r.Backlog.OldestAge = slices.Max(t.Ages)
 	}
 	return r
 }

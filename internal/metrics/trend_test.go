@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,46 @@ func TestTrendIsEachStep(t *testing.T) {
 			}
 			if busy == 0 {
 				t.Errorf("%s by %s: no step with messages and a backlog: the test proves little", name, every)
+			}
+		}
+	}
+}
+
+// TestMergeDays merges the partial reports of each day (and of each
+// week) of the hand-built month, kept as JSON between, and finds exactly
+// the month's report: what rollups kept day by day will be merged from.
+func TestMergeDays(t *testing.T) {
+	f, p := metricstest.March(t)
+	for _, every := range []string{metrics.Day, metrics.Week} {
+		steps, err := metrics.Split(p, every, f.Clock.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, keep := range map[string]func(metrics.Conversation) bool{
+			"all": nil, "forum": func(c metrics.Conversation) bool { return c.Channel == "forum" },
+		} {
+			parts := metrics.Partials(f, steps, keep)
+			for i := range parts {
+				b, err := json.Marshal(parts[i])
+				if err != nil {
+					t.Fatal(err)
+				}
+				parts[i] = metrics.Partial{}
+				if err := json.Unmarshal(b, &parts[i]); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got := metrics.Merge(parts...).Finish(f.FirstSeen)
+			want := metrics.Compute(f, p, keep)
+			if !got.Period.From.Equal(want.Period.From) || !got.Period.To.Equal(want.Period.To) {
+				t.Errorf("%s, %s merged: period %+v, want %+v", name, every, got.Period, want.Period)
+			}
+			got.Period = want.Period // the same instants, in the steps' zone
+			if got != want {
+				t.Errorf("%s, %s merged:\n got %+v\nwant %+v", name, every, got, want)
+			}
+			if keep == nil && (want.Members.Regular+want.Members.TurnedAround == 0 || want.FirstResponse.Count < 2 || want.Backlog.Open == 0) {
+				t.Errorf("%s: the month %+v tests little", name, want)
 			}
 		}
 	}
