@@ -170,6 +170,35 @@ func seedTeamWork(ctx context.Context, st *store.Store) error {
 		if _, err := routing.RouteWorkspace(ctx, st, ws.ID, time.Now()); err != nil {
 			return fmt.Errorf("%s: routing: %w", ws.Slug, err)
 		}
+		if err := seedListening(ctx, st, ws, b); err != nil {
+			return fmt.Errorf("%s: %w", ws.Slug, err)
+		}
+	}
+	return nil
+}
+
+// seedListening turns on, the first time, a brand's listening alerts
+// (its name watched) and its monthly report to the client.
+func seedListening(ctx context.Context, st *store.Store, ws model.Workspace, b demo.Brand) error {
+	set, err := st.AlertSettings(ctx, ws.ID)
+	if err != nil {
+		return err
+	}
+	if set.UpdatedAt.IsZero() {
+		set.Enabled, set.Keywords = true, []string{b.Workspace.Name}
+		if _, err := st.SetAlertSettings(ctx, ws.ID, set, "demo", time.Now()); err != nil {
+			return fmt.Errorf("alerts: %w", err)
+		}
+	}
+	sc, err := st.ReportSchedule(ctx, ws.ID)
+	if err != nil {
+		return err
+	}
+	if sc.UpdatedAt.IsZero() {
+		sc = model.ReportSchedule{Enabled: true, Recipients: []string{"client@" + ws.Slug + ".example"}}
+		if _, err := st.SetReportSchedule(ctx, ws.ID, sc, time.Now().Format("2006-01"), "demo", time.Now()); err != nil {
+			return fmt.Errorf("monthly report: %w", err)
+		}
 	}
 	return nil
 }
