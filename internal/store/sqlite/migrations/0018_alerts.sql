@@ -33,3 +33,7 @@ CREATE TABLE alerts (
     UNIQUE (workspace_id, kind, subject, bucket)
 );
 CREATE INDEX alerts_recent ON alerts (workspace_id, created_at);
+
+-- Detection asks for a workspace's newest message every round: read from
+-- the end of this index, not by scanning the workspace's messages.
+CREATE INDEX messages_workspace_id ON messages (workspace_id, id);
