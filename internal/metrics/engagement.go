@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 )
 
 // Weights weigh what a member did in a period into their engagement
@@ -69,53 +68,16 @@ type Engagement struct {
 // highest, best first (ties by name, then id). Days are local days of the
 // facts' clock (UTC without one).
 func Engaged(f Facts, p Period, w Weights, n int) []Engagement {
-	return engaged(f, threads(f), p, w, n)
+	return Partials(f, []Period{p}, nil)[0].Engaged(f.Names, w, n)
 }
 
-// engaged is Engaged on the facts' threads.
-func engaged(f Facts, byConv map[int64][]Message, p Period, w Weights, n int) []Engagement {
-	loc := time.UTC
-	if f.Clock != nil {
-		loc = f.Clock.Location()
-	}
-	starter := map[int64]string{} // conversation → the member who started it
-	for id, msgs := range byConv {
-		if i := slices.IndexFunc(msgs, func(m Message) bool { return !m.Staff }); i >= 0 {
-			starter[id] = msgs[i].MemberID
-		}
-	}
-	type tally struct {
-		e     Engagement
-		convs map[int64]bool
-		days  map[string]bool
-	}
-	all := map[string]*tally{}
-	for _, m := range f.Messages {
-		if m.Staff || m.MemberID == "" || !p.contains(m.At) {
-			continue
-		}
-		t := all[m.MemberID]
-		if t == nil {
-			t = &tally{e: Engagement{MemberID: m.MemberID, Name: f.Names[m.MemberID]}, convs: map[int64]bool{}, days: map[string]bool{}}
-			all[m.MemberID] = t
-		}
-		t.e.Messages++
-		t.convs[m.ConversationID] = true
-		t.days[m.At.In(loc).Format(time.DateOnly)] = true
-		if m.Sentiment == "pos" || m.Intent == "praise" {
-			t.e.Positive++
-		}
-		if m.Sentiment == "neg" {
-			t.e.Negative++
-		}
-		if s := starter[m.ConversationID]; s != "" && s != m.MemberID {
-			t.e.Helpful++
-		}
-	}
-	out := make([]Engagement, 0, len(all))
-	for _, t := range all {
-		e := t.e
-		e.Conversations, e.Days = len(t.convs), len(t.days)
+// Engaged scores the members of a partial with w and returns the n
+// highest, best first (ties by name, then id), named by names.
+func (t Partial) Engaged(names map[string]string, w Weights, n int) []Engagement {
+	out := make([]Engagement, 0, len(t.Members))
+	for id, m := range t.Members {
+		e := Engagement{MemberID: id, Name: names[id], Messages: m.Messages, Conversations: len(m.Conversations), Days: len(m.Days),
+			Positive: m.Positive, Helpful: m.Helpful, Negative: m.Negative}
 		e.Score = float64(e.Messages)*w.Messages + float64(e.Conversations)*w.Conversations + float64(e.Days)*w.Days +
 			float64(e.Positive)*w.Positive + float64(e.Helpful)*w.Helpful - float64(e.Negative)*w.Negative
 		out = append(out, e)

@@ -169,6 +169,26 @@ type MemberPart struct {
 	Conversations []int64 `json:"conversations"`
 	Positive      int     `json:"positive"`
 	Turned        bool    `json:"turned,omitempty"`
+	// What the engagement score also counts: messages, negative ones,
+	// those in a conversation another member started, and the local days
+	// written on (sorted, once each, as days since 1970-01-01).
+	Messages int     `json:"messages"`
+	Negative int     `json:"negative,omitempty"`
+	Helpful  int     `json:"helpful,omitempty"`
+	Days     []int32 `json:"days"`
+}
+
+// wroteOn records a local day the member wrote on.
+func (m *MemberPart) wroteOn(day int32) {
+	if i, found := slices.BinarySearch(m.Days, day); !found {
+		m.Days = slices.Insert(m.Days, i, day)
+	}
+}
+
+// localDay is the local day of t in loc, as days since 1970-01-01.
+func localDay(t time.Time, loc *time.Location) int32 {
+	y, m, d := t.In(loc).Date()
+	return int32(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
 }
 
 // wrote records a conversation the member wrote in.
@@ -244,8 +264,14 @@ func Merge(parts ...Partial) Partial {
 			for _, c := range m.Conversations {
 				mine.wrote(c)
 			}
+			for _, d := range m.Days {
+				mine.wroteOn(d)
+			}
 			mine.Positive += m.Positive
 			mine.Turned = mine.Turned || m.Turned
+			mine.Messages += m.Messages
+			mine.Negative += m.Negative
+			mine.Helpful += m.Helpful
 		}
 	}
 	last := parts[len(parts)-1]
@@ -281,6 +307,10 @@ func partials(f Facts, byConv map[int64][]Message, steps []Period, keep func(Con
 	for i := range ts {
 		ts[i] = Partial{Report: Report{Period: steps[i]}, Members: map[string]*MemberPart{}}
 	}
+	loc := time.UTC
+	if f.Clock != nil {
+		loc = f.Clock.Location()
+	}
 	// in finds the step holding t, -1 when none does.
 	in := func(t time.Time) int {
 		i := sort.Search(len(steps), func(i int) bool { return steps[i].To.After(t) })
@@ -295,6 +325,10 @@ func partials(f Facts, byConv map[int64][]Message, steps []Period, keep func(Con
 		}
 		msgs := byConv[c.ID]
 		start, answered, ok := opening(msgs)
+		starter := ""
+		if i := slices.IndexFunc(msgs, func(m Message) bool { return !m.Staff }); i >= 0 {
+			starter = msgs[i].MemberID
+		}
 		for i, m := range msgs {
 			s := in(m.At)
 			if s < 0 {
@@ -313,8 +347,16 @@ func partials(f Facts, byConv map[int64][]Message, steps []Period, keep func(Con
 					t.Members[m.MemberID] = mb
 				}
 				mb.wrote(c.ID)
+				mb.wroteOn(localDay(m.At, loc))
+				mb.Messages++
 				if m.Sentiment == "pos" || m.Intent == "praise" {
 					mb.Positive++
+				}
+				if m.Sentiment == "neg" {
+					mb.Negative++
+				}
+				if starter != "" && starter != m.MemberID {
+					mb.Helpful++
 				}
 				if m.Sentiment == "pos" && turnedAround(msgs[:i], m.MemberID) {
 					mb.Turned = true

@@ -216,9 +216,16 @@ func answerIn(res Resolved, loc *time.Location, q Query, weights Weights, read f
 		return Answer{}, err
 	}
 	th := threads(facts)
-	a := Answer{TimeZone: loc.String(), From: res.From, To: res.To, Total: compute(facts, th, p, nil),
-		Previous: Compute(prev, before, nil), Every: every, Trend: trend(facts, th, steps, nil),
-		Engaged: engaged(facts, th, p, weights, MaxEngaged), Weights: weights, By: q.By}
+	// One pass counts the steps; merged, they are the period.
+	parts := partials(facts, th, steps, nil)
+	whole := Merge(parts...)
+	whole.Report.Period = p
+	a := Answer{TimeZone: loc.String(), From: res.From, To: res.To, Total: whole.Finish(facts.FirstSeen),
+		Previous: Compute(prev, before, nil), Every: every, Trend: make([]Report, len(parts)),
+		Engaged: whole.Engaged(facts.Names, weights, MaxEngaged), Weights: weights, By: q.By}
+	for i := range parts {
+		a.Trend[i] = parts[i].Finish(facts.FirstSeen)
+	}
 	if key == nil {
 		return a, nil
 	}

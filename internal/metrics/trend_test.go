@@ -2,6 +2,7 @@ package metrics_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -158,7 +159,14 @@ func TestMergeDays(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			got := metrics.Merge(parts...).Finish(f.FirstSeen)
+			merged := metrics.Merge(parts...)
+			if keep == nil {
+				ge, we := merged.Engaged(f.Names, metrics.DefaultWeights(), 10), metrics.Engaged(f, p, metrics.DefaultWeights(), 10)
+				if len(ge) < 3 || !slices.Equal(ge, we) {
+					t.Errorf("%s merged, the most engaged:\n got %+v\nwant %+v", every, ge, we)
+				}
+			}
+			got := merged.Finish(f.FirstSeen)
 			want := metrics.Compute(f, p, keep)
 			if !got.Period.From.Equal(want.Period.From) || !got.Period.To.Equal(want.Period.To) {
 				t.Errorf("%s, %s merged: period %+v, want %+v", name, every, got.Period, want.Period)
