@@ -44,6 +44,12 @@ type Conversation struct {
 	WithExpert bool
 	// Topics are those of its customers' messages.
 	Topics []string
+	// Start and Answered stand for its messages when none are given: a
+	// conversation that only waits in the backlog (no message, resolution
+	// or due time in the period) needs no more than when its first
+	// customer message came and when the team first wrote after it (nil
+	// when it never did).
+	Start, Answered *time.Time
 	// Across workspaces (AskAcross): its workspace's slug and sector, and
 	// the clock of its SLA calendar, which times it rather than the
 	// facts'.
@@ -325,6 +331,9 @@ func partials(f Facts, byConv map[int64][]Message, steps []Period, keep func(Con
 		}
 		msgs := byConv[c.ID]
 		start, answered, ok := opening(msgs)
+		if len(msgs) == 0 && c.Start != nil {
+			start, answered, ok = *c.Start, c.Answered, true
+		}
 		starter := ""
 		if i := slices.IndexFunc(msgs, func(m Message) bool { return !m.Staff }); i >= 0 {
 			starter = msgs[i].MemberID

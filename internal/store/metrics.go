@@ -25,14 +25,35 @@ const metricConversations = ` c.workspace_id = $1 AND c.created_at < $3 AND (c.l
 	OR c.resolved_at >= $2 OR c.response_due_at >= $2 OR c.status_at >= $2
 	OR c.status NOT IN ('` + model.ConvResolved + `', '` + model.ConvIgnored + `', '` + model.ConvSpam + `'))`
 
+// activeIn keeps, of metricConversations, those with a message, a
+// resolution, a due time or a change of status in the period; the others
+// only wait in its backlog.
+const activeIn = ` (c.last_activity_at >= $2 OR COALESCE(c.resolved_at, 0) >= $2 OR COALESCE(c.response_due_at, 0) >= $2
+	OR COALESCE(c.status_at, 0) >= $2)`
+
+// waitingStart and waitingAnswer are, for a conversation that only waits,
+// when its first customer message came and when the team first wrote
+// after it: all the metrics need of its messages.
+const (
+	waitingStart  = `(SELECT MIN(m.created_at) FROM messages m WHERE m.conversation_id = c.id AND NOT m.author_is_staff)`
+	waitingAnswer = `(SELECT MIN(s.created_at) FROM messages s WHERE s.conversation_id = c.id AND s.author_is_staff
+		AND s.created_at > ` + waitingStart + `)`
+)
+
 // MetricFacts reads the facts of a workspace's metrics over p, as they
 // stand at now. The clock is left to the caller (the workspace's SLA
-// calendar).
+// calendar). The conversations active in p come with all their messages;
+// those that only wait in its backlog with their start and first answer
+// (metrics.Conversation.Start, Answered) and their topics, not their
+// messages: in a blog's workspace, where comments are seldom closed,
+// those are most of them.
 func (s *Store) MetricFacts(ctx context.Context, workspaceID int64, p metrics.Period, now time.Time) (metrics.Facts, error) {
 	f := metrics.Facts{Now: now}
 	args := []any{workspaceID, toMicros(p.From), toMicros(p.To)}
 	rows, err := s.r.QueryContext(ctx, `SELECT c.id, ch.name, COALESCE(u.login, ''), c.status, c.status_at, c.resolved_at,
-			c.response_due_at, c.last_activity_at, EXISTS (SELECT 1 FROM participants pa WHERE pa.conversation_id = c.id)
+			c.response_due_at, c.last_activity_at, EXISTS (SELECT 1 FROM participants pa WHERE pa.conversation_id = c.id),
+			CASE WHEN `+activeIn+` THEN NULL ELSE `+waitingStart+` END,
+			CASE WHEN `+activeIn+` THEN NULL ELSE `+waitingAnswer+` END
 		FROM conversations c JOIN channels ch ON ch.id = c.channel_id LEFT JOIN users u ON u.id = c.assignee_id
 		WHERE`+metricConversations+` ORDER BY c.id`, args...)
 	if err != nil {
@@ -42,13 +63,15 @@ func (s *Store) MetricFacts(ctx context.Context, workspaceID int64, p metrics.Pe
 	for rows.Next() {
 		var c metrics.Conversation
 		var state string
-		var status, resolved, due sql.NullInt64
+		var status, resolved, due, start, answered sql.NullInt64
 		var last int64
-		if err := rows.Scan(&c.ID, &c.Channel, &c.Assignee, &state, &status, &resolved, &due, &last, &c.WithExpert); err != nil {
+		if err := rows.Scan(&c.ID, &c.Channel, &c.Assignee, &state, &status, &resolved, &due, &last, &c.WithExpert,
+			&start, &answered); err != nil {
 			rows.Close()
 			return f, fmt.Errorf("metric facts: conversations: %w", err)
 		}
 		c.ResolvedAt, c.ResponseDueAt = timePtr(resolved), timePtr(due)
+		c.Start, c.Answered = timePtr(start), timePtr(answered)
 		if state == model.ConvResolved || state == model.ConvIgnored || state == model.ConvSpam {
 			closed := fromMicros(last)
 			if status.Valid {
@@ -63,11 +86,29 @@ func (s *Store) MetricFacts(ctx context.Context, workspaceID int64, p metrics.Pe
 	if err := rows.Err(); err != nil {
 		return f, fmt.Errorf("metric facts: conversations: %w", err)
 	}
+	// The topics of the conversations that only wait, for slices by
+	// topic: each set once.
+	err = queryEach(ctx, s.r, `SELECT m.conversation_id, m.topics FROM messages m JOIN conversations c ON c.id = m.conversation_id
+		WHERE`+metricConversations+` AND NOT`+activeIn+` AND NOT m.author_is_staff AND m.topics <> ''
+		GROUP BY m.conversation_id, m.topics`, args, func(rows *sql.Rows) error {
+		var id int64
+		var topics string
+		if err := rows.Scan(&id, &topics); err != nil {
+			return err
+		}
+		if i, ok := index[id]; ok {
+			return addTopics(&f.Conversations[i], topics)
+		}
+		return nil
+	})
+	if err != nil {
+		return f, fmt.Errorf("metric facts: topics: %w", err)
+	}
 	rows, err = s.r.QueryContext(ctx, `SELECT m.conversation_id, m.author_is_staff, m.created_at, m.sentiment, m.intent, m.topics,
 			COALESCE(m.member_id, ''), COALESCE(mb.first_seen_at, 0), COALESCE(mb.display_name, '')
 		FROM messages m JOIN conversations c ON c.id = m.conversation_id
 		LEFT JOIN members mb ON mb.workspace_id = m.workspace_id AND mb.id = m.member_id
-		WHERE`+metricConversations, args...)
+		WHERE`+metricConversations+` AND`+activeIn, args...)
 	if err != nil {
 		return f, fmt.Errorf("metric facts: messages: %w", err)
 	}
@@ -88,20 +129,27 @@ func (s *Store) MetricFacts(ctx context.Context, workspaceID int64, p metrics.Pe
 		if topics == "" || m.Staff {
 			continue
 		}
-		var ts []string
-		if err := json.Unmarshal([]byte(topics), &ts); err != nil {
-			return f, fmt.Errorf("metric facts: topics of a message of conversation %d: %w", m.ConversationID, err)
-		}
 		if i, ok := index[m.ConversationID]; ok {
-			c := &f.Conversations[i]
-			for _, t := range ts {
-				if !slices.Contains(c.Topics, t) {
-					c.Topics = append(c.Topics, t)
-				}
+			if err := addTopics(&f.Conversations[i], topics); err != nil {
+				return f, fmt.Errorf("metric facts: %w", err)
 			}
 		}
 	}
 	return f, rows.Err()
+}
+
+// addTopics adds to c's topics those of a message's topics column.
+func addTopics(c *metrics.Conversation, raw string) error {
+	topics, err := decodeTopics(raw)
+	if err != nil {
+		return fmt.Errorf("topics of a message of conversation %d: %w", c.ID, err)
+	}
+	for _, t := range topics {
+		if !slices.Contains(c.Topics, t) {
+			c.Topics = append(c.Topics, t)
+		}
+	}
+	return nil
 }
 
 // InsightMessages reads the customers' messages of a workspace written in

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -204,6 +205,61 @@ func TestEngagementWeights(t *testing.T) {
 		}
 		if err := st.SetEngagementWeights(ctx, ws.ID, metrics.Weights{Days: -2}, time.Now()); !errors.Is(err, store.ErrInvalid) {
 			t.Errorf("a negative weight: %v", err)
+		}
+	})
+}
+
+// TestMetricFactsWaiting reads a month whose backlog holds conversations
+// of the month before: they come without their messages, with their start
+// and first answer, and count in the backlog (and in their topic's slice)
+// as if their messages had been read.
+func TestMetricFactsWaiting(t *testing.T) {
+	t.Parallel()
+	forEachEngineRaw(t, func(t *testing.T, st *store.Store, db *sql.DB) {
+		ctx := context.Background()
+		ws := newWorkspace(t, st, "velo")
+		z := func(s string) time.Time {
+			at, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return at
+		}
+		var msgs []model.Message
+		add := func(conv, at string, staff bool, topics ...string) {
+			msgs = append(msgs, model.Message{ExternalID: conv + at, ConversationExternalID: conv, Body: "x", AuthorName: "Anne",
+				AuthorEmail: "anne@example.org", AuthorIsStaff: staff, CreatedAt: z(at), Intent: "question", Topics: topics})
+		}
+		add("a", "2026-02-10T10:00:00Z", false, "livraison")
+		add("a", "2026-02-10T12:00:00Z", true)
+		add("b", "2026-02-20T09:00:00Z", false)
+		add("c", "2026-02-05T09:00:00Z", false)
+		add("c", "2026-02-05T10:00:00Z", true)
+		add("d", "2026-03-10T08:00:00Z", false)
+		if _, err := ingest.Import(ctx, st, ingest.FromMessages(msgs), ingest.Options{Workspace: ws, Channel: "blog"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ExecContext(ctx, `UPDATE conversations SET status = $1, status_at = $2, resolved_at = $2 WHERE root_external_id = 'c'`,
+			model.ConvResolved, z("2026-02-06T09:00:00Z").UnixMicro()); err != nil {
+			t.Fatal(err)
+		}
+		march := metrics.Period{From: z("2026-03-01T00:00:00Z"), To: z("2026-04-01T00:00:00Z")}
+		f, err := st.MetricFacts(ctx, ws.ID, march, z("2026-04-02T00:00:00Z"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(f.Messages) != 1 || len(f.Conversations) != 3 {
+			t.Fatalf("read %d messages of %d conversations, want d's one of a, b and d", len(f.Messages), len(f.Conversations))
+		}
+		r := metrics.Compute(f, march, nil)
+		ageOf := func(start string) int64 { return int64(march.To.Sub(z(start)) / time.Second) }
+		want := metrics.Backlog{Open: 3, Unanswered: 2, MedianAge: ageOf("2026-02-20T09:00:00Z"), OldestAge: ageOf("2026-02-10T10:00:00Z")}
+		if r.Backlog != want || r.In != 1 || r.Conversations != 1 {
+			t.Errorf("March: backlog %+v, want %+v; in %d, conversations %d", r.Backlog, want, r.In, r.Conversations)
+		}
+		topic := metrics.Compute(f, march, func(c metrics.Conversation) bool { return slices.Contains(c.Topics, "livraison") })
+		if topic.Backlog.Open != 1 || topic.Backlog.Unanswered != 0 {
+			t.Errorf("the topic's backlog %+v, want a's alone, answered", topic.Backlog)
 		}
 	})
 }
