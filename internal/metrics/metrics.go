@@ -309,128 +309,179 @@ func Partials(f Facts, steps []Period, keep func(Conversation) bool) []Partial {
 // partials is Partials on the facts' threads, in one pass over the
 // conversations.
 func partials(f Facts, byConv map[int64][]Message, steps []Period, keep func(Conversation) bool) []Partial {
-	ts := make([]Partial, len(steps))
-	for i := range ts {
-		ts[i] = Partial{Report: Report{Period: steps[i]}, Members: map[string]*MemberPart{}}
+	sc := newStepCounter(f, byConv, steps)
+	ts := sc.fresh()
+	for _, c := range f.Conversations {
+		if keep == nil || keep(c) {
+			sc.add(ts, c)
+		}
 	}
+	return ts
+}
+
+// partialsBy counts, in one pass over the conversations, the partials of
+// steps of each slice key gives a conversation (a conversation counts in
+// each of its slices).
+func partialsBy(f Facts, byConv map[int64][]Message, steps []Period, key func(Conversation) []string) map[string][]Partial {
+	sc := newStepCounter(f, byConv, steps)
+	out := map[string][]Partial{}
+	for _, c := range f.Conversations {
+		keys := key(c)
+		for i, k := range keys {
+			if slices.Contains(keys[:i], k) {
+				continue // a slice counts a conversation once
+			}
+			ts, ok := out[k]
+			if !ok {
+				ts = sc.fresh()
+				out[k] = ts
+			}
+			sc.add(ts, c)
+		}
+	}
+	return out
+}
+
+// stepCounter counts conversations into the partials of steps.
+type stepCounter struct {
+	f      Facts
+	byConv map[int64][]Message
+	steps  []Period
+	loc    *time.Location
+}
+
+func newStepCounter(f Facts, byConv map[int64][]Message, steps []Period) *stepCounter {
 	loc := time.UTC
 	if f.Clock != nil {
 		loc = f.Clock.Location()
 	}
-	// in finds the step holding t, -1 when none does.
-	in := func(t time.Time) int {
-		i := sort.Search(len(steps), func(i int) bool { return steps[i].To.After(t) })
-		if i < len(steps) && steps[i].contains(t) {
-			return i
-		}
-		return -1
-	}
-	for _, c := range f.Conversations {
-		if keep != nil && !keep(c) {
-			continue
-		}
-		msgs := byConv[c.ID]
-		start, answered, ok := opening(msgs)
-		if len(msgs) == 0 && c.Start != nil {
-			start, answered, ok = *c.Start, c.Answered, true
-		}
-		starter := ""
-		if i := slices.IndexFunc(msgs, func(m Message) bool { return !m.Staff }); i >= 0 {
-			starter = msgs[i].MemberID
-		}
-		for i, m := range msgs {
-			s := in(m.At)
-			if s < 0 {
-				continue
-			}
-			t := &ts[s]
-			if m.Staff {
-				t.Report.Out++
-				continue
-			}
-			t.Report.In++
-			if m.MemberID != "" {
-				mb := t.Members[m.MemberID]
-				if mb == nil {
-					mb = &MemberPart{}
-					t.Members[m.MemberID] = mb
-				}
-				mb.wrote(c.ID)
-				mb.wroteOn(localDay(m.At, loc))
-				mb.Messages++
-				if m.Sentiment == "pos" || m.Intent == "praise" {
-					mb.Positive++
-				}
-				if m.Sentiment == "neg" {
-					mb.Negative++
-				}
-				if starter != "" && starter != m.MemberID {
-					mb.Helpful++
-				}
-				if m.Sentiment == "pos" && turnedAround(msgs[:i], m.MemberID) {
-					mb.Turned = true
-				}
-			}
-			switch m.Sentiment {
-			case "pos":
-				t.Report.Sentiment.Positive++
-			case "neu":
-				t.Report.Sentiment.Neutral++
-			case "neg":
-				t.Report.Sentiment.Negative++
-			default:
-				t.Report.Sentiment.Unknown++
-			}
-			if m.Intent == "question" || m.Intent == "complaint" {
-				t.Report.ResponseRate.Total++
-				if slices.ContainsFunc(msgs[i+1:], func(n Message) bool { return n.Staff && n.At.After(m.At) }) {
-					t.Report.ResponseRate.Of++
-				}
-			}
-		}
-		if !ok {
-			continue // no customer message: nothing to answer or resolve
-		}
-		if s := in(start); s >= 0 {
-			t := &ts[s]
-			t.Report.Conversations++
-			if c.WithExpert {
-				t.Report.WithExpert.Of++
-			}
-			t.Report.WithExpert.Total++
-			if answered != nil {
-				t.First = append(t.First, seconds(f.business(c, start, *answered)))
-			}
-		}
-		if c.ResolvedAt != nil {
-			if s := in(*c.ResolvedAt); s >= 0 {
-				ts[s].Resolution = append(ts[s].Resolution, seconds(f.business(c, start, *c.ResolvedAt)))
-			}
-		}
-		if due := c.ResponseDueAt; due != nil && !due.After(f.Now) {
-			if s := in(*due); s >= 0 {
-				ts[s].Report.SLA.Total++
-				if answered != nil && !answered.After(*due) {
-					ts[s].Report.SLA.Of++
-				}
-			}
-		}
-		// In the backlog of every step that ends after the start and not
-		// after the closing.
-		for s := sort.Search(len(steps), func(i int) bool { return steps[i].To.After(start) }); s < len(steps); s++ {
-			end := steps[s].To
-			if c.ClosedAt != nil && c.ClosedAt.Before(end) {
-				break
-			}
-			t := &ts[s]
-			t.Report.Backlog.Open++
-			t.Ages = append(t.Ages, seconds(end.Sub(start)))
-			if answered == nil || !answered.Before(end) {
-				t.Report.Backlog.Unanswered++
-			}
-		}
+	return &stepCounter{f: f, byConv: byConv, steps: steps, loc: loc}
+}
+
+// fresh is an empty partial for each step.
+func (sc *stepCounter) fresh() []Partial {
+	ts := make([]Partial, len(sc.steps))
+	for i := range ts {
+		ts[i] = Partial{Report: Report{Period: sc.steps[i]}, Members: map[string]*MemberPart{}}
 	}
 	return ts
+}
+
+// in finds the step holding t, -1 when none does.
+func (sc *stepCounter) in(t time.Time) int {
+	steps := sc.steps
+	i := sort.Search(len(steps), func(i int) bool { return steps[i].To.After(t) })
+	if i < len(steps) && steps[i].contains(t) {
+		return i
+	}
+	return -1
+}
+
+// add counts conversation c into ts, the partials of the steps: each
+// message, start, resolution and due time in the step it falls in, and c
+// in the backlog of each step it is open at the end of.
+func (sc *stepCounter) add(ts []Partial, c Conversation) {
+	f, steps, loc, in := sc.f, sc.steps, sc.loc, sc.in
+	msgs := sc.byConv[c.ID]
+	start, answered, ok := opening(msgs)
+	if len(msgs) == 0 && c.Start != nil {
+		start, answered, ok = *c.Start, c.Answered, true
+	}
+	starter := ""
+	if i := slices.IndexFunc(msgs, func(m Message) bool { return !m.Staff }); i >= 0 {
+		starter = msgs[i].MemberID
+	}
+	for i, m := range msgs {
+		s := in(m.At)
+		if s < 0 {
+			continue
+		}
+		t := &ts[s]
+		if m.Staff {
+			t.Report.Out++
+			continue
+		}
+		t.Report.In++
+		if m.MemberID != "" {
+			mb := t.Members[m.MemberID]
+			if mb == nil {
+				mb = &MemberPart{}
+				t.Members[m.MemberID] = mb
+			}
+			mb.wrote(c.ID)
+			mb.wroteOn(localDay(m.At, loc))
+			mb.Messages++
+			if m.Sentiment == "pos" || m.Intent == "praise" {
+				mb.Positive++
+			}
+			if m.Sentiment == "neg" {
+				mb.Negative++
+			}
+			if starter != "" && starter != m.MemberID {
+				mb.Helpful++
+			}
+			if m.Sentiment == "pos" && turnedAround(msgs[:i], m.MemberID) {
+				mb.Turned = true
+			}
+		}
+		switch m.Sentiment {
+		case "pos":
+			t.Report.Sentiment.Positive++
+		case "neu":
+			t.Report.Sentiment.Neutral++
+		case "neg":
+			t.Report.Sentiment.Negative++
+		default:
+			t.Report.Sentiment.Unknown++
+		}
+		if m.Intent == "question" || m.Intent == "complaint" {
+			t.Report.ResponseRate.Total++
+			if slices.ContainsFunc(msgs[i+1:], func(n Message) bool { return n.Staff && n.At.After(m.At) }) {
+				t.Report.ResponseRate.Of++
+			}
+		}
+	}
+	if !ok {
+		return // no customer message: nothing to answer or resolve
+	}
+	if s := in(start); s >= 0 {
+		t := &ts[s]
+		t.Report.Conversations++
+		if c.WithExpert {
+			t.Report.WithExpert.Of++
+		}
+		t.Report.WithExpert.Total++
+		if answered != nil {
+			t.First = append(t.First, seconds(f.business(c, start, *answered)))
+		}
+	}
+	if c.ResolvedAt != nil {
+		if s := in(*c.ResolvedAt); s >= 0 {
+			ts[s].Resolution = append(ts[s].Resolution, seconds(f.business(c, start, *c.ResolvedAt)))
+		}
+	}
+	if due := c.ResponseDueAt; due != nil && !due.After(f.Now) {
+		if s := in(*due); s >= 0 {
+			ts[s].Report.SLA.Total++
+			if answered != nil && !answered.After(*due) {
+				ts[s].Report.SLA.Of++
+			}
+		}
+	}
+	// In the backlog of every step that ends after the start and not
+	// after the closing.
+	for s := sort.Search(len(steps), func(i int) bool { return steps[i].To.After(start) }); s < len(steps); s++ {
+		end := steps[s].To
+		if c.ClosedAt != nil && c.ClosedAt.Before(end) {
+			break
+		}
+		t := &ts[s]
+		t.Report.Backlog.Open++
+		t.Ages = append(t.Ages, seconds(end.Sub(start)))
+		if answered == nil || !answered.Before(end) {
+			t.Report.Backlog.Unanswered++
+		}
+	}
 }
 
 // Finish makes the report of a partial: its members counted (new ones

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 
@@ -229,18 +230,11 @@ func answerIn(res Resolved, loc *time.Location, q Query, weights Weights, read f
 	if key == nil {
 		return a, nil
 	}
-	var keys []string
-	for _, c := range facts.Conversations {
-		for _, k := range key(c) {
-			if !slices.Contains(keys, k) {
-				keys = append(keys, k)
-			}
-		}
-	}
-	slices.Sort(keys)
+	byKey := partialsBy(facts, th, []Period{p}, key)
+	keys := slices.Sorted(maps.Keys(byKey))
 	a.Groups = []Group{}
 	for _, k := range keys {
-		r := compute(facts, th, p, func(c Conversation) bool { return slices.Contains(key(c), k) })
+		r := byKey[k][0].Finish(facts.FirstSeen)
 		if r.In+r.Out+r.Conversations+r.Resolution.Count+r.SLA.Total+r.Backlog.Open > 0 {
 			a.Groups = append(a.Groups, Group{Key: k, Report: r})
 		}

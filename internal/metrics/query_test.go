@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -78,4 +79,63 @@ func TestAskAcross(t *testing.T) {
 	if _, err := metrics.AskAcross(context.Background(), twoShops{t}, scopes, metrics.Query{By: "colour"}, paris, f.Now); !errors.Is(err, metrics.ErrBadQuery) {
 		t.Errorf("by colour: %v", err)
 	}
+}
+
+// TestAskBySlice asks the hand-built month sliced by channel, assignee
+// and topic, counted in one pass: each slice is exactly the month
+// computed for its conversations alone.
+func TestAskBySlice(t *testing.T) {
+	f, p := metricstest.March(t)
+	f = withTopics(f)
+	for by, key := range map[string]func(metrics.Conversation) []string{
+		"channel":  func(c metrics.Conversation) []string { return []string{c.Channel} },
+		"assignee": func(c metrics.Conversation) []string { return []string{c.Assignee} },
+		"topic":    func(c metrics.Conversation) []string { return c.Topics },
+	} {
+		a, err := metrics.Ask(context.Background(), oneShop{twoShops{t}}, 1, metrics.Query{From: "2026-03-01", To: "2026-04-01", By: by}, f.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Groups) < 2 {
+			t.Fatalf("by %s: %d groups", by, len(a.Groups))
+		}
+		for _, g := range a.Groups {
+			want := metrics.Compute(f, p, func(c metrics.Conversation) bool { return slices.Contains(key(c), g.Key) })
+			got := g.Report
+			got.Period = want.Period
+			if got != want {
+				t.Errorf("by %s, %q:\n got %+v\nwant %+v", by, g.Key, got, want)
+			}
+		}
+	}
+}
+
+// oneShop is the first of twoShops with topics (withTopics) and the
+// default weights.
+type oneShop struct{ twoShops }
+
+func (s oneShop) MetricFacts(ctx context.Context, id int64, p metrics.Period, now time.Time) (metrics.Facts, error) {
+	f, err := s.twoShops.MetricFacts(ctx, id, p, now)
+	return withTopics(f), err
+}
+
+// withTopics gives the month's conversations topics: "prix" to every
+// other one, twice to some (a slice counts a conversation once),
+// "livraison" to every third.
+func withTopics(f metrics.Facts) metrics.Facts {
+	for i := range f.Conversations {
+		c := &f.Conversations[i]
+		c.Topics = nil
+		if c.ID%2 == 0 {
+			c.Topics = append(c.Topics, "prix", "prix")
+		}
+		if c.ID%3 == 0 {
+			c.Topics = append(c.Topics, "livraison")
+		}
+	}
+	return f
+}
+
+func (oneShop) EngagementWeights(context.Context, int64) (metrics.Weights, error) {
+	return metrics.DefaultWeights(), nil
 }
