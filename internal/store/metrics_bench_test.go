@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -13,10 +15,15 @@ import (
 	"palabre/internal/testutil"
 )
 
-// BenchmarkMetricFacts reads the facts of the last 30 days of a blog's
-// year: 20,000 comment threads of three messages (a question, the team's
-// answer, a thank-you), none ever closed, as a blog's are.
+// BenchmarkMetricFacts reads the facts of the last 30 days, and of the
+// whole year, of a blog's year and computes them: 20,000 comment threads
+// of three messages (a question, the team's answer, a thank-you), none
+// ever closed, as a blog's are; PALABRE_BENCH_THREADS sets another count.
 func BenchmarkMetricFacts(b *testing.B) {
+	n := 20000
+	if v, err := strconv.Atoi(os.Getenv("PALABRE_BENCH_THREADS")); err == nil && v > 0 {
+		n = v
+	}
 	for _, engine := range []string{store.EngineSQLite, store.EnginePostgres} {
 		b.Run(engine, func(b *testing.B) {
 			st := testutil.NewStore(b, engine)
@@ -26,10 +33,9 @@ func BenchmarkMetricFacts(b *testing.B) {
 				b.Fatal(err)
 			}
 			start := time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC)
-			const n = 20000
 			var msgs []model.Message
 			for i := range n {
-				at := start.Add(time.Duration(i) * 365 * 24 * time.Hour / n)
+				at := start.Add(time.Duration(i) * 365 * 24 * time.Hour / time.Duration(n))
 				conv := fmt.Sprint("c", i)
 				who := fmt.Sprintf("m%d@example.org", i%5000)
 				msgs = append(msgs,
@@ -44,16 +50,21 @@ func BenchmarkMetricFacts(b *testing.B) {
 				b.Fatal(err)
 			}
 			end := start.AddDate(1, 0, 0)
-			p := metrics.Period{From: end.AddDate(0, 0, -30), To: end}
-			b.ResetTimer()
-			for b.Loop() {
-				f, err := st.MetricFacts(ctx, ws.ID, p, end)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if r := metrics.Compute(f, p, nil); r.Backlog.Open != n {
-					b.Fatalf("backlog %d, want %d", r.Backlog.Open, n)
-				}
+			for name, p := range map[string]metrics.Period{
+				"30 days": {From: end.AddDate(0, 0, -30), To: end},
+				"year":    {From: start, To: end},
+			} {
+				b.Run(name, func(b *testing.B) {
+					for b.Loop() {
+						f, err := st.MetricFacts(ctx, ws.ID, p, end)
+						if err != nil {
+							b.Fatal(err)
+						}
+						if r := metrics.Compute(f, p, nil); r.Backlog.Open != n {
+							b.Fatalf("backlog %d, want %d", r.Backlog.Open, n)
+						}
+					}
+				})
 			}
 		})
 	}
