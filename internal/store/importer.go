@@ -171,6 +171,13 @@ func (im *Importer) write(ctx context.Context, tx *sql.Tx, items []IngestItem) (
 	}
 	res.Inserted = inserted
 	res.Duplicates += len(fresh) - inserted
+	touched := make([]int64, 0, len(fresh))
+	for _, it := range fresh {
+		touched = append(touched, convIDs[it.Root])
+	}
+	if err := refreshOpening(ctx, tx, touched); err != nil {
+		return res, err
+	}
 	if err := im.followUp(ctx, tx, fresh, convIDs, created); err != nil {
 		return res, err
 	}

@@ -11,6 +11,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"palabre/internal/insights"
@@ -31,29 +33,50 @@ const metricConversations = ` c.workspace_id = $1 AND c.created_at < $3 AND (c.l
 const activeIn = ` (c.last_activity_at >= $2 OR COALESCE(c.resolved_at, 0) >= $2 OR COALESCE(c.response_due_at, 0) >= $2
 	OR COALESCE(c.status_at, 0) >= $2)`
 
-// waitingStart and waitingAnswer are, for a conversation that only waits,
-// when its first customer message came and when the team first wrote
-// after it: all the metrics need of its messages.
+// openingOf and answerOf are, for the conversations of an UPDATE, when
+// the first customer message came and when the team first wrote after
+// it: what conversations.opened_at and answered_at keep.
 const (
-	waitingStart  = `(SELECT MIN(m.created_at) FROM messages m WHERE m.conversation_id = c.id AND NOT m.author_is_staff)`
-	waitingAnswer = `(SELECT MIN(s.created_at) FROM messages s WHERE s.conversation_id = c.id AND s.author_is_staff
-		AND s.created_at > ` + waitingStart + `)`
+	openingOf = `(SELECT MIN(m.created_at) FROM messages m WHERE m.conversation_id = conversations.id AND NOT m.author_is_staff)`
+	answerOf  = `(SELECT MIN(s.created_at) FROM messages s WHERE s.conversation_id = conversations.id AND s.author_is_staff
+		AND s.created_at > ` + openingOf + `)`
 )
+
+// refreshOpening sets again when the conversations ids were opened and
+// first answered, after messages were added to them.
+func refreshOpening(ctx context.Context, tx *sql.Tx, ids []int64) error {
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		// The ids are numbers written here: no parameter needed.
+		list := make([]string, n)
+		for i, id := range ids[:n] {
+			list[i] = strconv.FormatInt(id, 10)
+		}
+		ids = ids[n:]
+		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET opened_at = `+openingOf+`, answered_at = `+answerOf+`
+			WHERE id IN (`+strings.Join(list, ",")+`)`); err != nil {
+			return fmt.Errorf("opening of conversations: %w", err)
+		}
+	}
+	return nil
+}
 
 // MetricFacts reads the facts of a workspace's metrics over p, as they
 // stand at now. The clock is left to the caller (the workspace's SLA
 // calendar). The conversations active in p come with all their messages;
 // those that only wait in its backlog with their start and first answer
-// (metrics.Conversation.Start, Answered) and their topics, not their
-// messages: in a blog's workspace, where comments are seldom closed,
+// (metrics.Conversation.Start, Answered, as conversations.opened_at and
+// answered_at keep them) and their topics, not their messages: in a blog's workspace, where comments are seldom closed,
 // those are most of them.
 func (s *Store) MetricFacts(ctx context.Context, workspaceID int64, p metrics.Period, now time.Time) (metrics.Facts, error) {
 	f := metrics.Facts{Now: now}
 	args := []any{workspaceID, toMicros(p.From), toMicros(p.To)}
 	rows, err := s.r.QueryContext(ctx, `SELECT c.id, ch.name, COALESCE(u.login, ''), c.status, c.status_at, c.resolved_at,
 			c.response_due_at, c.last_activity_at, EXISTS (SELECT 1 FROM participants pa WHERE pa.conversation_id = c.id),
-			CASE WHEN `+activeIn+` THEN NULL ELSE `+waitingStart+` END,
-			CASE WHEN `+activeIn+` THEN NULL ELSE `+waitingAnswer+` END
+			CASE WHEN `+activeIn+` THEN NULL ELSE c.opened_at END,
+			CASE WHEN `+activeIn+` THEN NULL ELSE c.answered_at END
 		FROM conversations c JOIN channels ch ON ch.id = c.channel_id LEFT JOIN users u ON u.id = c.assignee_id
 		WHERE`+metricConversations+` ORDER BY c.id`, args...)
 	if err != nil {

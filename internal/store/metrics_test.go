@@ -261,5 +261,25 @@ func TestMetricFactsWaiting(t *testing.T) {
 		if topic.Backlog.Open != 1 || topic.Backlog.Unanswered != 0 {
 			t.Errorf("the topic's backlog %+v, want a's alone, answered", topic.Backlog)
 		}
+		// The team answers b on 25 February, from palabre: b is answered
+		// by the end of March.
+		var b int64
+		if err := db.QueryRowContext(ctx, `SELECT id FROM conversations WHERE root_external_id = 'b'`).Scan(&b); err != nil {
+			t.Fatal(err)
+		}
+		sam, err := st.CreateUser(ctx, model.User{Login: "sam", Name: "Sam"}, "x", "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.AddReply(ctx, store.Reply{WorkspaceID: ws.ID, ConversationID: b, Author: sam, Body: "Voilà.", Confirm: true},
+			z("2026-02-25T10:00:00Z")); err != nil {
+			t.Fatal(err)
+		}
+		if f, err = st.MetricFacts(ctx, ws.ID, march, z("2026-04-02T00:00:00Z")); err != nil {
+			t.Fatal(err)
+		}
+		if r := metrics.Compute(f, march, nil); r.Backlog.Open != 3 || r.Backlog.Unanswered != 1 || len(f.Messages) != 1 {
+			t.Errorf("after the answer to b: backlog %+v, %d messages read", r.Backlog, len(f.Messages))
+		}
 	})
 }

@@ -210,6 +210,9 @@ func (s *Store) AddReply(ctx context.Context, r Reply, now time.Time) (SentReply
 		if err != nil {
 			return fmt.Errorf("update conversation: %w", err)
 		}
+		if err := refreshOpening(ctx, tx, []int64{r.ConversationID}); err != nil {
+			return err
+		}
 		if r.CannedID != 0 {
 			res, err := tx.ExecContext(ctx, `UPDATE canned_replies SET usage_count = usage_count + 1 WHERE id = $1 AND workspace_id = $2`,
 				r.CannedID, r.WorkspaceID)
