@@ -274,7 +274,7 @@ func writeSampleReports(ctx context.Context, st *store.Store, now time.Time, dir
 		}
 		for _, format := range report.Formats() {
 			path := filepath.Join(dir, report.FileName(d, format))
-			if err := writeFile(path, func(w io.Writer) error { return report.Write(w, d, format, now) }); err != nil {
+			if err := writeFile(path, 0o600, func(w io.Writer) error { return report.Write(w, d, format, now) }); err != nil {
 				return err
 			}
 			fmt.Fprintln(env.Stdout, path)

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -52,54 +50,44 @@ func runExport(ctx context.Context, args []string, env Env) error {
 	}
 	defer st.Close()
 
-	out := env.Stdout
-	var tmp *os.File
-	if cfg.Out != "" && cfg.Out != "-" {
-		// Write beside the target and rename at the end, so an interrupted
-		// export never leaves a half-written file under the final name.
-		tmp, err = os.CreateTemp(filepath.Dir(cfg.Out), "."+filepath.Base(cfg.Out)+".*")
-		if err != nil {
-			return fmt.Errorf("--out: %w", err)
-		}
-		defer os.Remove(tmp.Name())
-		defer tmp.Close()
-		out = tmp
-	}
-	w := newWriter(format, out)
-	var bar *progressbar.ProgressBar
-	if isTerminal(env.Stderr) {
-		stats, err := st.WorkspaceStats(ctx, ws.ID)
-		if err != nil {
-			return err
-		}
-		bar = progressbar.NewOptions(stats.Messages, progressbar.OptionSetWriter(env.Stderr),
-			progressbar.OptionSetDescription("exporting"), progressbar.OptionShowCount(),
-			progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
-		defer bar.Finish()
-	}
 	n := 0
-	err = st.ExportMessages(ctx, ws.ID, func(m *model.Message) error {
-		n++
-		if bar != nil {
-			bar.Add(1)
+	export := func(out io.Writer) error {
+		w := newWriter(format, out)
+		var bar *progressbar.ProgressBar
+		if isTerminal(env.Stderr) {
+			stats, err := st.WorkspaceStats(ctx, ws.ID)
+			if err != nil {
+				return err
+			}
+			bar = progressbar.NewOptions(stats.Messages, progressbar.OptionSetWriter(env.Stderr),
+				progressbar.OptionSetDescription("exporting"), progressbar.OptionShowCount(),
+				progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionClearOnFinish())
+			defer bar.Finish()
 		}
-		return w.Write(m)
-	})
-	if err == nil {
-		err = w.Flush()
-	}
-	if err != nil {
-		return fmt.Errorf("export %s: %w", ws.Slug, err)
-	}
-	if tmp != nil {
-		if err := tmp.Close(); err != nil {
-			return fmt.Errorf("--out: %w", err)
+		err := st.ExportMessages(ctx, ws.ID, func(m *model.Message) error {
+			n++
+			if bar != nil {
+				bar.Add(1)
+			}
+			return w.Write(m)
+		})
+		if err == nil {
+			err = w.Flush()
 		}
-		if err := os.Rename(tmp.Name(), cfg.Out); err != nil {
-			return fmt.Errorf("--out: %w", err)
+		if err != nil {
+			return fmt.Errorf("export %s: %w", ws.Slug, err)
 		}
-		fmt.Fprintf(env.Stderr, "exported %d messages of %s to %s\n", n, ws.Slug, cfg.Out)
+		return nil
 	}
+	if cfg.Out == "" || cfg.Out == "-" {
+		return export(env.Stdout)
+	}
+	// Written beside the target and renamed at the end, so an interrupted
+	// export never leaves a half-written file under the final name.
+	if err := writeFile(cfg.Out, 0o600, export); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stderr, "exported %d messages of %s to %s\n", n, ws.Slug, cfg.Out)
 	return nil
 }
 

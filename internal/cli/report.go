@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -77,31 +76,9 @@ func runReport(ctx context.Context, args []string, env Env) error {
 	if cfg.Out == "" || cfg.Out == "-" {
 		return write(env.Stdout)
 	}
-	if err := writeFile(cfg.Out, write); err != nil {
+	if err := writeFile(cfg.Out, 0o600, write); err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stderr, "wrote the %s report of %s for %s to %s\n", format, ws.Slug, month, cfg.Out)
-	return nil
-}
-
-// writeFile writes path through write, beside it first and renamed at
-// the end, so that a failure never leaves a half-written file under its
-// name.
-func writeFile(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	if err := write(tmp); err != nil {
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
-	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -67,24 +68,8 @@ func runTrain(ctx context.Context, args []string, env Env) error {
 	if err != nil {
 		return err
 	}
-	dir := filepath.Dir(cfg.Out)
-	tmp, err := os.CreateTemp(dir, ".model.*")
-	if err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := m.WriteTo(tmp); err != nil {
-		tmp.Close()
+	if err := writeFile(cfg.Out, 0o644, func(w io.Writer) error { _, err := m.WriteTo(w); return err }); err != nil {
 		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("--out: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), cfg.Out); err != nil {
-		return fmt.Errorf("--out: %w", err)
 	}
 	fi, err := os.Stat(cfg.Out)
 	if err != nil {
