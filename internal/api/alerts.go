@@ -4,13 +4,10 @@ package api
 // e-mail recipients) and the alerts raised.
 
 import (
-	"fmt"
 	"net/http"
 	"time"
 
-	"palabre/internal/connector/email"
 	"palabre/internal/model"
-	"palabre/internal/store"
 )
 
 // maxAlertsShown is how many alerts a list answers.
@@ -34,15 +31,13 @@ func (h *handler) putAlertSettings(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	for i, rc := range set.Recipients {
-		list, err := email.Addresses(rc)
-		if err != nil || len(list) != 1 {
-			h.fail(w, r, fmt.Errorf("%w: recipient %q is not one e-mail address", store.ErrInvalid, rc))
-			return
-		}
-		set.Recipients[i] = list[0].Address
+	recipients, err := bareAddresses(set.Recipients)
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
-	set, err := h.store.SetAlertSettings(r.Context(), ws.ID, set, actor(r), time.Now())
+	set.Recipients = recipients
+	set, err = h.store.SetAlertSettings(r.Context(), ws.ID, set, actor(r), time.Now())
 	h.respondOr(w, r, set, err)
 }
 

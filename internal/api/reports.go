@@ -110,14 +110,10 @@ func (h *handler) putReportSchedule(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var recipients []string
-	for _, rc := range req.Recipients {
-		list, err := email.Addresses(rc)
-		if err != nil || len(list) != 1 {
-			h.fail(w, r, fmt.Errorf("%w: recipient %q is not one e-mail address", store.ErrInvalid, rc))
-			return
-		}
-		recipients = append(recipients, list[0].Address)
+	recipients, err := bareAddresses(req.Recipients)
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	now := time.Now()
 	loc, err := report.Location(r.Context(), h.store, ws.ID)
@@ -131,6 +127,20 @@ func (h *handler) putReportSchedule(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.answerSchedule(w, r, ws)
+}
+
+// bareAddresses checks that each recipient given is one e-mail address,
+// and answers them as email.Addresses reads them.
+func bareAddresses(list []string) ([]string, error) {
+	var out []string
+	for _, rc := range list {
+		addrs, err := email.Addresses(rc)
+		if err != nil || len(addrs) != 1 {
+			return nil, fmt.Errorf("%w: recipient %q is not one e-mail address", store.ErrInvalid, rc)
+		}
+		out = append(out, addrs[0].Address)
+	}
+	return out, nil
 }
 
 // sendReportNow sends a month's report to the schedule's recipients now,

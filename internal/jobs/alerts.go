@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/mail"
 	"strings"
 	"time"
 
@@ -116,11 +115,7 @@ func mailAlert(ctx context.Context, st *store.Store, m Mailer, c store.AlertMail
 	for _, q := range quotes {
 		fmt.Fprintf(&b, "— %s, %s\n%s\n\n", q.Author, p.DateTime(q.At, loc), clipText(q.Body, 400))
 	}
-	to := make([]mail.Address, len(set.Recipients))
-	for i, r := range set.Recipients {
-		to[i] = mail.Address{Address: r}
-	}
-	raw, err := email.Letter{From: m.From(), To: to, Subject: p.T("Alert") + " · " + ws.Name + " · " + headline, Date: now,
+	raw, err := email.Letter{From: m.From(), To: set.Recipients, Subject: p.T("Alert") + " · " + ws.Name + " · " + headline, Date: now,
 		Text: b.String()}.Bytes()
 	if err != nil {
 		return err

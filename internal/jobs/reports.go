@@ -61,12 +61,13 @@ func queueReports(ctx context.Context, st *store.Store, now time.Time) error {
 	}
 	var errs []error
 	for _, sr := range list {
-		month, err := report.DefaultMonth(ctx, st, sr.Workspace.ID, now)
+		loc, err := report.Location(ctx, st, sr.Workspace.ID)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("report of %s: %w", sr.Workspace.Slug, err))
 			continue
 		}
-		if month < sr.Schedule.Since || !reportTime(ctx, st, sr.Workspace.ID, now) {
+		month := report.LastMonth(now, loc)
+		if month < sr.Schedule.Since || !reportTime(now, loc) {
 			continue
 		}
 		if _, err := st.QueueReport(ctx, sr.Workspace.ID, month, false, "", now); err != nil {
@@ -77,12 +78,9 @@ func queueReports(ctx context.Context, st *store.Store, now time.Time) error {
 }
 
 // reportTime reports whether the reports may go at now: not before
-// ReportHour on the first day of the month, in the workspace's time zone.
-func reportTime(ctx context.Context, st *store.Store, workspaceID int64, now time.Time) bool {
-	loc, err := report.Location(ctx, st, workspaceID)
-	if err != nil {
-		return false
-	}
+// ReportHour on the first day of the month, in the workspace's time zone
+// loc.
+func reportTime(now time.Time, loc *time.Location) bool {
 	local := now.In(loc)
 	return local.Day() > 1 || local.Hour() >= ReportHour
 }
@@ -137,13 +135,9 @@ func letter(d *report.Document, from mail.Address, recipients []string, now time
 	if err := report.WriteCSV(&csv, d); err != nil {
 		return nil, err
 	}
-	to := make([]mail.Address, len(recipients))
-	for i, r := range recipients {
-		to[i] = mail.Address{Address: r}
-	}
 	text := d.Title + " · " + d.Workspace.Name + " · " + d.Period + "\n\n" + strings.Join(d.Summary, "\n\n") +
 		"\n\n" + d.T("The full report is attached as a PDF, and its figures as CSV.") + "\n"
-	return email.Letter{From: from, To: to, Subject: d.Title + " · " + d.Workspace.Name + " · " + d.Period, Date: now,
+	return email.Letter{From: from, To: recipients, Subject: d.Title + " · " + d.Workspace.Name + " · " + d.Period, Date: now,
 		Text: text, HTML: page.String(), Attachments: []email.Attachment{
 			{Name: report.FileName(d, "pdf"), ContentType: report.ContentType("pdf"), Data: pdf.Bytes()},
 			{Name: report.FileName(d, "csv"), ContentType: report.ContentType("csv"), Data: csv.Bytes()},

@@ -43,10 +43,8 @@ func (s *Store) SetAlertSettings(ctx context.Context, workspaceID int64, set mod
 	if err != nil {
 		return set, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
-	for _, r := range set.Recipients {
-		if !strings.Contains(r, "@") || strings.ContainsAny(r, " ,;<>\r\n") {
-			return set, fmt.Errorf("%w: recipient %q is not an e-mail address", ErrInvalid, r)
-		}
+	if err := checkRecipients(set.Recipients); err != nil {
+		return set, err
 	}
 	set.UpdatedAt = TruncateTime(now)
 	raw, err := json.Marshal(set)
@@ -169,16 +167,6 @@ func (s *Store) AlertBaseline(ctx context.Context, workspaceID int64, from, to t
 		return c, fmt.Errorf("alert baseline: %w", err)
 	}
 	return c, nil
-}
-
-// decodeTopics reads a message's topics column.
-func decodeTopics(raw string) ([]string, error) {
-	if raw == "" {
-		return nil, nil
-	}
-	var topics []string
-	err := json.Unmarshal([]byte(raw), &topics)
-	return topics, err
 }
 
 // RaiseAlerts records the alerts detection found in a workspace up to

@@ -299,10 +299,10 @@ func scanInboxRow(rows *sql.Rows) (InboxRow, error) {
 	h.Lang, h.Sentiment, h.Intent = lang.String, sentiment.String, intent.String
 	h.SentimentScore, h.NeedsResponse, h.Spam = nullFloatPtr(score), nullBoolPtr(needs), nullBoolPtr(spam)
 	h.Topics = []string{}
-	if topics.String != "" {
-		if err := json.Unmarshal([]byte(topics.String), &h.Topics); err != nil {
-			return r, fmt.Errorf("message %d: topics: %w", id.Int64, err)
-		}
+	if t, err := decodeTopics(topics.String); err != nil {
+		return r, fmt.Errorf("message %d: topics: %w", id.Int64, err)
+	} else if t != nil {
+		h.Topics = t
 	}
 	if created.Valid {
 		h.CreatedAt = fromMicros(created.Int64)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"palabre/internal/model"
@@ -57,12 +58,32 @@ func scanMessage(row interface{ Scan(...any) error }) (StoredMessage, error) {
 	m.SpamScore = nullFloatPtr(spamScore)
 	m.NeedsResponse = nullBoolPtr(needs)
 	m.Spam = nullBoolPtr(spam)
-	if topics != "" {
-		if err := json.Unmarshal([]byte(topics), &m.Topics); err != nil {
-			return m, fmt.Errorf("message %d: topics: %w", m.ID, err)
-		}
+	if m.Topics, err = decodeTopics(topics); err != nil {
+		return m, fmt.Errorf("message %d: topics: %w", m.ID, err)
 	}
 	return m, nil
+}
+
+// decodeTopics reads a message's topics column ("" holds none).
+func decodeTopics(raw string) ([]string, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	var topics []string
+	err := json.Unmarshal([]byte(raw), &topics)
+	return topics, err
+}
+
+// addTopics appends to dst the topics of a message's topics column it
+// lacks.
+func addTopics(dst []string, raw string) ([]string, error) {
+	topics, err := decodeTopics(raw)
+	for _, t := range topics {
+		if !slices.Contains(dst, t) {
+			dst = append(dst, t)
+		}
+	}
+	return dst, err
 }
 
 // ConversationMessages returns a conversation's messages in thread order:

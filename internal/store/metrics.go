@@ -120,7 +120,7 @@ func (s *Store) MetricFacts(ctx context.Context, workspaceID int64, p metrics.Pe
 			return err
 		}
 		if i, ok := index[id]; ok {
-			return addTopics(&f.Conversations[i], topics)
+			return conversationTopics(&f.Conversations[i], topics)
 		}
 		return nil
 	})
@@ -153,7 +153,7 @@ func (s *Store) MetricFacts(ctx context.Context, workspaceID int64, p metrics.Pe
 			continue
 		}
 		if i, ok := index[m.ConversationID]; ok {
-			if err := addTopics(&f.Conversations[i], topics); err != nil {
+			if err := conversationTopics(&f.Conversations[i], topics); err != nil {
 				return f, fmt.Errorf("metric facts: %w", err)
 			}
 		}
@@ -161,16 +161,12 @@ func (s *Store) MetricFacts(ctx context.Context, workspaceID int64, p metrics.Pe
 	return f, rows.Err()
 }
 
-// addTopics adds to c's topics those of a message's topics column.
-func addTopics(c *metrics.Conversation, raw string) error {
-	topics, err := decodeTopics(raw)
-	if err != nil {
+// conversationTopics adds to c's topics those of a message's topics
+// column.
+func conversationTopics(c *metrics.Conversation, raw string) error {
+	var err error
+	if c.Topics, err = addTopics(c.Topics, raw); err != nil {
 		return fmt.Errorf("topics of a message of conversation %d: %w", c.ID, err)
-	}
-	for _, t := range topics {
-		if !slices.Contains(c.Topics, t) {
-			c.Topics = append(c.Topics, t)
-		}
 	}
 	return nil
 }
@@ -195,10 +191,8 @@ func (s *Store) InsightMessages(ctx context.Context, workspaceID int64, p metric
 			return nil, fmt.Errorf("insight messages: %w", err)
 		}
 		m.At = fromMicros(at)
-		if topics != "" {
-			if err := json.Unmarshal([]byte(topics), &m.Topics); err != nil {
-				return nil, fmt.Errorf("insight messages: topics of message %d: %w", m.ID, err)
-			}
+		if m.Topics, err = decodeTopics(topics); err != nil {
+			return nil, fmt.Errorf("insight messages: topics of message %d: %w", m.ID, err)
 		}
 		out = append(out, m)
 	}

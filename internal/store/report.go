@@ -42,10 +42,8 @@ func (s *Store) SetReportSchedule(ctx context.Context, workspaceID int64, sc mod
 	if len(sc.Recipients) > model.MaxReportRecipients {
 		return sc, fmt.Errorf("%w: %d recipients, at most %d", ErrInvalid, len(sc.Recipients), model.MaxReportRecipients)
 	}
-	for _, r := range sc.Recipients {
-		if !strings.Contains(r, "@") || strings.ContainsAny(r, " ,;<>\r\n") {
-			return sc, fmt.Errorf("%w: recipient %q is not an e-mail address", ErrInvalid, r)
-		}
+	if err := checkRecipients(sc.Recipients); err != nil {
+		return sc, err
 	}
 	if sc.Enabled && len(sc.Recipients) == 0 {
 		return sc, fmt.Errorf("%w: a monthly report needs at least one recipient", ErrInvalid)
@@ -87,6 +85,17 @@ func (s *Store) SetReportSchedule(ctx context.Context, workspaceID int64, sc mod
 		return sc, fmt.Errorf("report schedule of workspace %d: %w", workspaceID, s.translate(err))
 	}
 	return sc, nil
+}
+
+// checkRecipients checks the shape of e-mail recipients as the caller
+// gives them: bare addresses, one each (the caller reads them).
+func checkRecipients(list []string) error {
+	for _, r := range list {
+		if !strings.Contains(r, "@") || strings.ContainsAny(r, " ,;<>\r\n") {
+			return fmt.Errorf("%w: recipient %q is not an e-mail address", ErrInvalid, r)
+		}
+	}
+	return nil
 }
 
 // ScheduledReport is a workspace whose report is sent each month.

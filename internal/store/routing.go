@@ -11,7 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"time"
 
@@ -211,16 +210,8 @@ func (s *Store) UnroutedConversations(ctx context.Context, workspaceID, afterID 
 			u.Author = joinAuthor(handle, email)
 			rooted = ext == root
 		}
-		if topics != "" {
-			var ts []string
-			if err := json.Unmarshal([]byte(topics), &ts); err != nil {
-				return nil, fmt.Errorf("unrouted conversation %d: topics: %w", id, err)
-			}
-			for _, t := range ts {
-				if !slices.Contains(u.Topics, t) {
-					u.Topics = append(u.Topics, t)
-				}
-			}
+		if u.Topics, err = addTopics(u.Topics, topics); err != nil {
+			return nil, fmt.Errorf("unrouted conversation %d: topics: %w", id, err)
 		}
 	}
 	if err := rows.Err(); err != nil {

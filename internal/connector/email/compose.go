@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"mime"
 	"mime/quotedprintable"
 	"net/mail"
@@ -89,28 +90,38 @@ func replySubject(subject string) string {
 // quoted-printable so that any relay carries it unchanged.
 func (o outgoing) bytes() []byte {
 	var b bytes.Buffer
-	header := func(name, value string) {
-		b.WriteString(fold(name+": "+value) + "\r\n")
-	}
-	header("Date", o.date.Format(time.RFC1123Z))
-	header("From", o.from.String())
-	header("To", o.to.String())
-	header("Subject", mime.QEncoding.Encode("utf-8", oneLine(o.subject)))
-	header("Message-ID", o.id)
-	header("In-Reply-To", o.parent.id)
-	header("References", strings.Join(o.parent.refs, " "))
-	header("MIME-Version", "1.0")
-	header("Content-Type", "text/plain; charset=utf-8")
-	header("Content-Transfer-Encoding", "quoted-printable")
+	writeHeader(&b, "Date", o.date.Format(time.RFC1123Z))
+	writeHeader(&b, "From", o.from.String())
+	writeHeader(&b, "To", o.to.String())
+	writeHeader(&b, "Subject", mime.QEncoding.Encode("utf-8", oneLine(o.subject)))
+	writeHeader(&b, "Message-ID", o.id)
+	writeHeader(&b, "In-Reply-To", o.parent.id)
+	writeHeader(&b, "References", strings.Join(o.parent.refs, " "))
+	writeHeader(&b, "MIME-Version", "1.0")
+	writeHeader(&b, "Content-Type", "text/plain; charset=utf-8")
+	writeHeader(&b, "Content-Transfer-Encoding", "quoted-printable")
 	b.WriteString("\r\n")
-	body := strings.ReplaceAll(strings.ReplaceAll(o.body, "\r\n", "\n"), "\r", "\n")
-	qp := quotedprintable.NewWriter(&b)
-	qp.Write([]byte(strings.ReplaceAll(body, "\n", "\r\n")))
-	qp.Close()
+	writeQuotedPrintable(&b, o.body) // a bytes.Buffer takes every write
 	if !bytes.HasSuffix(b.Bytes(), []byte("\r\n")) {
 		b.WriteString("\r\n")
 	}
 	return b.Bytes()
+}
+
+// writeHeader writes one header field, folded.
+func writeHeader(b *bytes.Buffer, name, value string) {
+	b.WriteString(fold(name+": "+value) + "\r\n")
+}
+
+// writeQuotedPrintable writes text in quoted-printable, its line ends
+// (CRLF, CR or LF) made CRLF, so that any relay carries it unchanged.
+func writeQuotedPrintable(w io.Writer, text string) error {
+	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	qp := quotedprintable.NewWriter(w)
+	if _, err := qp.Write([]byte(strings.ReplaceAll(text, "\n", "\r\n"))); err != nil {
+		return err
+	}
+	return qp.Close()
 }
 
 // oneLine keeps a header value on one logical line whatever it was given.

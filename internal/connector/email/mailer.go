@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"mime"
 	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
 	"net/mail"
 	"net/textproto"
@@ -79,8 +78,9 @@ func (m *Mailer) Send(ctx context.Context, to []string, raw []byte) error {
 // Letter is a message palabre writes: a text and an HTML version of one
 // body, and files attached.
 type Letter struct {
-	From        mail.Address
-	To          []mail.Address
+	From mail.Address
+	// To are bare addresses.
+	To          []string
 	Subject     string
 	Text, HTML  string
 	Attachments []Attachment
@@ -110,18 +110,17 @@ func (l Letter) Bytes() ([]byte, error) {
 	}
 	to := make([]string, len(l.To))
 	for i, a := range l.To {
-		to[i] = a.String()
+		to[i] = (&mail.Address{Address: a}).String()
 	}
 	var b bytes.Buffer
-	header := func(name, value string) { b.WriteString(fold(name+": "+value) + "\r\n") }
-	header("Date", l.Date.Format(time.RFC1123Z))
-	header("From", l.From.String())
-	header("To", strings.Join(to, ", "))
-	header("Subject", mime.QEncoding.Encode("utf-8", oneLine(l.Subject)))
-	header("Message-ID", "<"+hex.EncodeToString(nonce[:])+"@palabre."+domain+">")
-	header("MIME-Version", "1.0")
+	writeHeader(&b, "Date", l.Date.Format(time.RFC1123Z))
+	writeHeader(&b, "From", l.From.String())
+	writeHeader(&b, "To", strings.Join(to, ", "))
+	writeHeader(&b, "Subject", mime.QEncoding.Encode("utf-8", oneLine(l.Subject)))
+	writeHeader(&b, "Message-ID", "<"+hex.EncodeToString(nonce[:])+"@palabre."+domain+">")
+	writeHeader(&b, "MIME-Version", "1.0")
 	mixed := multipart.NewWriter(&b)
-	header("Content-Type", `multipart/mixed; boundary="`+mixed.Boundary()+`"`)
+	writeHeader(&b, "Content-Type", `multipart/mixed; boundary="`+mixed.Boundary()+`"`)
 	b.WriteString("\r\n")
 
 	var alt bytes.Buffer
@@ -135,12 +134,7 @@ func (l Letter) Bytes() ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		qp := quotedprintable.NewWriter(w)
-		body := strings.ReplaceAll(strings.ReplaceAll(part.body, "\r\n", "\n"), "\n", "\r\n")
-		if _, err := qp.Write([]byte(body)); err != nil {
-			return nil, err
-		}
-		if err := qp.Close(); err != nil {
+		if err := writeQuotedPrintable(w, part.body); err != nil {
 			return nil, err
 		}
 	}
