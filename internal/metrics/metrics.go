@@ -207,7 +207,7 @@ func (m *MemberPart) wrote(id int64) {
 // Compute counts the metrics of p from f, for the conversations keep
 // keeps (nil keeps all).
 func Compute(f Facts, p Period, keep func(Conversation) bool) Report {
-	return compute(f, threads(f), p, keep)
+	return finishAll(Partials(f, []Period{p}, keep), f.FirstSeen)[0]
 }
 
 // threads gathers the facts' messages by conversation, each in time
@@ -221,11 +221,6 @@ func threads(f Facts) map[int64][]Message {
 		slices.SortStableFunc(msgs, func(a, b Message) int { return a.At.Compare(b.At) })
 	}
 	return byConv
-}
-
-// compute is Compute on the facts' threads.
-func compute(f Facts, byConv map[int64][]Message, p Period, keep func(Conversation) bool) Report {
-	return computeSteps(f, byConv, []Period{p}, keep)[0]
 }
 
 // Partial is a report before its medians and members are found: the
@@ -286,15 +281,11 @@ func Merge(parts ...Partial) Partial {
 	return out
 }
 
-// computeSteps counts a report for each of steps — periods in time order,
-// not overlapping — in one pass over the conversations: each message,
-// start, resolution and due time counts in the step it falls in, and a
-// conversation open at the end of a step in that step's backlog.
-func computeSteps(f Facts, byConv map[int64][]Message, steps []Period, keep func(Conversation) bool) []Report {
-	ts := partials(f, byConv, steps, keep)
-	out := make([]Report, len(ts))
-	for i := range ts {
-		out[i] = ts[i].Finish(f.FirstSeen)
+// finishAll finishes each of parts (Partial.Finish).
+func finishAll(parts []Partial, firstSeen map[string]time.Time) []Report {
+	out := make([]Report, len(parts))
+	for i := range parts {
+		out[i] = parts[i].Finish(firstSeen)
 	}
 	return out
 }

@@ -222,11 +222,8 @@ func answerIn(res Resolved, loc *time.Location, q Query, weights Weights, read f
 	whole := Merge(parts...)
 	whole.Report.Period = p
 	a := Answer{TimeZone: loc.String(), From: res.From, To: res.To, Total: whole.Finish(facts.FirstSeen),
-		Previous: Compute(prev, before, nil), Every: every, Trend: make([]Report, len(parts)),
+		Previous: Compute(prev, before, nil), Every: every, Trend: finishAll(parts, facts.FirstSeen),
 		Engaged: whole.Engaged(facts.Names, weights, MaxEngaged), Weights: weights, By: q.By}
-	for i := range parts {
-		a.Trend[i] = parts[i].Finish(facts.FirstSeen)
-	}
 	if key == nil {
 		return a, nil
 	}

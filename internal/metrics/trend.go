@@ -64,15 +64,9 @@ func Split(p Period, every string, loc *time.Location) ([]Period, error) {
 }
 
 // Trend computes the metrics of each step of p (see Split), for the
-// conversations keep keeps.
+// conversations keep keeps, in one pass over the conversations: each
+// message, start, resolution and due time counts in the step it falls in,
+// and a conversation open at the end of a step in that step's backlog.
 func Trend(f Facts, steps []Period, keep func(Conversation) bool) []Report {
-	return trend(f, threads(f), steps, keep)
-}
-
-// trend is Trend on the facts' threads.
-func trend(f Facts, byConv map[int64][]Message, steps []Period, keep func(Conversation) bool) []Report {
-	if len(steps) == 0 {
-		return []Report{}
-	}
-	return computeSteps(f, byConv, steps, keep)
+	return finishAll(Partials(f, steps, keep), f.FirstSeen)
 }
