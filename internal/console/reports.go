@@ -378,29 +378,14 @@ func (c *Console) renderReports(w http.ResponseWriter, r *http.Request, v *viewe
 // trendCharts draws the answer's trend: messages in and out, customers'
 // sentiment, and the median first response, per step.
 func (c *Console) trendCharts(v *viewer, d *reportsData) {
-	trend := d.Answer.Trend
-	in, out := make([]float64, len(trend)), make([]float64, len(trend))
-	pos, neu, neg := make([]float64, len(trend)), make([]float64, len(trend)), make([]float64, len(trend))
-	first := make([]float64, len(trend))
-	d.Steps = make([]string, len(trend))
 	loc, err := time.LoadLocation(d.Answer.TimeZone)
 	if err != nil {
 		loc = time.UTC
 	}
-	for i, r := range trend {
-		d.Steps[i] = v.P.Date(r.Period.From, loc)
-		in[i], out[i] = float64(r.In), float64(r.Out)
-		pos[i], neu[i], neg[i] = float64(r.Sentiment.Positive), float64(r.Sentiment.Neutral), float64(r.Sentiment.Negative)
-		first[i] = float64(r.FirstResponse.Median) / 3600
-	}
-	d.Volume = chart.Bars{Title: v.P.T("Messages in and out"), Labels: d.Steps, Series: []chart.Series{
-		{Name: v.P.T("from the community"), Class: "s-in", Values: in}, {Name: v.P.T("from the team"), Class: "s-out", Values: out}}}.SVG()
-	d.Sentiment = chart.Bars{Title: v.P.T("Sentiment of the community's messages"), Labels: d.Steps, Stacked: true, Series: []chart.Series{
-		{Name: v.P.T("positive"), Class: "s-pos", Values: pos}, {Name: v.P.T("neutral"), Class: "s-neu", Values: neu},
-		{Name: v.P.T("negative"), Class: "s-neg", Values: neg}}}.SVG()
-	d.Response = chart.Bars{Title: v.P.T("Median first response, in business hours"), Labels: d.Steps, Series: []chart.Series{
-		{Name: v.P.T("median first response"), Class: "s-out", Values: first}},
-		Unit: func(h float64) string { return v.P.Duration(time.Duration(h * float64(time.Hour))) }}.SVG()
+	var charts []chart.Bars
+	charts, d.Steps = report.TrendCharts(v.P, d.Answer.Trend, loc, report.ChartTitles{Volume: v.P.T("Messages in and out"),
+		Response: v.P.T("Median first response, in business hours"), ResponseSeries: v.P.T("median first response")})
+	d.Volume, d.Sentiment, d.Response = charts[0].SVG(), charts[1].SVG(), charts[2].SVG()
 }
 
 // readSchedule asks the API for a workspace's monthly report e-mail.

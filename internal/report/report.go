@@ -130,7 +130,8 @@ func Build(ctx context.Context, src insights.Source, ws model.Workspace, month s
 	w := words{p: p, month: p.MonthYear(start, nil), before: p.MonthYear(before, nil), loc: loc}
 	d.Summary = w.summary(a.Total, a.Previous)
 	d.Figures = w.figures(a.Total, a.Previous)
-	d.Charts = w.charts(a)
+	d.Charts, _ = TrendCharts(p, a.Trend, loc, ChartTitles{Volume: p.T("Messages in and out, week by week"),
+		Response: p.T("Median first reply, in business hours"), ResponseSeries: p.T("median first reply")})
 	d.Relationship = w.relationship(a.Total.Members, a.Previous.Members)
 	d.Engaged = w.engaged(a.Engaged)
 	d.Highlights, d.Topics = w.topics(said.Topics)
@@ -335,30 +336,38 @@ func (w words) engaged(list []metrics.Engagement) Table {
 	return t
 }
 
-// charts draw the month week by week: messages, sentiment, first reply.
-func (w words) charts(a metrics.Answer) []chart.Bars {
-	p := w.p
-	n := len(a.Trend)
+// ChartTitles name a trend's charts, in the printer's language: the
+// title of the volume chart, and the title and series of the response
+// chart.
+type ChartTitles struct {
+	Volume, Response, ResponseSeries string
+}
+
+// TrendCharts draws a trend, its steps' first days (in loc) as labels:
+// messages in and out, the sentiment of the community's messages, and the
+// median first response in business hours. It returns the labels too.
+func TrendCharts(p *i18n.Printer, trend []metrics.Report, loc *time.Location, t ChartTitles) ([]chart.Bars, []string) {
+	n := len(trend)
 	labels := make([]string, n)
 	in, out := make([]float64, n), make([]float64, n)
 	pos, neu, neg := make([]float64, n), make([]float64, n), make([]float64, n)
 	first := make([]float64, n)
-	for i, r := range a.Trend {
-		labels[i] = p.Date(r.Period.From, w.loc)
+	for i, r := range trend {
+		labels[i] = p.Date(r.Period.From, loc)
 		in[i], out[i] = float64(r.In), float64(r.Out)
 		pos[i], neu[i], neg[i] = float64(r.Sentiment.Positive), float64(r.Sentiment.Neutral), float64(r.Sentiment.Negative)
 		first[i] = float64(r.FirstResponse.Median) / 3600
 	}
 	hours := func(h float64) string { return p.Duration(time.Duration(h * float64(time.Hour))) }
 	return []chart.Bars{
-		{Title: p.T("Messages in and out, week by week"), Labels: labels, Series: []chart.Series{
+		{Title: t.Volume, Labels: labels, Series: []chart.Series{
 			{Name: p.T("from the community"), Class: "s-in", Values: in}, {Name: p.T("from the team"), Class: "s-out", Values: out}}},
 		{Title: p.T("Sentiment of the community's messages"), Labels: labels, Stacked: true, Series: []chart.Series{
 			{Name: p.T("positive"), Class: "s-pos", Values: pos}, {Name: p.T("neutral"), Class: "s-neu", Values: neu},
 			{Name: p.T("negative"), Class: "s-neg", Values: neg}}},
-		{Title: p.T("Median first reply, in business hours"), Labels: labels, Unit: hours, Series: []chart.Series{
-			{Name: p.T("median first reply"), Class: "s-out", Values: first}}},
-	}
+		{Title: t.Response, Labels: labels, Unit: hours, Series: []chart.Series{
+			{Name: t.ResponseSeries, Class: "s-out", Values: first}}},
+	}, labels
 }
 
 // topics picks the month's highlights (topic "") and its topics, the
