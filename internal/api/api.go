@@ -23,6 +23,7 @@ import (
 	"palabre/internal/insights"
 	"palabre/internal/metrics"
 	"palabre/internal/model"
+	"palabre/internal/rollup"
 	"palabre/internal/route"
 	"palabre/internal/routing"
 	"palabre/internal/sla"
@@ -76,10 +77,10 @@ type Store interface {
 	CreateAPIToken(ctx context.Context, t model.APIToken, secretHash, actor string) (model.APIToken, error)
 	RevokeAPIToken(ctx context.Context, userID, tokenID int64, actor string) error
 	WebhookDeliveries(ctx context.Context, workspaceID, webhookID int64, limit int) ([]store.WebhookDelivery, error)
-	SLASettings(ctx context.Context, workspaceID int64) (sla.Settings, bool, error)
-	MetricFacts(ctx context.Context, workspaceID int64, p metrics.Period, now time.Time) (metrics.Facts, error)
+	// The metrics' rollups (SLASettings, MetricFacts, EngagementWeights
+	// and what rollup.Ask reads).
+	rollup.Source
 	InsightMessages(ctx context.Context, workspaceID int64, p metrics.Period, limit int) ([]insights.Message, error)
-	EngagementWeights(ctx context.Context, workspaceID int64) (metrics.Weights, error)
 	ReportSchedule(ctx context.Context, workspaceID int64) (model.ReportSchedule, error)
 	SetReportSchedule(ctx context.Context, workspaceID int64, sc model.ReportSchedule, thisMonth, actor string, now time.Time) (model.ReportSchedule, error)
 	QueueReport(ctx context.Context, workspaceID int64, month string, again bool, actor string, now time.Time) (bool, error)

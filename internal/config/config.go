@@ -149,7 +149,7 @@ func (c *Config) Bind(fs *flag.FlagSet, getenv func(string) string, settings ...
 		case Addr:
 			str(&c.Addr, "addr", "127.0.0.1:8080", "address to listen on")
 		case Workspace:
-			str(&c.Workspace, "workspace", "", "workspace slug (required)")
+			str(&c.Workspace, "workspace", "", "workspace slug")
 		case Channel:
 			str(&c.Channel, "channel", "", "channel name for records that do not name one (default: blog for WordPress and feeds, import otherwise)")
 		case Format:

@@ -23,6 +23,7 @@ import (
 	"palabre/internal/metrics"
 	"palabre/internal/model"
 	"palabre/internal/report"
+	"palabre/internal/rollup"
 	"palabre/internal/store"
 )
 
@@ -250,7 +251,7 @@ func (c *Console) reportsCSV(w http.ResponseWriter, r *http.Request, v *viewer) 
 	if err != nil {
 		return err
 	}
-	a, err := metrics.Ask(r.Context(), c.store, d.Workspace.ID, d.Query, v.Now)
+	a, err := rollup.Ask(r.Context(), c.store, d.Workspace.ID, d.Query, v.Now)
 	if errors.Is(err, metrics.ErrBadQuery) {
 		httpx.WriteProblem(w, http.StatusBadRequest, err.Error())
 		return nil
@@ -311,7 +312,7 @@ func (c *Console) reports(w http.ResponseWriter, r *http.Request, v *viewer) err
 	}
 	d.Manage, d.Slices = v.manages(d.Workspace.ID), []string{"channel", "assignee", "topic"}
 	ask := func(q metrics.Query) (metrics.Answer, error) {
-		return metrics.Ask(r.Context(), c.store, d.Workspace.ID, q, v.Now)
+		return rollup.Ask(r.Context(), c.store, d.Workspace.ID, q, v.Now)
 	}
 	return c.renderReports(w, r, v, &d, ask)
 }

@@ -2,8 +2,10 @@ package metrics
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 )
 
@@ -74,16 +76,46 @@ func Engaged(f Facts, p Period, w Weights, n int) []Engagement {
 // Engaged scores the members of a partial with w and returns the n
 // highest, best first (ties by name, then id), named by names.
 func (t Partial) Engaged(names map[string]string, w Weights, n int) []Engagement {
+	out, _ := t.EngagedNamed(context.Background(), w, n, func(_ context.Context, ids []string) (map[string]string, error) {
+		return names, nil
+	})
+	return out
+}
+
+// EngagedNamed is Engaged with the names looked up by names, asked only
+// for the members who may rank: those scoring at least the n-th score.
+func (t Partial) EngagedNamed(ctx context.Context, w Weights, n int,
+	names func(context.Context, []string) (map[string]string, error)) ([]Engagement, error) {
 	out := make([]Engagement, 0, len(t.Members))
 	for id, m := range t.Members {
-		e := Engagement{MemberID: id, Name: names[id], Messages: m.Messages, Conversations: len(m.Conversations), Days: len(m.Days),
+		e := Engagement{MemberID: id, Messages: m.Messages, Conversations: len(m.Conversations), Days: len(m.Days),
 			Positive: m.Positive, Helpful: m.Helpful, Negative: m.Negative}
 		e.Score = float64(e.Messages)*w.Messages + float64(e.Conversations)*w.Conversations + float64(e.Days)*w.Days +
 			float64(e.Positive)*w.Positive + float64(e.Helpful)*w.Helpful - float64(e.Negative)*w.Negative
 		out = append(out, e)
 	}
+	if n <= 0 || len(out) == 0 {
+		return []Engagement{}, nil
+	}
+	if len(out) > n {
+		// Those below the n-th score cannot rank, whatever their names.
+		slices.SortFunc(out, func(a, b Engagement) int { return cmp.Compare(b.Score, a.Score) })
+		cut := out[n-1].Score
+		out = out[:n+sort.Search(len(out)-n, func(i int) bool { return out[n+i].Score < cut })]
+	}
+	ids := make([]string, len(out))
+	for i := range out {
+		ids[i] = out[i].MemberID
+	}
+	named, err := names(ctx, ids)
+	if err != nil {
+		return nil, fmt.Errorf("names of the most engaged members: %w", err)
+	}
+	for i := range out {
+		out[i].Name = named[out[i].MemberID]
+	}
 	slices.SortFunc(out, func(a, b Engagement) int {
 		return cmp.Or(cmp.Compare(b.Score, a.Score), strings.Compare(a.Name, b.Name), strings.Compare(a.MemberID, b.MemberID))
 	})
-	return out[:min(len(out), n)]
+	return out[:min(len(out), n)], nil
 }

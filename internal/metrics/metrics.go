@@ -8,6 +8,7 @@ package metrics
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -182,10 +183,26 @@ type MemberPart struct {
 	Negative int     `json:"negative,omitempty"`
 	Helpful  int     `json:"helpful,omitempty"`
 	Days     []int32 `json:"days"`
+	// FirstSeen is when the member first wrote in the workspace, as the
+	// facts said (Seen false when they did not): a member is new in a
+	// period they first wrote in, returning in a later one.
+	FirstSeen time.Time `json:"first_seen,omitzero"`
+	Seen      bool      `json:"seen,omitempty"`
+}
+
+// seenFirst keeps the earlier of the member's first writing and at.
+func (m *MemberPart) seenFirst(at time.Time) {
+	if !m.Seen || at.Before(m.FirstSeen) {
+		m.FirstSeen, m.Seen = at, true
+	}
 }
 
 // wroteOn records a local day the member wrote on.
 func (m *MemberPart) wroteOn(day int32) {
+	if n := len(m.Days); n == 0 || m.Days[n-1] < day {
+		m.Days = append(m.Days, day) // days come in time order, mostly
+		return
+	}
 	if i, found := slices.BinarySearch(m.Days, day); !found {
 		m.Days = slices.Insert(m.Days, i, day)
 	}
@@ -199,6 +216,10 @@ func localDay(t time.Time, loc *time.Location) int32 {
 
 // wrote records a conversation the member wrote in.
 func (m *MemberPart) wrote(id int64) {
+	if n := len(m.Conversations); n == 0 || m.Conversations[n-1] < id {
+		m.Conversations = append(m.Conversations, id)
+		return
+	}
 	if i, found := slices.BinarySearch(m.Conversations, id); !found {
 		m.Conversations = slices.Insert(m.Conversations, i, id)
 	}
@@ -207,7 +228,7 @@ func (m *MemberPart) wrote(id int64) {
 // Compute counts the metrics of p from f, for the conversations keep
 // keeps (nil keeps all).
 func Compute(f Facts, p Period, keep func(Conversation) bool) Report {
-	return finishAll(Partials(f, []Period{p}, keep), f.FirstSeen)[0]
+	return finishAll(Partials(f, []Period{p}, keep))[0]
 }
 
 // threads gathers the facts' messages by conversation, each in time
@@ -234,6 +255,9 @@ type Partial struct {
 	Resolution []int64                `json:"resolution,omitempty"` // resolutions, business seconds
 	Ages       []int64                `json:"ages,omitempty"`       // of the backlog at the end, seconds
 	Members    map[string]*MemberPart `json:"members,omitempty"`
+	// BacklogDone: Report.Backlog is already summarised (Backlogs) and
+	// Ages are not kept.
+	BacklogDone bool `json:"backlog_done,omitempty"`
 }
 
 // Merge merges the partials of periods that follow one another, in time
@@ -244,8 +268,12 @@ func Merge(parts ...Partial) Partial {
 	if len(parts) == 0 {
 		return Partial{}
 	}
+	most := 0
+	for _, p := range parts {
+		most = max(most, len(p.Members))
+	}
 	out := Partial{Report: Report{Period: Period{From: parts[0].Report.Period.From, To: parts[len(parts)-1].Report.Period.To}},
-		Members: map[string]*MemberPart{}}
+		Members: make(map[string]*MemberPart, most)}
 	for _, p := range parts {
 		r, o := p.Report, &out.Report
 		o.In, o.Out, o.Conversations = o.In+r.In, o.Out+r.Out, o.Conversations+r.Conversations
@@ -268,6 +296,9 @@ func Merge(parts ...Partial) Partial {
 			for _, d := range m.Days {
 				mine.wroteOn(d)
 			}
+			if m.Seen {
+				mine.seenFirst(m.FirstSeen)
+			}
 			mine.Positive += m.Positive
 			mine.Turned = mine.Turned || m.Turned
 			mine.Messages += m.Messages
@@ -277,15 +308,18 @@ func Merge(parts ...Partial) Partial {
 	}
 	last := parts[len(parts)-1]
 	out.Report.Backlog = Backlog{Open: last.Report.Backlog.Open, Unanswered: last.Report.Backlog.Unanswered}
-	out.Ages = slices.Clone(last.Ages)
+	if last.BacklogDone {
+		out.Report.Backlog = last.Report.Backlog
+	}
+	out.Ages, out.BacklogDone = slices.Clone(last.Ages), last.BacklogDone
 	return out
 }
 
 // finishAll finishes each of parts (Partial.Finish).
-func finishAll(parts []Partial, firstSeen map[string]time.Time) []Report {
+func finishAll(parts []Partial) []Report {
 	out := make([]Report, len(parts))
 	for i := range parts {
-		out[i] = parts[i].Finish(firstSeen)
+		out[i] = parts[i].Finish()
 	}
 	return out
 }
@@ -295,6 +329,19 @@ func finishAll(parts []Partial, firstSeen map[string]time.Time) []Report {
 // all).
 func Partials(f Facts, steps []Period, keep func(Conversation) bool) []Partial {
 	return partials(f, threads(f), steps, keep)
+}
+
+// PartialsBy counts the partial report of each of steps of each slice
+// by gives the conversations ("channel", "assignee", "topic", ...).
+func PartialsBy(f Facts, steps []Period, by string) (map[string][]Partial, error) {
+	key, err := sliceBy(by)
+	if err != nil {
+		return nil, err
+	}
+	if key == nil {
+		return nil, fmt.Errorf("%w: slices by nothing", ErrBadQuery)
+	}
+	return partialsBy(f, threads(f), steps, key), nil
 }
 
 // partials is Partials on the facts' threads, in one pass over the
@@ -397,6 +444,9 @@ func (sc *stepCounter) add(ts []Partial, c Conversation) {
 			mb := t.Members[m.MemberID]
 			if mb == nil {
 				mb = &MemberPart{}
+				if seen, ok := f.FirstSeen[m.MemberID]; ok {
+					mb.seenFirst(seen)
+				}
 				t.Members[m.MemberID] = mb
 			}
 			mb.wrote(c.ID)
@@ -476,12 +526,12 @@ func (sc *stepCounter) add(ts []Partial, c Conversation) {
 }
 
 // Finish makes the report of a partial: its members counted (new ones
-// by when firstSeen says each first wrote) and its medians found.
-func (t Partial) Finish(firstSeen map[string]time.Time) Report {
+// by when each first wrote) and its medians found.
+func (t Partial) Finish() Report {
 	r := t.Report
-	for id, mb := range t.Members {
+	for _, mb := range t.Members {
 		r.Members.Active++
-		if seen, ok := firstSeen[id]; ok && seen.Before(r.Period.From) {
+		if mb.Seen && mb.FirstSeen.Before(r.Period.From) {
 			r.Members.Returning++
 		} else {
 			r.Members.New++
@@ -497,6 +547,9 @@ func (t Partial) Finish(firstSeen map[string]time.Time) Report {
 		}
 	}
 	r.FirstResponse, r.Resolution = summarise(t.First), summarise(t.Resolution)
+	if t.BacklogDone {
+		return r
+	}
 	age := summarise(t.Ages)
 	r.Backlog.MedianAge = age.Median
 	r.Backlog.OldestAge = 0

@@ -94,9 +94,20 @@ func (r Resolved) Before() Period {
 // Resolve reads q's period in the time zone of the workspace's SLA
 // calendar (UTC without one). Errors of the query wrap ErrBadQuery.
 func Resolve(ctx context.Context, src Source, workspaceID int64, q Query, now time.Time) (Resolved, error) {
-	settings, ok, err := src.SLASettings(ctx, workspaceID)
+	clock, err := WorkspaceClock(ctx, src, workspaceID)
 	if err != nil {
 		return Resolved{}, err
+	}
+	p, from, to, err := period(q.From, q.To, clock.Location(), now)
+	return Resolved{Period: p, From: from, To: to, Clock: clock}, err
+}
+
+// WorkspaceClock is the clock of a workspace's SLA calendar: around the
+// clock in UTC without one.
+func WorkspaceClock(ctx context.Context, src Source, workspaceID int64) (*sla.Clock, error) {
+	settings, ok, err := src.SLASettings(ctx, workspaceID)
+	if err != nil {
+		return nil, err
 	}
 	cal := sla.Calendar{TimeZone: "UTC"}
 	if ok {
@@ -104,10 +115,9 @@ func Resolve(ctx context.Context, src Source, workspaceID int64, q Query, now ti
 	}
 	clock, err := cal.Compile()
 	if err != nil {
-		return Resolved{}, fmt.Errorf("the workspace's SLA calendar: %w", err)
+		return nil, fmt.Errorf("the workspace's SLA calendar: %w", err)
 	}
-	p, from, to, err := period(q.From, q.To, clock.Location(), now)
-	return Resolved{Period: p, From: from, To: to, Clock: clock}, err
+	return clock, nil
 }
 
 // Ask answers q for a workspace at now, in the time zone of its SLA
@@ -127,7 +137,7 @@ func Ask(ctx context.Context, src Source, workspaceID int64, q Query, now time.T
 	if err != nil {
 		return Answer{}, err
 	}
-	return answerIn(res, res.Clock.Location(), q, weights, read)
+	return answerIn(ctx, res, res.Clock.Location(), q, weights, read)
 }
 
 // Scope is one workspace of a query across several.
@@ -188,12 +198,25 @@ func AskAcross(ctx context.Context, src Source, scopes []Scope, q Query, loc *ti
 		}
 		return all, nil
 	}
-	return answerIn(Resolved{Period: p, From: from, To: to}, loc, q, DefaultWeights(), read)
+	return answerIn(ctx, Resolved{Period: p, From: from, To: to}, loc, q, DefaultWeights(), read)
 }
 
-// answerIn computes what q asks of the facts read tells of res's period
-// and of the one before, in loc.
-func answerIn(res Resolved, loc *time.Location, q Query, weights Weights, read func(Period) (Facts, error)) (Answer, error) {
+// Counter counts the partial reports an answer is made of: by reading
+// every fact of a period (Ask, the reference), or by merging partials
+// kept day by day (internal/rollup).
+type Counter interface {
+	// Count returns the partial of each of steps, periods in time order
+	// that do not overlap, for every conversation.
+	Count(ctx context.Context, steps []Period) ([]Partial, error)
+	// CountBy returns the partial of p of each slice by gives
+	// conversations ("channel", "assignee", "topic", ...).
+	CountBy(ctx context.Context, p Period, by string) (map[string]Partial, error)
+	// Names returns the display names of members.
+	Names(ctx context.Context, ids []string) (map[string]string, error)
+}
+
+// Assemble answers q over res's period in loc from what c counts.
+func Assemble(ctx context.Context, res Resolved, loc *time.Location, q Query, weights Weights, c Counter) (Answer, error) {
 	p := res.Period
 	every := q.Every
 	if every == "" {
@@ -203,40 +226,123 @@ func answerIn(res Resolved, loc *time.Location, q Query, weights Weights, read f
 	if err != nil {
 		return Answer{}, fmt.Errorf("%w: %v", ErrBadQuery, err)
 	}
-	key, err := sliceBy(q.By)
-	if err != nil {
-		return Answer{}, err
-	}
-	facts, err := read(p)
-	if err != nil {
+	if _, err := sliceBy(q.By); err != nil {
 		return Answer{}, err
 	}
 	before := res.Before()
-	prev, err := read(before)
+	parts, err := c.Count(ctx, steps)
 	if err != nil {
 		return Answer{}, err
 	}
-	th := threads(facts)
-	// One pass counts the steps; merged, they are the period.
-	parts := partials(facts, th, steps, nil)
-	whole := Merge(parts...)
-	whole.Report.Period = p
-	a := Answer{TimeZone: loc.String(), From: res.From, To: res.To, Total: whole.Finish(facts.FirstSeen),
-		Previous: Compute(prev, before, nil), Every: every, Trend: finishAll(parts, facts.FirstSeen),
-		Engaged: whole.Engaged(facts.Names, weights, MaxEngaged), Weights: weights, By: q.By}
-	if key == nil {
+	wholes, err := c.Count(ctx, []Period{p})
+	if err != nil {
+		return Answer{}, err
+	}
+	prev, err := c.Count(ctx, []Period{before})
+	if err != nil {
+		return Answer{}, err
+	}
+	whole := wholes[0]
+	whole.Report.Period, prev[0].Report.Period = p, before
+	for i := range parts {
+		parts[i].Report.Period = steps[i]
+	}
+	engaged, err := whole.EngagedNamed(ctx, weights, MaxEngaged, c.Names)
+	if err != nil {
+		return Answer{}, err
+	}
+	a := Answer{TimeZone: loc.String(), From: res.From, To: res.To, Total: whole.Finish(), Previous: prev[0].Finish(),
+		Every: every, Trend: finishAll(parts), Engaged: engaged, Weights: weights, By: q.By}
+	if q.By == "" {
 		return a, nil
 	}
-	byKey := partialsBy(facts, th, []Period{p}, key)
-	keys := slices.Sorted(maps.Keys(byKey))
+	byKey, err := c.CountBy(ctx, p, q.By)
+	if err != nil {
+		return Answer{}, err
+	}
 	a.Groups = []Group{}
-	for _, k := range keys {
-		r := byKey[k][0].Finish(facts.FirstSeen)
+	for _, k := range slices.Sorted(maps.Keys(byKey)) {
+		part := byKey[k]
+		part.Report.Period = p
+		r := part.Finish()
 		if r.In+r.Out+r.Conversations+r.Resolution.Count+r.SLA.Total+r.Backlog.Open > 0 {
 			a.Groups = append(a.Groups, Group{Key: k, Report: r})
 		}
 	}
 	return a, nil
+}
+
+// answerIn computes what q asks of the facts read tells of res's period
+// and of the one before, in loc: the reference, every fact read.
+func answerIn(ctx context.Context, res Resolved, loc *time.Location, q Query, weights Weights, read func(Period) (Facts, error)) (Answer, error) {
+	return Assemble(ctx, res, loc, q, weights, &factCounter{read: read, facts: map[Period]*factsRead{}})
+}
+
+// factCounter counts from the facts of each period asked, read once.
+type factCounter struct {
+	read  func(Period) (Facts, error)
+	facts map[Period]*factsRead
+	names map[string]string
+}
+
+// factsRead are the facts of a period with their threads.
+type factsRead struct {
+	f      Facts
+	byConv map[int64][]Message
+}
+
+// of reads the facts of p, or finds them read.
+func (c *factCounter) of(p Period) (*factsRead, error) {
+	p = Period{From: p.From.UTC(), To: p.To.UTC()}
+	if fr, ok := c.facts[p]; ok {
+		return fr, nil
+	}
+	f, err := c.read(p)
+	if err != nil {
+		return nil, err
+	}
+	fr := &factsRead{f: f, byConv: threads(f)}
+	c.facts[p] = fr
+	if c.names == nil {
+		c.names = map[string]string{}
+	}
+	maps.Copy(c.names, f.Names)
+	return fr, nil
+}
+
+func (c *factCounter) Count(_ context.Context, steps []Period) ([]Partial, error) {
+	if len(steps) == 0 {
+		return nil, nil
+	}
+	fr, err := c.of(Period{From: steps[0].From, To: steps[len(steps)-1].To})
+	if err != nil {
+		return nil, err
+	}
+	return partials(fr.f, fr.byConv, steps, nil), nil
+}
+
+func (c *factCounter) CountBy(_ context.Context, p Period, by string) (map[string]Partial, error) {
+	key, err := sliceBy(by)
+	if err != nil {
+		return nil, err
+	}
+	fr, err := c.of(p)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]Partial{}
+	for k, parts := range partialsBy(fr.f, fr.byConv, []Period{p}, key) {
+		out[k] = parts[0]
+	}
+	return out, nil
+}
+
+func (c *factCounter) Names(_ context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for _, id := range ids {
+		out[id] = c.names[id]
+	}
+	return out, nil
 }
 
 // sliceBy returns what by slices a conversation into.

@@ -68,5 +68,5 @@ func Split(p Period, every string, loc *time.Location) ([]Period, error) {
 // message, start, resolution and due time counts in the step it falls in,
 // and a conversation open at the end of a step in that step's backlog.
 func Trend(f Facts, steps []Period, keep func(Conversation) bool) []Report {
-	return finishAll(Partials(f, steps, keep), f.FirstSeen)
+	return finishAll(Partials(f, steps, keep))
 }

@@ -166,7 +166,7 @@ func TestMergeDays(t *testing.T) {
 					t.Errorf("%s merged, the most engaged:\n got %+v\nwant %+v", every, ge, we)
 				}
 			}
-			got := merged.Finish(f.FirstSeen)
+			got := merged.Finish()
 			want := metrics.Compute(f, p, keep)
 			if !got.Period.From.Equal(want.Period.From) || !got.Period.To.Equal(want.Period.To) {
 				t.Errorf("%s, %s merged: period %+v, want %+v", name, every, got.Period, want.Period)

@@ -21,6 +21,7 @@ import (
 	"palabre/internal/insights"
 	"palabre/internal/metrics"
 	"palabre/internal/model"
+	"palabre/internal/rollup"
 )
 
 // ErrBadMonth is wrapped by the errors of a month that cannot be read.
@@ -101,14 +102,21 @@ type Quote struct {
 // MaxTopics is how many topics a report names.
 const MaxTopics = 6
 
+// Source is what a report is gathered from: the metrics' rollups and
+// the messages. *store.Store satisfies it.
+type Source interface {
+	insights.Source
+	rollup.Source
+}
+
 // Build gathers ws's report for month ("2026-10") at now, in lang.
-func Build(ctx context.Context, src insights.Source, ws model.Workspace, month string, lang i18n.Lang, now time.Time) (*Document, error) {
+func Build(ctx context.Context, src Source, ws model.Workspace, month string, lang i18n.Lang, now time.Time) (*Document, error) {
 	from, to, err := Month(month)
 	if err != nil {
 		return nil, err
 	}
 	q := metrics.Query{From: from, To: to, Every: metrics.Week}
-	a, err := metrics.Ask(ctx, src, ws.ID, q, now)
+	a, err := rollup.Ask(ctx, src, ws.ID, q, now)
 	if err != nil {
 		return nil, fmt.Errorf("report of %s for %s: %w", ws.Slug, month, err)
 	}

@@ -73,46 +73,37 @@ func refreshOpening(ctx context.Context, tx *sql.Tx, ids []int64) error {
 func (s *Store) MetricFacts(ctx context.Context, workspaceID int64, p metrics.Period, now time.Time) (metrics.Facts, error) {
 	f := metrics.Facts{Now: now}
 	args := []any{workspaceID, toMicros(p.From), toMicros(p.To)}
-	rows, err := s.r.QueryContext(ctx, `SELECT c.id, ch.name, COALESCE(u.login, ''), c.status, c.status_at, c.resolved_at,
-			c.response_due_at, c.last_activity_at, EXISTS (SELECT 1 FROM participants pa WHERE pa.conversation_id = c.id),
-			CASE WHEN `+activeIn+` THEN NULL ELSE c.opened_at END,
-			CASE WHEN `+activeIn+` THEN NULL ELSE c.answered_at END
-		FROM conversations c JOIN channels ch ON ch.id = c.channel_id LEFT JOIN users u ON u.id = c.assignee_id
-		WHERE`+metricConversations+` ORDER BY c.id`, args...)
-	if err != nil {
-		return f, fmt.Errorf("metric facts: conversations: %w", err)
-	}
 	index := map[int64]int{}
-	for rows.Next() {
-		var c metrics.Conversation
-		var state string
-		var status, resolved, due, start, answered sql.NullInt64
-		var last int64
-		if err := rows.Scan(&c.ID, &c.Channel, &c.Assignee, &state, &status, &resolved, &due, &last, &c.WithExpert,
-			&start, &answered); err != nil {
-			rows.Close()
-			return f, fmt.Errorf("metric facts: conversations: %w", err)
-		}
-		c.ResolvedAt, c.ResponseDueAt = timePtr(resolved), timePtr(due)
-		c.Start, c.Answered = timePtr(start), timePtr(answered)
-		if state == model.ConvResolved || state == model.ConvIgnored || state == model.ConvSpam {
-			closed := fromMicros(last)
-			if status.Valid {
-				closed = fromMicros(status.Int64)
-			}
-			c.ClosedAt = &closed
-		}
+	err := queryEach(ctx, s.r, `SELECT `+metricConversationColumns(`CASE WHEN `+activeIn+` THEN NULL ELSE c.opened_at END`,
+		`CASE WHEN `+activeIn+` THEN NULL ELSE c.answered_at END`)+`
+		FROM conversations c JOIN channels ch ON ch.id = c.channel_id LEFT JOIN users u ON u.id = c.assignee_id
+		WHERE`+metricConversations+` ORDER BY c.id`, args, func(rows *sql.Rows) error {
+		c, err := scanMetricConversation(rows)
 		index[c.ID] = len(f.Conversations)
 		f.Conversations = append(f.Conversations, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return err
+	})
+	if err != nil {
 		return f, fmt.Errorf("metric facts: conversations: %w", err)
 	}
 	// The topics of the conversations that only wait, for slices by
 	// topic: each set once.
-	err = queryEach(ctx, s.r, `SELECT m.conversation_id, m.topics FROM messages m JOIN conversations c ON c.id = m.conversation_id
-		WHERE`+metricConversations+` AND NOT`+activeIn+` AND NOT m.author_is_staff AND m.topics <> ''
+	err = s.metricTopics(ctx, f, index, "", `FROM messages m JOIN conversations c ON c.id = m.conversation_id
+		WHERE`+metricConversations+` AND NOT`+activeIn, args)
+	if err != nil {
+		return f, err
+	}
+	err = s.metricMessages(ctx, &f, index, "", `FROM messages m JOIN conversations c ON c.id = m.conversation_id
+		LEFT JOIN members mb ON mb.workspace_id = m.workspace_id AND mb.id = m.member_id
+		WHERE`+metricConversations+` AND`+activeIn, args)
+	return f, err
+}
+
+// metricTopics reads into the conversations of f at index the topics of
+// their customers' messages a query finds (its WITH, FROM and WHERE, with
+// m the messages): each set once.
+func (s *Store) metricTopics(ctx context.Context, f metrics.Facts, index map[int64]int, with, from string, args []any) error {
+	err := queryEach(ctx, s.r, with+`SELECT m.conversation_id, m.topics `+from+` AND NOT m.author_is_staff AND m.topics <> ''
 		GROUP BY m.conversation_id, m.topics`, args, func(rows *sql.Rows) error {
 		var id int64
 		var topics string
@@ -125,40 +116,71 @@ func (s *Store) MetricFacts(ctx context.Context, workspaceID int64, p metrics.Pe
 		return nil
 	})
 	if err != nil {
-		return f, fmt.Errorf("metric facts: topics: %w", err)
+		return fmt.Errorf("metric facts: topics: %w", err)
 	}
-	rows, err = s.r.QueryContext(ctx, `SELECT m.conversation_id, m.author_is_staff, m.created_at, m.sentiment, m.intent, m.topics,
-			COALESCE(m.member_id, ''), COALESCE(mb.first_seen_at, 0), COALESCE(mb.display_name, '')
-		FROM messages m JOIN conversations c ON c.id = m.conversation_id
-		LEFT JOIN members mb ON mb.workspace_id = m.workspace_id AND mb.id = m.member_id
-		WHERE`+metricConversations+` AND`+activeIn, args...)
-	if err != nil {
-		return f, fmt.Errorf("metric facts: messages: %w", err)
+	return nil
+}
+
+// metricConversationColumns are the columns scanMetricConversation
+// reads, with start and answered for metrics.Conversation's.
+func metricConversationColumns(start, answered string) string {
+	return `c.id, ch.name, COALESCE(u.login, ''), c.status, c.status_at, c.resolved_at, c.response_due_at, c.last_activity_at,
+		EXISTS (SELECT 1 FROM participants pa WHERE pa.conversation_id = c.id), ` + start + `, ` + answered
+}
+
+// scanMetricConversation reads a conversation of metricConversationColumns.
+func scanMetricConversation(rows *sql.Rows) (metrics.Conversation, error) {
+	var c metrics.Conversation
+	var state string
+	var status, resolved, due, start, answered sql.NullInt64
+	var last int64
+	if err := rows.Scan(&c.ID, &c.Channel, &c.Assignee, &state, &status, &resolved, &due, &last, &c.WithExpert,
+		&start, &answered); err != nil {
+		return c, err
 	}
-	defer rows.Close()
+	c.ResolvedAt, c.ResponseDueAt = timePtr(resolved), timePtr(due)
+	c.Start, c.Answered = timePtr(start), timePtr(answered)
+	if state == model.ConvResolved || state == model.ConvIgnored || state == model.ConvSpam {
+		closed := fromMicros(last)
+		if status.Valid {
+			closed = fromMicros(status.Int64)
+		}
+		c.ClosedAt = &closed
+	}
+	return c, nil
+}
+
+// metricMessages reads into f the messages of a query (its WITH, FROM
+// and WHERE, with m the messages and mb their members), and the topics of
+// customers' messages into the conversations of f at index.
+func (s *Store) metricMessages(ctx context.Context, f *metrics.Facts, index map[int64]int, with, from string, args []any) error {
 	f.FirstSeen, f.Names = map[string]time.Time{}, map[string]string{}
-	for rows.Next() {
-		var m metrics.Message
-		var at, seen int64
-		var topics, name string
-		if err := rows.Scan(&m.ConversationID, &m.Staff, &at, &m.Sentiment, &m.Intent, &topics, &m.MemberID, &seen, &name); err != nil {
-			return f, fmt.Errorf("metric facts: messages: %w", err)
-		}
-		m.At = fromMicros(at)
-		if m.MemberID != "" {
-			f.FirstSeen[m.MemberID], f.Names[m.MemberID] = fromMicros(seen), name
-		}
-		f.Messages = append(f.Messages, m)
-		if topics == "" || m.Staff {
-			continue
-		}
-		if i, ok := index[m.ConversationID]; ok {
-			if err := conversationTopics(&f.Conversations[i], topics); err != nil {
-				return f, fmt.Errorf("metric facts: %w", err)
+	err := queryEach(ctx, s.r, with+`SELECT m.conversation_id, m.author_is_staff, m.created_at, m.sentiment, m.intent, m.topics,
+			COALESCE(m.member_id, ''), COALESCE(mb.first_seen_at, 0), COALESCE(mb.display_name, '') `+from, args,
+		func(rows *sql.Rows) error {
+			var m metrics.Message
+			var at, seen int64
+			var topics, name string
+			if err := rows.Scan(&m.ConversationID, &m.Staff, &at, &m.Sentiment, &m.Intent, &topics, &m.MemberID, &seen, &name); err != nil {
+				return err
 			}
-		}
+			m.At = fromMicros(at)
+			if m.MemberID != "" {
+				f.FirstSeen[m.MemberID], f.Names[m.MemberID] = fromMicros(seen), name
+			}
+			f.Messages = append(f.Messages, m)
+			if topics == "" || m.Staff {
+				return nil
+			}
+			if i, ok := index[m.ConversationID]; ok {
+				return conversationTopics(&f.Conversations[i], topics)
+			}
+			return nil
+		})
+	if err != nil {
+		return fmt.Errorf("metric facts: messages: %w", err)
 	}
-	return f, rows.Err()
+	return nil
 }
 
 // conversationTopics adds to c's topics those of a message's topics

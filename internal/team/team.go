@@ -34,6 +34,7 @@ const (
 	webhookEvery  = 2 * time.Second
 	reportsEvery  = 5 * time.Minute
 	alertsEvery   = time.Minute
+	rollupsEvery  = time.Minute
 )
 
 // Team is what a server runs besides answering requests. Make one with
@@ -91,6 +92,7 @@ func New(st *store.Store, tc Config, logger *slog.Logger) *Team {
 		jobs.WebhookFanOut(st, webhookEvery),
 		// New messages wake the alerts too: a watched keyword is told at once.
 		jobs.Kicked(jobs.Alerts(st, tc.Mailer, alertsEvery)),
+		jobs.Rollups(st, rollupsEvery),
 		jobs.Job{Name: "presence", Every: presenceSweep, Run: func(_ context.Context, now time.Time) error {
 			t.presence.Sweep(now)
 			return nil

@@ -1,0 +1,91 @@
+package metrics_test
+
+import (
+	"bytes"
+	"testing"
+
+	"palabre/internal/metrics"
+	"palabre/internal/metrics/metricstest"
+)
+
+// marchParts are the partials of each day of the hand-built month, and
+// of the whole month, with members, durations and backlog ages.
+func marchParts(t testing.TB) []metrics.Partial {
+	f, p := metricstest.March(t)
+	days, err := metrics.Split(p, metrics.Day, f.Clock.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(metrics.Partials(f, days, nil), metrics.Partials(f, []metrics.Period{p}, nil)...)
+}
+
+// TestPartialBinary writes partials in their binary form and reads them
+// back: the same report, the same bytes again.
+func TestPartialBinary(t *testing.T) {
+	parts := marchParts(t)
+	members := 0
+	for i, part := range parts {
+		b, err := part.AppendBinary(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back metrics.Partial
+		if err := back.UnmarshalBinary(b); err != nil {
+			t.Fatalf("part %d: %v", i, err)
+		}
+		again, err := back.AppendBinary(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b, again) {
+			t.Errorf("part %d: read back, it writes other bytes", i)
+		}
+		got, want := back.Finish(), part.Finish()
+		if !got.Period.From.Equal(want.Period.From) || !got.Period.To.Equal(want.Period.To) {
+			t.Errorf("part %d: period %+v, want %+v", i, got.Period, want.Period)
+		}
+		got.Period = want.Period
+		if got != want {
+			t.Errorf("part %d:\n got %+v\nwant %+v", i, got, want)
+		}
+		members += len(back.Members)
+		for cut := range len(b) {
+			if err := back.UnmarshalBinary(b[:cut]); err == nil {
+				t.Fatalf("part %d cut at %d of %d bytes: read without error", i, cut, len(b))
+			}
+		}
+	}
+	if members == 0 {
+		t.Error("no member in the month: the test proves little")
+	}
+}
+
+// FuzzPartialBinary reads any bytes as a partial: an error or a partial
+// that writes back to what it read, never a panic.
+func FuzzPartialBinary(f *testing.F) {
+	for _, part := range marchParts(f) {
+		b, err := part.AppendBinary(nil)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	f.Add([]byte{1})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var p metrics.Partial
+		if err := p.UnmarshalBinary(b); err != nil {
+			return
+		}
+		again, err := p.AppendBinary(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var q metrics.Partial
+		if err := q.UnmarshalBinary(again); err != nil {
+			t.Fatalf("written back, it does not read: %v", err)
+		}
+		if third, _ := q.AppendBinary(nil); !bytes.Equal(third, again) {
+			t.Fatal("read twice, two forms")
+		}
+	})
+}

@@ -1,0 +1,294 @@
+package rollup
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"palabre/internal/metrics"
+	"palabre/internal/sla"
+	"palabre/internal/store"
+)
+
+// Ask answers q for a workspace at now as metrics.Ask does, exactly, from
+// the rollups kept and, for the days not kept or changed since, from the
+// facts. Slices other than by channel, assignee or topic are counted from
+// the facts.
+func Ask(ctx context.Context, src Source, workspaceID int64, q metrics.Query, now time.Time) (metrics.Answer, error) {
+	a, _, err := ask(ctx, src, workspaceID, q, now)
+	return a, err
+}
+
+// ask is Ask, with the counter that counted the answer (nil when the
+// facts did).
+func ask(ctx context.Context, src Source, workspaceID int64, q metrics.Query, now time.Time) (metrics.Answer, *counter, error) {
+	if q.By != "" && !slices.Contains(kinds(), q.By) {
+		a, err := metrics.Ask(ctx, src, workspaceID, q, now)
+		return a, nil, err
+	}
+	res, err := metrics.Resolve(ctx, src, workspaceID, q, now)
+	if err != nil {
+		return metrics.Answer{}, nil, err
+	}
+	weights, err := src.EngagementWeights(ctx, workspaceID)
+	if err != nil {
+		return metrics.Answer{}, nil, err
+	}
+	dirty, err := src.DirtySpans(ctx, workspaceID)
+	if err != nil {
+		return metrics.Answer{}, nil, err
+	}
+	loc := res.Clock.Location()
+	first, ok, err := src.FirstMessageAt(ctx, workspaceID)
+	if err != nil {
+		return metrics.Answer{}, nil, err
+	}
+	begins := int32(math.MaxInt32) // no message: every day is empty
+	if ok {
+		begins = dayOf(first, loc)
+	}
+	c := &counter{src: src, workspaceID: workspaceID, clock: res.Clock, loc: loc, zone: loc.String(), now: now, dirty: dirty,
+		begins: begins,
+		kept:   map[string]map[unit]store.Rollup{}, loaded: map[string][][2]int32{}, wholes: map[unit]metrics.Partial{},
+		slices: map[string]map[unit]map[string]metrics.Partial{}, live: map[int32]dayParts{}}
+	a, err := metrics.Assemble(ctx, res, loc, q, weights, c)
+	return a, c, err
+}
+
+// counter counts an answer's partials from rollups (metrics.Counter).
+type counter struct {
+	src         Source
+	workspaceID int64
+	clock       *sla.Clock
+	loc         *time.Location
+	zone        string
+	now         time.Time
+	dirty       []store.Span
+	// begins is the local day of the workspace's first message: the
+	// days before it are empty.
+	begins int32
+	// kept are the rollups read, by slice kind, over the day ranges
+	// loaded; wholes and slices those decoded; live the days counted
+	// from the facts.
+	kept   map[string]map[unit]store.Rollup
+	loaded map[string][][2]int32
+	wholes map[unit]metrics.Partial
+	slices map[string]map[unit]map[string]metrics.Partial
+	live   map[int32]dayParts
+}
+
+// piece is a rollup kept, a day counted from the facts (live) or a day
+// before the first message (empty).
+type piece struct {
+	unit
+	live, empty bool
+}
+
+// load reads the rollups of slice whose first day is in [from, to),
+// unless read already.
+func (c *counter) load(ctx context.Context, slice string, from, to int32) error {
+	for _, r := range c.loaded[slice] {
+		if r[0] <= from && to <= r[1] {
+			return nil
+		}
+	}
+	rows, err := c.src.Rollups(ctx, c.workspaceID, slice, c.zone, from, to)
+	if err != nil {
+		return err
+	}
+	if c.kept[slice] == nil {
+		c.kept[slice] = map[unit]store.Rollup{}
+	}
+	for _, r := range rows {
+		c.kept[slice][unit{r.Grain, r.Day}] = r
+	}
+	c.loaded[slice] = append(c.loaded[slice], [2]int32{from, to})
+	return nil
+}
+
+// usable reports whether the rollup of u kept for slice counts: built
+// after its end, and nothing in it changed since.
+func (c *counter) usable(slice string, u unit) bool {
+	r, ok := c.kept[slice][u]
+	if !ok {
+		return false
+	}
+	from, to := midnight(u.day, c.loc), midnight(u.end(c.loc), c.loc)
+	if r.BuiltAt.Before(to) {
+		return false
+	}
+	for _, sp := range c.dirty {
+		if sp.From.Before(to) && (sp.To.IsZero() || !sp.To.Before(from)) {
+			return false
+		}
+	}
+	return true
+}
+
+// cover covers the local days of each period with the largest rollups
+// kept that fit, and days counted live where none is: all counted at
+// once.
+func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Period) ([][]piece, error) {
+	if len(periods) == 0 {
+		return nil, nil
+	}
+	first, _ := c.days(periods[0])
+	_, last := c.days(periods[len(periods)-1])
+	if err := c.load(ctx, slice, first, last); err != nil {
+		return nil, err
+	}
+	out := make([][]piece, len(periods))
+	var live []int32
+	for i, p := range periods {
+		from, to := c.days(p)
+		out[i] = c.coverDays(slice, from, to, &live)
+	}
+	return out, c.countLive(ctx, live)
+}
+
+// coverDays covers the local days [from, to), adding to live the days
+// to count live.
+func (c *counter) coverDays(slice string, from, to int32, live *[]int32) []piece {
+	var out []piece
+	for d := from; d < to; {
+		if d < c.begins {
+			out = append(out, piece{unit: unit{Day, d}, empty: true})
+			d++
+			continue
+		}
+		took := false
+		for _, grain := range []string{Month, Week, Day} {
+			u := unit{grain, d}
+			if starts(grain, d, c.loc) && u.end(c.loc) <= to && c.usable(slice, u) {
+				out = append(out, piece{unit: u})
+				d, took = u.end(c.loc), true
+				break
+			}
+		}
+		if !took {
+			out = append(out, piece{unit: unit{Day, d}, live: true})
+			*live = append(*live, d)
+			d++
+		}
+	}
+	return out
+}
+
+// countLive counts from the facts the days not counted yet, a run of
+// days following one another at a time.
+func (c *counter) countLive(ctx context.Context, days []int32) error {
+	days = slices.DeleteFunc(slices.Clone(days), func(d int32) bool { _, ok := c.live[d]; return ok })
+	slices.Sort(days)
+	days = slices.Compact(days)
+	for len(days) > 0 {
+		n := 1
+		for n < len(days) && days[n] == days[n-1]+1 && n < maxRun*4 {
+			n++
+		}
+		parts, err := countDays(ctx, c.src, c.workspaceID, c.clock, days[0], days[n-1]+1, c.now)
+		if err != nil {
+			return err
+		}
+		for i, dp := range parts {
+			c.live[days[0]+int32(i)] = dp
+		}
+		days = days[n:]
+	}
+	return nil
+}
+
+// whole is the whole workspace's partial of a piece.
+func (c *counter) whole(p piece) (metrics.Partial, error) {
+	if p.empty {
+		return c.nothing(p.day), nil
+	}
+	if p.live {
+		return c.live[p.day].whole, nil
+	}
+	if part, ok := c.wholes[p.unit]; ok {
+		return part, nil
+	}
+	var part metrics.Partial
+	if err := part.UnmarshalBinary(c.kept[""][p.unit].Data); err != nil {
+		return part, fmt.Errorf("rollup of workspace %d, %s of day %d: %w", c.workspaceID, p.grain, p.day, err)
+	}
+	c.wholes[p.unit] = part
+	return part, nil
+}
+
+// sliced is a slice kind's partials of a piece.
+func (c *counter) sliced(kind string, p piece) (map[string]metrics.Partial, error) {
+	if p.empty {
+		return nil, nil
+	}
+	if p.live {
+		return c.live[p.day].by[kind], nil
+	}
+	if c.slices[kind] == nil {
+		c.slices[kind] = map[unit]map[string]metrics.Partial{}
+	}
+	if parts, ok := c.slices[kind][p.unit]; ok {
+		return parts, nil
+	}
+	parts, err := decodeSlices(c.kept[kind][p.unit].Data)
+	if err != nil {
+		return nil, fmt.Errorf("rollup of workspace %d by %s, %s of day %d: %w", c.workspaceID, kind, p.grain, p.day, err)
+	}
+	c.slices[kind][p.unit] = parts
+	return parts, nil
+}
+
+// nothing is the partial of a day when nothing happened.
+func (c *counter) nothing(d int32) metrics.Partial {
+	return withBacklog(metrics.Partial{Report: metrics.Report{Period: metrics.Period{From: midnight(d, c.loc), To: midnight(d+1, c.loc)}}},
+		metrics.Backlog{})
+}
+
+// days are the local days of a period of whole local days.
+func (c *counter) days(p metrics.Period) (int32, int32) {
+	return dayOf(p.From, c.loc), dayOf(p.To, c.loc)
+}
+
+func (c *counter) Count(ctx context.Context, steps []metrics.Period) ([]metrics.Partial, error) {
+	covers, err := c.cover(ctx, "", steps)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]metrics.Partial, len(steps))
+	for i, s := range steps {
+		pieces := covers[i]
+		parts := make([]metrics.Partial, len(pieces))
+		for j, p := range pieces {
+			if parts[j], err = c.whole(p); err != nil {
+				return nil, err
+			}
+		}
+		if len(parts) == 1 {
+			out[i] = parts[0] // read only from here on
+		} else {
+			out[i] = metrics.Merge(parts...)
+		}
+		out[i].Report.Period = s
+	}
+	return out, nil
+}
+
+func (c *counter) CountBy(ctx context.Context, p metrics.Period, by string) (map[string]metrics.Partial, error) {
+	covers, err := c.cover(ctx, by, []metrics.Period{p})
+	if err != nil {
+		return nil, err
+	}
+	maps := make([]map[string]metrics.Partial, len(covers[0]))
+	for i, pc := range covers[0] {
+		if maps[i], err = c.sliced(by, pc); err != nil {
+			return nil, err
+		}
+	}
+	return mergeSlices(maps), nil
+}
+
+func (c *counter) Names(ctx context.Context, ids []string) (map[string]string, error) {
+	return c.src.MemberNames(ctx, c.workspaceID, ids)
+}

@@ -1,0 +1,278 @@
+// Package rollup keeps a workspace's metrics ready: the partial report
+// (metrics.Partial) of each local day, week and month, for the whole
+// workspace and for each channel, assignee and topic, built in the
+// background as days end and built again when what they counted changes.
+// A dashboard then merges a few dozen of them, and counts live only the
+// days not kept yet (today, those changed since), instead of reading a
+// year of messages. The answers are those of metrics.Ask, exactly: the
+// same partials, counted by the same code, merged.
+//
+// What changed is known from the store's triggers, whatever wrote it
+// (store.ClaimDirty): each change marks a span of time, and the days,
+// weeks and months it touches are counted again.
+package rollup
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"palabre/internal/metrics"
+	"palabre/internal/sla"
+	"palabre/internal/store"
+)
+
+// Grains of rollups.
+const (
+	Day   = "day"
+	Week  = "week" // Monday to Sunday
+	Month = "month"
+)
+
+// kinds are the slices kept besides the whole workspace.
+func kinds() []string { return []string{"channel", "assignee", "topic"} }
+
+// Source is where rollups are built from and kept. *store.Store
+// satisfies it.
+type Source interface {
+	metrics.Source
+	RollupFacts(ctx context.Context, workspaceID int64, p metrics.Period, now time.Time) (metrics.Facts, error)
+	Openings(ctx context.Context, workspaceID int64, p metrics.Period) ([]metrics.Conversation, error)
+	Rollups(ctx context.Context, workspaceID int64, slice, zone string, from, to int32) ([]store.Rollup, error)
+	RollupIndex(ctx context.Context, workspaceID int64, zone string) (map[string][]int32, error)
+	SaveRollups(ctx context.Context, workspaceID, generation int64, rollups []store.Rollup) (bool, error)
+	DirtySpans(ctx context.Context, workspaceID int64) ([]store.Span, error)
+	ClaimDirty(ctx context.Context, workspaceID int64, days func(store.Span) (int32, int32)) ([]store.Span, int64, error)
+	FirstMessageAt(ctx context.Context, workspaceID int64) (time.Time, bool, error)
+	MemberNames(ctx context.Context, workspaceID int64, ids []string) (map[string]string, error)
+}
+
+// dayOf is the local day of t in loc, in days since 1970-01-01.
+func dayOf(t time.Time, loc *time.Location) int32 {
+	y, m, d := t.In(loc).Date()
+	return int32(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+// midnight is when local day d begins in loc.
+func midnight(d int32, loc *time.Location) time.Time {
+	return time.Date(1970, 1, 1+int(d), 0, 0, 0, 0, loc)
+}
+
+// unit is a grain beginning on a local day.
+type unit struct {
+	grain string
+	day   int32
+}
+
+// end is the day after the unit's last.
+func (u unit) end(loc *time.Location) int32 {
+	switch u.grain {
+	case Week:
+		return u.day + 7
+	case Month:
+		return dayOf(midnight(u.day, loc).AddDate(0, 1, 0), loc)
+	}
+	return u.day + 1
+}
+
+// starts reports whether a unit of grain may begin on day d: weeks on
+// Mondays, months on their first day.
+func starts(grain string, d int32, loc *time.Location) bool {
+	t := midnight(d, loc)
+	switch grain {
+	case Week:
+		return t.Weekday() == time.Monday
+	case Month:
+		return t.Day() == 1
+	}
+	return true
+}
+
+// dayParts are the partials of one local day: the whole workspace's,
+// and each slice's by kind.
+type dayParts struct {
+	whole metrics.Partial
+	by    map[string]map[string]metrics.Partial
+}
+
+// countDays counts the partials of the local days [from, to) in clock's
+// zone from the facts as they stand at now: each day's counts from the
+// conversations active in the span, each day's backlog at its end from
+// those open then.
+func countDays(ctx context.Context, src Source, workspaceID int64, clock *sla.Clock, from, to int32, now time.Time) ([]dayParts, error) {
+	loc := clock.Location()
+	steps := make([]metrics.Period, 0, to-from)
+	ends := make([]time.Time, 0, to-from)
+	for d := from; d < to; d++ {
+		steps = append(steps, metrics.Period{From: midnight(d, loc), To: midnight(d+1, loc)})
+		ends = append(ends, midnight(d+1, loc))
+	}
+	span := metrics.Period{From: steps[0].From, To: steps[len(steps)-1].To}
+	f, err := src.RollupFacts(ctx, workspaceID, span, now)
+	if err != nil {
+		return nil, err
+	}
+	f.Clock = clock
+	open, err := src.Openings(ctx, workspaceID, span)
+	if err != nil {
+		return nil, err
+	}
+	waiting := metrics.Facts{Conversations: open}
+	out := make([]dayParts, len(steps))
+	whole := metrics.Partials(f, steps, nil)
+	openings, err := metrics.Openings(waiting, "")
+	if err != nil {
+		return nil, err
+	}
+	for i, b := range metrics.Backlogs(openings, ends) {
+		out[i] = dayParts{whole: withBacklog(whole[i], b), by: map[string]map[string]metrics.Partial{}}
+	}
+	for _, kind := range kinds() {
+		parts, err := metrics.PartialsBy(f, steps, kind)
+		if err != nil {
+			return nil, err
+		}
+		openings, err := metrics.Openings(waiting, kind)
+		if err != nil {
+			return nil, err
+		}
+		backlogs := metrics.BacklogsBy(openings, ends)
+		for i := range out {
+			slice := map[string]metrics.Partial{}
+			for key, p := range parts {
+				slice[key] = withBacklog(p[i], backlogAt(backlogs[key], i))
+			}
+			for key, b := range backlogs {
+				if _, ok := slice[key]; !ok && b[i].Open > 0 {
+					slice[key] = withBacklog(metrics.Partial{Report: metrics.Report{Period: steps[i]}}, b[i])
+				}
+			}
+			out[i].by[kind] = slice
+		}
+	}
+	return out, nil
+}
+
+func backlogAt(b []metrics.Backlog, i int) metrics.Backlog {
+	if b == nil {
+		return metrics.Backlog{}
+	}
+	return b[i]
+}
+
+// withBacklog is p with the backlog found at its end in place of the
+// ages it counted.
+func withBacklog(p metrics.Partial, b metrics.Backlog) metrics.Partial {
+	p.Report.Backlog, p.Ages, p.BacklogDone = b, nil, true
+	if p.Members == nil {
+		p.Members = map[string]*metrics.MemberPart{}
+	}
+	return p
+}
+
+// encodeSlices writes the partials of a slice kind's keys, sorted.
+func encodeSlices(parts map[string]metrics.Partial) ([]byte, error) {
+	b := binary.AppendUvarint(nil, uint64(len(parts)))
+	for _, k := range slices.Sorted(maps.Keys(parts)) {
+		one, err := parts[k].AppendBinary(nil)
+		if err != nil {
+			return nil, err
+		}
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+		b = binary.AppendUvarint(b, uint64(len(one)))
+		b = append(b, one...)
+	}
+	return b, nil
+}
+
+// errCorrupt: a rollup's bytes do not read.
+var errCorrupt = errors.New("rollup cut short or corrupt")
+
+// decodeSlices reads what encodeSlices wrote.
+func decodeSlices(data []byte) (map[string]metrics.Partial, error) {
+	r := bytes.NewReader(data)
+	n, err := binary.ReadUvarint(r)
+	if err != nil || n > uint64(len(data)) {
+		return nil, errCorrupt
+	}
+	out := make(map[string]metrics.Partial, n)
+	for range n {
+		k, err := readChunk(r)
+		if err != nil {
+			return nil, err
+		}
+		one, err := readChunk(r)
+		if err != nil {
+			return nil, err
+		}
+		var p metrics.Partial
+		if err := p.UnmarshalBinary(one); err != nil {
+			return nil, fmt.Errorf("slice %q: %w", k, err)
+		}
+		out[string(k)] = p
+	}
+	if r.Len() > 0 {
+		return nil, errCorrupt
+	}
+	return out, nil
+}
+
+func readChunk(r *bytes.Reader) ([]byte, error) {
+	n, err := binary.ReadUvarint(r)
+	if err != nil || n > uint64(r.Len()) {
+		return nil, errCorrupt
+	}
+	b := make([]byte, n)
+	if _, err := r.Read(b); err != nil && n > 0 {
+		return nil, errCorrupt
+	}
+	return b, nil
+}
+
+// encode writes a day's partials as its rollups, one per slice kind.
+func (dp dayParts) encode(u unit, zone string, now time.Time) ([]store.Rollup, error) {
+	whole, err := dp.whole.AppendBinary(nil)
+	if err != nil {
+		return nil, err
+	}
+	out := []store.Rollup{{Slice: "", Grain: u.grain, Day: u.day, Zone: zone, BuiltAt: now, Data: whole}}
+	for _, kind := range kinds() {
+		data, err := encodeSlices(dp.by[kind])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, store.Rollup{Slice: kind, Grain: u.grain, Day: u.day, Zone: zone, BuiltAt: now, Data: data})
+	}
+	return out, nil
+}
+
+// mergeSlices merges the partials of a slice kind's keys over pieces that
+// follow one another: a key missing from the last piece had nothing open
+// at its end.
+func mergeSlices(pieces []map[string]metrics.Partial) map[string]metrics.Partial {
+	byKey := map[string][]metrics.Partial{}
+	for _, piece := range pieces {
+		for k, p := range piece {
+			byKey[k] = append(byKey[k], p)
+		}
+	}
+	out := make(map[string]metrics.Partial, len(byKey))
+	var last map[string]metrics.Partial
+	if len(pieces) > 0 {
+		last = pieces[len(pieces)-1]
+	}
+	for k, parts := range byKey {
+		m := metrics.Merge(parts...)
+		if _, ok := last[k]; !ok {
+			m.Report.Backlog, m.Ages, m.BacklogDone = metrics.Backlog{}, nil, true
+		}
+		out[k] = m
+	}
+	return out
+}

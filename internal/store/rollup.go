@@ -1,0 +1,310 @@
+package store
+
+// Rollups (internal/rollup): the partial reports kept for each local
+// day, week and month of a workspace, the facts they are built from, and
+// the spans of time that changed since (metric_dirty, which triggers
+// write).
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"palabre/internal/metrics"
+	"palabre/internal/model"
+)
+
+// Rollup is one kept partial report: of a workspace's slice kind ("" for
+// the whole workspace), over the grain ("day", "week", "month") that
+// begins on the local day Day (days since 1970-01-01) in Zone.
+type Rollup struct {
+	Slice, Grain string
+	Day          int32
+	Zone         string
+	BuiltAt      time.Time
+	Data         []byte
+}
+
+// Span is a span of time [From, To] whose rollups changed.
+type Span struct {
+	From, To time.Time
+}
+
+// spanEnd stands for "up to now" in metric_dirty.to_at.
+const spanEnd = 253402300799000000
+
+// RollupFacts reads the facts of a workspace's conversations active in
+// p — with a message, a resolution or a due time in it — with all their
+// messages, as they stand at now; those that only wait in its backlog
+// are left to Openings.
+func (s *Store) RollupFacts(ctx context.Context, workspaceID int64, p metrics.Period, now time.Time) (metrics.Facts, error) {
+	f := metrics.Facts{Now: now}
+	args := []any{workspaceID, toMicros(p.From), toMicros(p.To)}
+	const active = `WITH active AS (
+			SELECT conversation_id AS id FROM messages WHERE workspace_id = $1 AND created_at >= $2 AND created_at < $3
+			UNION SELECT id FROM conversations WHERE workspace_id = $1 AND resolved_at >= $2 AND resolved_at < $3
+			UNION SELECT id FROM conversations WHERE workspace_id = $1 AND response_due_at >= $2 AND response_due_at < $3) `
+	index := map[int64]int{}
+	err := queryEach(ctx, s.r, active+`SELECT `+metricConversationColumns("NULL", "NULL")+`
+		FROM conversations c JOIN active a ON a.id = c.id JOIN channels ch ON ch.id = c.channel_id
+		LEFT JOIN users u ON u.id = c.assignee_id
+		WHERE c.created_at < $3 ORDER BY c.id`, args, func(rows *sql.Rows) error {
+		c, err := scanMetricConversation(rows)
+		index[c.ID] = len(f.Conversations)
+		f.Conversations = append(f.Conversations, c)
+		return err
+	})
+	if err != nil {
+		return f, fmt.Errorf("rollup facts: conversations: %w", err)
+	}
+	err = s.metricMessages(ctx, &f, index, active, `FROM messages m JOIN conversations c ON c.id = m.conversation_id
+		JOIN active a ON a.id = c.id
+		LEFT JOIN members mb ON mb.workspace_id = m.workspace_id AND mb.id = m.member_id
+		WHERE c.created_at < $3`, args)
+	return f, err
+}
+
+// closedStates are the states that take a conversation out of the
+// backlog, as the indexes of migration 0020 spell them.
+const closedStates = `('` + model.ConvResolved + `', '` + model.ConvIgnored + `', '` + model.ConvSpam + `')`
+
+// Openings reads the conversations of a workspace that may be in a
+// backlog at an end in p: opened before its end and, when closed, closed
+// at or after its start; each with its opening and first answer
+// (metrics.Conversation.Start, Answered), channel, assignee and topics,
+// not its messages.
+func (s *Store) Openings(ctx context.Context, workspaceID int64, p metrics.Period) ([]metrics.Conversation, error) {
+	args := []any{workspaceID, toMicros(p.From), toMicros(p.To)}
+	const candidates = `WITH candidates AS (
+			SELECT id FROM conversations WHERE workspace_id = $1 AND status NOT IN ` + closedStates + `
+				AND opened_at IS NOT NULL AND opened_at < $3
+			UNION ALL SELECT id FROM conversations WHERE workspace_id = $1 AND status IN ` + closedStates + `
+				AND opened_at IS NOT NULL AND COALESCE(status_at, last_activity_at) >= $2 AND opened_at < $3) `
+	f := metrics.Facts{}
+	index := map[int64]int{}
+	err := queryEach(ctx, s.r, candidates+`SELECT `+metricConversationColumns("c.opened_at", "c.answered_at")+`
+		FROM conversations c JOIN candidates k ON k.id = c.id JOIN channels ch ON ch.id = c.channel_id
+		LEFT JOIN users u ON u.id = c.assignee_id
+		WHERE c.created_at < $3`, args, func(rows *sql.Rows) error {
+		c, err := scanMetricConversation(rows)
+		index[c.ID] = len(f.Conversations)
+		f.Conversations = append(f.Conversations, c)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("openings: %w", err)
+	}
+	err = s.metricTopics(ctx, f, index, candidates, `FROM messages m JOIN candidates k ON k.id = m.conversation_id WHERE TRUE`, args)
+	return f.Conversations, err
+}
+
+// Rollups reads the rollups kept of a workspace's slice kind in zone
+// whose first day is in [from, to).
+func (s *Store) Rollups(ctx context.Context, workspaceID int64, slice, zone string, from, to int32) ([]Rollup, error) {
+	var out []Rollup
+	err := queryEach(ctx, s.r, `SELECT grain, day, built_at, data FROM metric_rollups
+		WHERE workspace_id = $1 AND slice = $2 AND zone = $3 AND day >= $4 AND day < $5 ORDER BY day, grain`,
+		[]any{workspaceID, slice, zone, from, to}, func(rows *sql.Rows) error {
+			r := Rollup{Slice: slice, Zone: zone}
+			var built int64
+			if err := rows.Scan(&r.Grain, &r.Day, &built, &r.Data); err != nil {
+				return err
+			}
+			r.BuiltAt = fromMicros(built)
+			out = append(out, r)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("rollups of workspace %d: %w", workspaceID, err)
+	}
+	return out, nil
+}
+
+// RollupIndex lists the first days of a workspace's whole-workspace
+// rollups kept in zone, by grain.
+func (s *Store) RollupIndex(ctx context.Context, workspaceID int64, zone string) (map[string][]int32, error) {
+	out := map[string][]int32{}
+	err := queryEach(ctx, s.r, `SELECT grain, day FROM metric_rollups WHERE workspace_id = $1 AND slice = '' AND zone = $2
+		ORDER BY day`, []any{workspaceID, zone}, func(rows *sql.Rows) error {
+		var grain string
+		var d int32
+		err := rows.Scan(&grain, &d)
+		out[grain] = append(out[grain], d)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("rollup days of workspace %d: %w", workspaceID, err)
+	}
+	return out, nil
+}
+
+// SaveRollups keeps rollups of a workspace built since the claim of
+// generation (ClaimDirty), replacing those of the same slice, grain and
+// day. It keeps none and returns false when the workspace was claimed
+// again since: what they were built from may have changed.
+func (s *Store) SaveRollups(ctx context.Context, workspaceID, generation int64, rollups []Rollup) (bool, error) {
+	saved := false
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var now int64
+		err := tx.QueryRowContext(ctx, `SELECT COALESCE((SELECT generation FROM metric_claims WHERE workspace_id = $1), 0)`,
+			workspaceID).Scan(&now)
+		if err != nil || now != generation {
+			return err
+		}
+		saved = true
+		for _, r := range rollups {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO metric_rollups (workspace_id, slice, grain, day, zone, built_at, data)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)
+				ON CONFLICT (workspace_id, slice, grain, day) DO UPDATE SET zone = excluded.zone, built_at = excluded.built_at,
+					data = excluded.data`,
+				workspaceID, r.Slice, r.Grain, r.Day, r.Zone, toMicros(r.BuiltAt), r.Data); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return false, fmt.Errorf("save rollups of workspace %d: %w", workspaceID, err)
+	}
+	return saved, nil
+}
+
+// DirtySpans reads the spans of a workspace whose rollups changed and are
+// not built again yet.
+func (s *Store) DirtySpans(ctx context.Context, workspaceID int64) ([]Span, error) {
+	return dirtySpans(ctx, s.r, workspaceID)
+}
+
+func dirtySpans(ctx context.Context, q queryer, workspaceID int64) ([]Span, error) {
+	var out []Span
+	err := queryEach(ctx, q, `SELECT from_at, to_at FROM metric_dirty WHERE workspace_id = $1 OR workspace_id IS NULL`,
+		[]any{workspaceID}, func(rows *sql.Rows) error {
+			var from, to int64
+			if err := rows.Scan(&from, &to); err != nil {
+				return err
+			}
+			sp := Span{From: fromMicros(from), To: fromMicros(to)}
+			if to >= spanEnd {
+				sp.To = time.Time{} // up to now: no end
+			}
+			out = append(out, sp)
+			return nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("changed spans of workspace %d: %w", workspaceID, err)
+	}
+	return out, nil
+}
+
+// ClaimDirty takes the spans of a workspace whose rollups changed: in one
+// transaction, it deletes them and the rollups they touch, which days
+// says (the first and last local day of a span; a zero To is "up to
+// now"), so that no reader finds a rollup out of date while it is built
+// again. Spans of every workspace become each workspace's first. It
+// returns the spans and the generation of the claim, for SaveRollups.
+func (s *Store) ClaimDirty(ctx context.Context, workspaceID int64, days func(Span) (first, last int32)) ([]Span, int64, error) {
+	var spans []Span
+	var generation int64
+	var changed bool
+	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM metric_dirty WHERE workspace_id = $1 OR workspace_id IS NULL),
+			COALESCE((SELECT generation FROM metric_claims WHERE workspace_id = $1), 0)`, workspaceID).Scan(&changed, &generation)
+	if err != nil || !changed {
+		if err != nil {
+			err = fmt.Errorf("claim the changed spans of workspace %d: %w", workspaceID, err)
+		}
+		return nil, generation, err // nothing changed: no claim to write
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO metric_dirty (workspace_id, from_at, to_at)
+			SELECT w.id, d.from_at, d.to_at FROM metric_dirty d, workspaces w WHERE d.workspace_id IS NULL`); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM metric_dirty WHERE workspace_id IS NULL
+			OR workspace_id NOT IN (SELECT id FROM workspaces)`); err != nil {
+			return err
+		}
+		var err error
+		if spans, err = dirtySpans(ctx, tx, workspaceID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM metric_dirty WHERE workspace_id = $1`, workspaceID); err != nil {
+			return err
+		}
+		err = tx.QueryRowContext(ctx, `INSERT INTO metric_claims (workspace_id, generation) VALUES ($1, 1)
+			ON CONFLICT (workspace_id) DO UPDATE SET generation = metric_claims.generation + 1 RETURNING generation`,
+			workspaceID).Scan(&generation)
+		if err != nil {
+			return err
+		}
+		for _, sp := range spans {
+			first, last := days(sp)
+			// A week began at most 6 days, a month at most 30, before a
+			// day it holds.
+			if _, err := tx.ExecContext(ctx, `DELETE FROM metric_rollups WHERE workspace_id = $1 AND day <= $3
+				AND (day >= $2 OR (grain = 'week' AND day >= $2 - 6) OR (grain = 'month' AND day >= $2 - 30))`,
+				workspaceID, first, last); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, 0, fmt.Errorf("claim the changed spans of workspace %d: %w", workspaceID, err)
+	}
+	return spans, generation, nil
+}
+
+// FirstMessageAt returns when a workspace's first message was written;
+// ok is false when it has none.
+func (s *Store) FirstMessageAt(ctx context.Context, workspaceID int64) (at time.Time, ok bool, err error) {
+	var us sql.NullInt64
+	if err := s.r.QueryRowContext(ctx, `SELECT MIN(created_at) FROM messages WHERE workspace_id = $1`, workspaceID).Scan(&us); err != nil {
+		return time.Time{}, false, fmt.Errorf("first message of workspace %d: %w", workspaceID, err)
+	}
+	return fromMicros(us.Int64), us.Valid, nil
+}
+
+// MemberNames returns the display names of a workspace's members ids
+// (those not found are left out).
+func (s *Store) MemberNames(ctx context.Context, workspaceID int64, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := []any{workspaceID}
+		var b strings.Builder
+		for i, id := range ids[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			args = append(args, id)
+			fmt.Fprintf(&b, "$%d", len(args))
+		}
+		ids = ids[n:]
+		err := queryEach(ctx, s.r, `SELECT id, display_name FROM members WHERE workspace_id = $1 AND id IN (`+b.String()+`)`, args,
+			func(rows *sql.Rows) error {
+				var id, name string
+				err := rows.Scan(&id, &name)
+				out[id] = name
+				return err
+			})
+		if err != nil {
+			return nil, fmt.Errorf("names of members of workspace %d: %w", workspaceID, err)
+		}
+	}
+	return out, nil
+}
+
+// ForgetRollups marks all of a workspace's time as changed: its rollups
+// go at the next claim and are built again from every fact.
+func (s *Store) ForgetRollups(ctx context.Context, workspaceID int64) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO metric_dirty (workspace_id, from_at, to_at) VALUES ($1, 0, $2)`, workspaceID, int64(spanEnd))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("forget the rollups of workspace %d: %w", workspaceID, err)
+	}
+	return nil
+}
