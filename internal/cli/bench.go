@@ -40,6 +40,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintln(env.Stderr, "       palabre bench team [--db sqlite|postgres://…] [--messages N] [--routing R] [--clients C] [--rate M] [--duration D] [--json]")
 		fmt.Fprintln(env.Stderr, "       palabre bench console [--db sqlite|postgres://…] [--messages N] [--cms C] [--requests R] [--keep] [--json]")
 		fmt.Fprintln(env.Stderr, "       palabre bench sources [--db sqlite|postgres://…] [--sources N] [--hosts H] [--interval 30s] [--change 1m] [--duration 5m] [--json]")
+		fmt.Fprintln(env.Stderr, "       palabre bench metrics [--db sqlite|postgres://…] [--messages N] [--workspaces W] [--years Y] [--share S] [--requests R] [--keep] [--json]")
 		return flag.ErrHelp
 	}
 	if len(args) > 0 && args[0] == "team" {
@@ -51,8 +52,11 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if len(args) > 0 && args[0] == "sources" {
 		return runBenchSources(ctx, args[1:], env)
 	}
+	if len(args) > 0 && args[0] == "metrics" {
+		return runBenchMetrics(ctx, args[1:], env)
+	}
 	if len(args) == 0 || args[0] != "import" {
-		return usagef("bench takes the name of a benchmark: palabre bench import, team, console or sources [flags]")
+		return usagef("bench takes the name of a benchmark: palabre bench import, team, console, sources or metrics [flags]")
 	}
 	f, err := parseBenchFlags(args[1:], env)
 	if err != nil {

@@ -29,6 +29,10 @@ func (t Partial) AppendBinary(b []byte) ([]byte, error) {
 	b = binary.AppendVarint(b, r.Backlog.MedianAge)
 	b = binary.AppendVarint(b, r.Backlog.OldestAge)
 	b = appendBool(b, t.BacklogDone)
+	for _, v := range []int{r.Members.Active, r.Members.New, r.Members.Returning, r.Members.Regular, r.Members.TurnedAround,
+		r.Members.Advocates} {
+		b = binary.AppendVarint(b, int64(v))
+	}
 	for _, list := range [][]int64{t.First, t.Resolution, t.Ages} {
 		b = binary.AppendUvarint(b, uint64(len(list)))
 		for _, v := range list {
@@ -77,6 +81,17 @@ var errShort = errors.New("cut short")
 // UnmarshalBinary reads the binary form of a partial (AppendBinary),
 // refusing one cut short, of another version or with lists out of order.
 func (t *Partial) UnmarshalBinary(data []byte) error {
+	return t.unmarshal(data, true)
+}
+
+// UnmarshalCounts reads the binary form of a partial but its members'
+// parts, written last: what a report of its period alone needs, when its
+// Report.Members was counted before it was written (MembersCounted).
+func (t *Partial) UnmarshalCounts(data []byte) error {
+	return t.unmarshal(data, false)
+}
+
+func (t *Partial) unmarshal(data []byte, members bool) error {
 	d := decoder{b: data}
 	*t = Partial{}
 	if v := d.byte(); d.err == nil && v != partialVersion {
@@ -91,6 +106,10 @@ func (t *Partial) UnmarshalBinary(data []byte) error {
 	}
 	r.Backlog.MedianAge, r.Backlog.OldestAge = d.varint(), d.varint()
 	t.BacklogDone = d.bool()
+	for _, v := range []*int{&r.Members.Active, &r.Members.New, &r.Members.Returning, &r.Members.Regular, &r.Members.TurnedAround,
+		&r.Members.Advocates} {
+		*v = d.int()
+	}
 	for _, list := range []*[]int64{&t.First, &t.Resolution, &t.Ages} {
 		n := d.count(1)
 		if n > 0 {
@@ -100,32 +119,53 @@ func (t *Partial) UnmarshalBinary(data []byte) error {
 			(*list)[i] = d.varint()
 		}
 	}
+	if !members {
+		if d.err != nil {
+			return fmt.Errorf("partial report: %w", d.err)
+		}
+		t.MembersCounted = true
+		return nil
+	}
 	n := d.count(8)
 	t.Members = make(map[string]*MemberPart, n)
-	for range n {
-		id := string(d.bytes(d.count(1)))
-		m := &MemberPart{}
+	// One allocation each for the members, their lists and their ids,
+	// which are cut from a copy of the whole.
+	parts := make([]MemberPart, n)
+	text := string(data)
+	var convs []int64
+	var days []int32
+	for i := range n {
+		size := d.count(1)
+		at := len(data) - len(d.b)
+		d.bytes(size)
+		if d.err != nil {
+			break
+		}
+		id := text[at : at+size]
+		m := &parts[i]
 		if c := d.count(1); c > 0 {
-			m.Conversations = make([]int64, c)
+			start := len(convs)
 			prev := int64(0)
-			for i := range c {
+			for j := range c {
 				prev += d.varint()
-				if i > 0 && prev <= m.Conversations[i-1] {
+				if j > 0 && prev <= convs[len(convs)-1] {
 					d.fail(fmt.Errorf("member %q: conversations out of order", id))
 				}
-				m.Conversations[i] = prev
+				convs = append(convs, prev)
 			}
+			m.Conversations = convs[start:len(convs):len(convs)]
 		}
 		if c := d.count(1); c > 0 {
-			m.Days = make([]int32, c)
+			start := len(days)
 			prev := int64(0)
-			for i := range c {
+			for j := range c {
 				prev += d.varint()
-				if prev != int64(int32(prev)) || (i > 0 && int32(prev) <= m.Days[i-1]) {
+				if prev != int64(int32(prev)) || (j > 0 && int32(prev) <= days[len(days)-1]) {
 					d.fail(fmt.Errorf("member %q: days out of order", id))
 				}
-				m.Days[i] = int32(prev)
+				days = append(days, int32(prev))
 			}
+			m.Days = days[start:len(days):len(days)]
 		}
 		m.Positive, m.Messages, m.Negative, m.Helpful = d.int(), d.int(), d.int(), d.int()
 		m.Turned, m.Seen = d.bool(), d.bool()

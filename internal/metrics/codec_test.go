@@ -49,6 +49,19 @@ func TestPartialBinary(t *testing.T) {
 			t.Errorf("part %d:\n got %+v\nwant %+v", i, got, want)
 		}
 		members += len(back.Members)
+		// Counted before written, its report reads without its members.
+		part.Report.Members = want.Members
+		b, err = part.AppendBinary(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var counts metrics.Partial
+		if err := counts.UnmarshalCounts(b); err != nil || counts.Members != nil || !counts.MembersCounted {
+			t.Fatalf("part %d, counts only: %v, %d members read", i, err, len(counts.Members))
+		}
+		if got := counts.Finish(); got.Members != want.Members || got.FirstResponse != want.FirstResponse || got.Backlog != want.Backlog {
+			t.Errorf("part %d, counts only:\n got %+v\nwant %+v", i, got, want)
+		}
 		for cut := range len(b) {
 			if err := back.UnmarshalBinary(b[:cut]); err == nil {
 				t.Fatalf("part %d cut at %d of %d bytes: read without error", i, cut, len(b))

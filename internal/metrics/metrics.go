@@ -258,6 +258,10 @@ type Partial struct {
 	// BacklogDone: Report.Backlog is already summarised (Backlogs) and
 	// Ages are not kept.
 	BacklogDone bool `json:"backlog_done,omitempty"`
+	// MembersCounted: Report.Members already counts the members of the
+	// partial's period, whose parts were not read (UnmarshalCounts); it
+	// finishes, but does not merge.
+	MembersCounted bool `json:"members_counted,omitempty"`
 }
 
 // Merge merges the partials of periods that follow one another, in time
@@ -529,6 +533,9 @@ func (sc *stepCounter) add(ts []Partial, c Conversation) {
 // by when each first wrote) and its medians found.
 func (t Partial) Finish() Report {
 	r := t.Report
+	if !t.MembersCounted {
+		r.Members = Members{}
+	}
 	for _, mb := range t.Members {
 		r.Members.Active++
 		if mb.Seen && mb.FirstSeen.Before(r.Period.From) {

@@ -1,6 +1,7 @@
 package rollup
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -145,7 +146,34 @@ func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Per
 		from, to := c.days(p)
 		out[i] = c.coverDays(slice, from, to, &live)
 	}
-	return out, c.countLive(ctx, live)
+	// The data of the rollups chosen, read once.
+	var need []store.Rollup
+	for _, pieces := range out {
+		for _, p := range pieces {
+			if r := c.kept[slice][p.unit]; !p.live && !p.empty && r.Data == nil {
+				need = append(need, r)
+			}
+		}
+	}
+	slices.SortFunc(need, func(a, b store.Rollup) int { return cmp.Or(cmp.Compare(a.Grain, b.Grain), cmp.Compare(a.Day, b.Day)) })
+	need = slices.CompactFunc(need, func(a, b store.Rollup) bool { return a.Grain == b.Grain && a.Day == b.Day })
+	if err := c.src.RollupData(ctx, c.workspaceID, need); err != nil {
+		return nil, err
+	}
+	gone := false
+	for _, r := range need {
+		u := unit{r.Grain, r.Day}
+		if r.Data == nil {
+			delete(c.kept[slice], u) // counted again since it was listed
+			gone = true
+			continue
+		}
+		c.kept[slice][u] = r
+	}
+	if gone {
+		return c.cover(ctx, slice, periods) // without the rollups gone
+	}
+	return out, c.countLive(ctx, slice, live)
 }
 
 // coverDays covers the local days [from, to), adding to live the days
@@ -176,23 +204,37 @@ func (c *counter) coverDays(slice string, from, to int32, live *[]int32) []piece
 	return out
 }
 
-// countLive counts from the facts the days not counted yet, a run of
+// countLive counts from the facts the days not counted yet (for the
+// whole workspace and, unless kind is "", its slices of kind), a run of
 // days following one another at a time.
-func (c *counter) countLive(ctx context.Context, days []int32) error {
-	days = slices.DeleteFunc(slices.Clone(days), func(d int32) bool { _, ok := c.live[d]; return ok })
+func (c *counter) countLive(ctx context.Context, kind string, days []int32) error {
+	days = slices.DeleteFunc(slices.Clone(days), func(d int32) bool {
+		dp, ok := c.live[d]
+		_, sliced := dp.by[kind]
+		return ok && (kind == "" || sliced)
+	})
 	slices.Sort(days)
 	days = slices.Compact(days)
+	var kinds []string
+	if kind != "" {
+		kinds = []string{kind}
+	}
 	for len(days) > 0 {
 		n := 1
 		for n < len(days) && days[n] == days[n-1]+1 && n < maxRun*4 {
 			n++
 		}
-		parts, err := countDays(ctx, c.src, c.workspaceID, c.clock, days[0], days[n-1]+1, c.now)
+		parts, err := countDays(ctx, c.src, c.workspaceID, c.clock, days[0], days[n-1]+1, c.now, kinds)
 		if err != nil {
 			return err
 		}
 		for i, dp := range parts {
-			c.live[days[0]+int32(i)] = dp
+			d := days[0] + int32(i)
+			if had, ok := c.live[d]; ok {
+				had.by[kind] = dp.by[kind]
+				continue
+			}
+			c.live[d] = dp
 		}
 		days = days[n:]
 	}
@@ -215,6 +257,16 @@ func (c *counter) whole(p piece) (metrics.Partial, error) {
 		return part, fmt.Errorf("rollup of workspace %d, %s of day %d: %w", c.workspaceID, p.grain, p.day, err)
 	}
 	c.wholes[p.unit] = part
+	return part, nil
+}
+
+// counts is the whole workspace's partial of a kept piece without its
+// members' parts, its members counted.
+func (c *counter) counts(p piece) (metrics.Partial, error) {
+	var part metrics.Partial
+	if err := part.UnmarshalCounts(c.kept[""][p.unit].Data); err != nil {
+		return part, fmt.Errorf("rollup of workspace %d, %s of day %d: %w", c.workspaceID, p.grain, p.day, err)
+	}
 	return part, nil
 }
 
@@ -259,6 +311,16 @@ func (c *counter) Count(ctx context.Context, steps []metrics.Period) ([]metrics.
 	out := make([]metrics.Partial, len(steps))
 	for i, s := range steps {
 		pieces := covers[i]
+		if p := pieces[0]; len(steps) > 1 && len(pieces) == 1 && !p.live && !p.empty {
+			// A step of a trend that is one rollup: its members were
+			// counted when it was kept, and need not be read.
+			var err error
+			if out[i], err = c.counts(p); err != nil {
+				return nil, err
+			}
+			out[i].Report.Period = s
+			continue
+		}
 		parts := make([]metrics.Partial, len(pieces))
 		for j, p := range pieces {
 			if parts[j], err = c.whole(p); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"palabre/internal/metrics"
@@ -66,7 +67,7 @@ func Refresh(ctx context.Context, src Source, workspaceID int64, now time.Time) 
 		for end < today && end-d < maxRun && !have[unit{Day, end}] {
 			end++
 		}
-		parts, err := countDays(ctx, src, workspaceID, clock, d, end, now)
+		parts, err := countDays(ctx, src, workspaceID, clock, d, end, now, kinds())
 		if err != nil {
 			return counted, fmt.Errorf("rollups of workspace %d: %w", workspaceID, err)
 		}
@@ -114,15 +115,19 @@ func mergeDays(ctx context.Context, src Source, workspaceID int64, u unit, zone 
 	end := u.end(loc)
 	var out []store.Rollup
 	for _, slice := range append([]string{""}, kinds()...) {
-		kept, err := src.Rollups(ctx, workspaceID, slice, zone, u.day, end)
+		listed, err := src.Rollups(ctx, workspaceID, slice, zone, u.day, end)
 		if err != nil {
+			return nil, err
+		}
+		kept := slices.DeleteFunc(listed, func(r store.Rollup) bool { return r.Grain != Day })
+		if err := src.RollupData(ctx, workspaceID, kept); err != nil {
 			return nil, err
 		}
 		var wholes []metrics.Partial
 		var pieces []map[string]metrics.Partial
 		for _, r := range kept {
-			if r.Grain != Day {
-				continue
+			if r.Data == nil {
+				return nil, nil // gone meanwhile: the next round
 			}
 			if slice == "" {
 				var p metrics.Partial
@@ -143,7 +148,7 @@ func mergeDays(ctx context.Context, src Source, workspaceID int64, u unit, zone 
 		}
 		var data []byte
 		if slice == "" {
-			data, err = metrics.Merge(wholes...).AppendBinary(nil)
+			data, err = counted(metrics.Merge(wholes...)).AppendBinary(nil)
 		} else {
 			data, err = encodeSlices(mergeSlices(pieces))
 		}

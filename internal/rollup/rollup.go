@@ -43,7 +43,9 @@ type Source interface {
 	metrics.Source
 	RollupFacts(ctx context.Context, workspaceID int64, p metrics.Period, now time.Time) (metrics.Facts, error)
 	Openings(ctx context.Context, workspaceID int64, p metrics.Period) ([]metrics.Conversation, error)
+	BacklogNow(ctx context.Context, workspaceID int64, end time.Time, by string) (map[string]metrics.Backlog, bool, error)
 	Rollups(ctx context.Context, workspaceID int64, slice, zone string, from, to int32) ([]store.Rollup, error)
+	RollupData(ctx context.Context, workspaceID int64, rollups []store.Rollup) error
 	RollupIndex(ctx context.Context, workspaceID int64, zone string) (map[string][]int32, error)
 	SaveRollups(ctx context.Context, workspaceID, generation int64, rollups []store.Rollup) (bool, error)
 	DirtySpans(ctx context.Context, workspaceID int64) ([]store.Span, error)
@@ -101,16 +103,22 @@ type dayParts struct {
 }
 
 // countDays counts the partials of the local days [from, to) in clock's
-// zone from the facts as they stand at now: each day's counts from the
-// conversations active in the span, each day's backlog at its end from
-// those open then.
-func countDays(ctx context.Context, src Source, workspaceID int64, clock *sla.Clock, from, to int32, now time.Time) ([]dayParts, error) {
+// zone from the facts as they stand at now, for the whole workspace and
+// the slice kinds asked: each day's counts from the conversations active
+// in the span, each day's backlog at its end from those open then (for
+// days that end after now, those open now, counted in the store's
+// indexes by channel and assignee).
+func countDays(ctx context.Context, src Source, workspaceID int64, clock *sla.Clock, from, to int32, now time.Time, kinds []string) ([]dayParts, error) {
 	loc := clock.Location()
 	steps := make([]metrics.Period, 0, to-from)
 	ends := make([]time.Time, 0, to-from)
+	past := 0 // the days that ended by now come first
 	for d := from; d < to; d++ {
 		steps = append(steps, metrics.Period{From: midnight(d, loc), To: midnight(d+1, loc)})
 		ends = append(ends, midnight(d+1, loc))
+		if !ends[len(ends)-1].After(now) {
+			past++
+		}
 	}
 	span := metrics.Period{From: steps[0].From, To: steps[len(steps)-1].To}
 	f, err := src.RollupFacts(ctx, workspaceID, span, now)
@@ -118,41 +126,114 @@ func countDays(ctx context.Context, src Source, workspaceID int64, clock *sla.Cl
 		return nil, err
 	}
 	f.Clock = clock
-	open, err := src.Openings(ctx, workspaceID, span)
-	if err != nil {
-		return nil, err
-	}
-	waiting := metrics.Facts{Conversations: open}
+	b := &backlogs{ctx: ctx, src: src, workspaceID: workspaceID, steps: steps, ends: ends, past: past, waiting: map[int]metrics.Facts{}}
 	out := make([]dayParts, len(steps))
 	whole := metrics.Partials(f, steps, nil)
-	openings, err := metrics.Openings(waiting, "")
+	wholeBacklogs, err := b.of("")
 	if err != nil {
 		return nil, err
 	}
-	for i, b := range metrics.Backlogs(openings, ends) {
-		out[i] = dayParts{whole: withBacklog(whole[i], b), by: map[string]map[string]metrics.Partial{}}
+	for i := range out {
+		out[i] = dayParts{whole: withBacklog(whole[i], backlogAt(wholeBacklogs[""], i)), by: map[string]map[string]metrics.Partial{}}
 	}
-	for _, kind := range kinds() {
+	for _, kind := range kinds {
 		parts, err := metrics.PartialsBy(f, steps, kind)
 		if err != nil {
 			return nil, err
 		}
-		openings, err := metrics.Openings(waiting, kind)
+		backlogs, err := b.of(kind)
 		if err != nil {
 			return nil, err
 		}
-		backlogs := metrics.BacklogsBy(openings, ends)
 		for i := range out {
 			slice := map[string]metrics.Partial{}
 			for key, p := range parts {
 				slice[key] = withBacklog(p[i], backlogAt(backlogs[key], i))
 			}
-			for key, b := range backlogs {
-				if _, ok := slice[key]; !ok && b[i].Open > 0 {
-					slice[key] = withBacklog(metrics.Partial{Report: metrics.Report{Period: steps[i]}}, b[i])
+			for key, bl := range backlogs {
+				if _, ok := slice[key]; !ok && bl[i].Open > 0 {
+					slice[key] = withBacklog(metrics.Partial{Report: metrics.Report{Period: steps[i]}}, bl[i])
 				}
 			}
 			out[i].by[kind] = slice
+		}
+	}
+	return out, nil
+}
+
+// backlogs finds the backlog at the end of each day of a span.
+type backlogs struct {
+	ctx         context.Context
+	src         Source
+	workspaceID int64
+	steps       []metrics.Period
+	ends        []time.Time
+	past        int // the first days, which ended by now
+	// waiting are the conversations that may be in a backlog of the days
+	// from an index on, read once.
+	waiting map[int]metrics.Facts
+}
+
+// of finds the backlog at the end of each day of each slice of kind (""
+// for the whole workspace, under key ""): a sweep over the conversations
+// that may be in it for the days that ended, the store's count of those
+// open now for the others when it can.
+func (b *backlogs) of(kind string) (map[string][]metrics.Backlog, error) {
+	out := map[string][]metrics.Backlog{}
+	put := func(key string, i int, bl metrics.Backlog) {
+		if out[key] == nil {
+			out[key] = make([]metrics.Backlog, len(b.steps))
+		}
+		out[key][i] = bl
+	}
+	sweepFrom := len(b.steps)
+	if kind != "topic" {
+		for i := b.past; i < len(b.steps); i++ {
+			now, ok, err := b.src.BacklogNow(b.ctx, b.workspaceID, b.ends[i], kind)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				sweepFrom = i
+				break
+			}
+			for key, bl := range now {
+				put(key, i, bl)
+			}
+		}
+	} else {
+		sweepFrom = b.past
+	}
+	// The days that ended by now, and those the store could not count.
+	for _, part := range [][2]int{{0, b.past}, {max(sweepFrom, b.past), len(b.steps)}} {
+		if part[0] >= part[1] {
+			continue
+		}
+		w, ok := b.waiting[part[0]]
+		if !ok {
+			p := metrics.Period{From: b.steps[part[0]].From, To: b.steps[part[1]-1].To}
+			open, err := b.src.Openings(b.ctx, b.workspaceID, p)
+			if err != nil {
+				return nil, err
+			}
+			w = metrics.Facts{Conversations: open}
+			b.waiting[part[0]] = w
+		}
+		openings, err := metrics.Openings(w, kind)
+		if err != nil {
+			return nil, err
+		}
+		ends := b.ends[part[0]:part[1]]
+		var found map[string][]metrics.Backlog
+		if kind == "" {
+			found = map[string][]metrics.Backlog{"": metrics.Backlogs(openings, ends)}
+		} else {
+			found = metrics.BacklogsBy(openings, ends)
+		}
+		for key, list := range found {
+			for j, bl := range list {
+				put(key, part[0]+j, bl)
+			}
 		}
 	}
 	return out, nil
@@ -175,11 +256,19 @@ func withBacklog(p metrics.Partial, b metrics.Backlog) metrics.Partial {
 	return p
 }
 
-// encodeSlices writes the partials of a slice kind's keys, sorted.
+// counted is p with its members counted, so that a report of its period
+// alone need not read them (metrics.Partial.UnmarshalCounts).
+func counted(p metrics.Partial) metrics.Partial {
+	p.Report.Members = p.Finish().Members
+	return p
+}
+
+// encodeSlices writes the partials of a slice kind's keys, sorted, their
+// members counted.
 func encodeSlices(parts map[string]metrics.Partial) ([]byte, error) {
 	b := binary.AppendUvarint(nil, uint64(len(parts)))
 	for _, k := range slices.Sorted(maps.Keys(parts)) {
-		one, err := parts[k].AppendBinary(nil)
+		one, err := counted(parts[k]).AppendBinary(nil)
 		if err != nil {
 			return nil, err
 		}
@@ -237,7 +326,7 @@ func readChunk(r *bytes.Reader) ([]byte, error) {
 
 // encode writes a day's partials as its rollups, one per slice kind.
 func (dp dayParts) encode(u unit, zone string, now time.Time) ([]store.Rollup, error) {
-	whole, err := dp.whole.AppendBinary(nil)
+	whole, err := counted(dp.whole).AppendBinary(nil)
 	if err != nil {
 		return nil, err
 	}

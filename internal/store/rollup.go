@@ -101,15 +101,15 @@ func (s *Store) Openings(ctx context.Context, workspaceID int64, p metrics.Perio
 }
 
 // Rollups reads the rollups kept of a workspace's slice kind in zone
-// whose first day is in [from, to).
+// whose first day is in [from, to), without their data (RollupData).
 func (s *Store) Rollups(ctx context.Context, workspaceID int64, slice, zone string, from, to int32) ([]Rollup, error) {
 	var out []Rollup
-	err := queryEach(ctx, s.r, `SELECT grain, day, built_at, data FROM metric_rollups
+	err := queryEach(ctx, s.r, `SELECT grain, day, built_at FROM metric_rollups
 		WHERE workspace_id = $1 AND slice = $2 AND zone = $3 AND day >= $4 AND day < $5 ORDER BY day, grain`,
 		[]any{workspaceID, slice, zone, from, to}, func(rows *sql.Rows) error {
 			r := Rollup{Slice: slice, Zone: zone}
 			var built int64
-			if err := rows.Scan(&r.Grain, &r.Day, &built, &r.Data); err != nil {
+			if err := rows.Scan(&r.Grain, &r.Day, &built); err != nil {
 				return err
 			}
 			r.BuiltAt = fromMicros(built)
@@ -120,6 +120,44 @@ func (s *Store) Rollups(ctx context.Context, workspaceID int64, slice, zone stri
 		return nil, fmt.Errorf("rollups of workspace %d: %w", workspaceID, err)
 	}
 	return out, nil
+}
+
+// RollupData fills in the data of rollups of a workspace that Rollups
+// listed (of one slice kind and zone); those gone since are left without.
+func (s *Store) RollupData(ctx context.Context, workspaceID int64, rollups []Rollup) error {
+	type key struct {
+		grain string
+		day   int32
+	}
+	at := map[key]int{}
+	byGrain := map[string][]int64{}
+	for i, r := range rollups {
+		at[key{r.Grain, r.Day}] = i
+		byGrain[r.Grain] = append(byGrain[r.Grain], int64(r.Day))
+	}
+	if len(rollups) == 0 {
+		return nil
+	}
+	slice, zone := rollups[0].Slice, rollups[0].Zone
+	for grain, days := range byGrain {
+		// The days are numbers of our own: written inline.
+		err := queryEach(ctx, s.r, `SELECT day, data FROM metric_rollups WHERE workspace_id = $1 AND slice = $2 AND zone = $3
+			AND grain = $4 AND day IN (`+idList(days)+`)`, []any{workspaceID, slice, zone, grain}, func(rows *sql.Rows) error {
+			var day int32
+			var data []byte
+			if err := rows.Scan(&day, &data); err != nil {
+				return err
+			}
+			if i, ok := at[key{grain, day}]; ok {
+				rollups[i].Data = data
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("rollups of workspace %d: %w", workspaceID, err)
+		}
+	}
+	return nil
 }
 
 // RollupIndex lists the first days of a workspace's whole-workspace
@@ -307,4 +345,102 @@ func (s *Store) ForgetRollups(ctx context.Context, workspaceID int64) error {
 		return fmt.Errorf("forget the rollups of workspace %d: %w", workspaceID, err)
 	}
 	return nil
+}
+
+// openNow keeps the conversations of workspace $1 open now that began
+// before $2, as the partial indexes of migration 0020 spell it.
+const openNow = ` c.workspace_id = $1 AND c.status NOT IN ` + closedStates + ` AND c.opened_at IS NOT NULL AND c.opened_at < $2`
+
+// BacklogNow finds the backlog at end, an instant not before now, of a
+// workspace ("" by nothing, key "") or of each of its channels or
+// assignees (by "channel" or "assignee", keyed by name or login): the
+// conversations open now that began before end, counted in the indexes
+// of the open ones rather than read one by one, as metrics.Backlogs would
+// count them. ok is false when a closing dated after end makes the open
+// ones not the whole backlog: Openings then tells it.
+func (s *Store) BacklogNow(ctx context.Context, workspaceID int64, end time.Time, by string) (map[string]metrics.Backlog, bool, error) {
+	at := toMicros(end)
+	var later bool
+	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM conversations c WHERE c.workspace_id = $1
+		AND c.status IN `+closedStates+` AND c.opened_at IS NOT NULL AND COALESCE(c.status_at, c.last_activity_at) >= $2
+		AND c.opened_at < $2)`, workspaceID, at).Scan(&later)
+	if err != nil || later {
+		return nil, false, wrapBacklog(workspaceID, err)
+	}
+	key := map[string]string{"": "c.workspace_id", "channel": "c.channel_id", "assignee": "COALESCE(c.assignee_id, 0)"}[by]
+	if key == "" {
+		return nil, false, fmt.Errorf("backlog now of workspace %d by %q: by channel or assignee only", workspaceID, by)
+	}
+	type group struct {
+		id               int64
+		open, unanswered int
+		oldest, kth      int64
+	}
+	var groups []group
+	err = queryEach(ctx, s.r, `SELECT `+key+`, COUNT(*), SUM(CASE WHEN c.answered_at IS NULL OR c.answered_at >= $2 THEN 1 ELSE 0 END),
+			MIN(c.opened_at) FROM conversations c WHERE`+openNow+` GROUP BY `+key, []any{workspaceID, at}, func(rows *sql.Rows) error {
+		var g group
+		err := rows.Scan(&g.id, &g.open, &g.unanswered, &g.oldest)
+		groups = append(groups, g)
+		return err
+	})
+	if err != nil {
+		return nil, false, wrapBacklog(workspaceID, err)
+	}
+	names := map[int64]string{0: ""}
+	if len(groups) > 0 && by != "" {
+		ids := make([]int64, len(groups))
+		for i, g := range groups {
+			ids[i] = g.id
+		}
+		q := `SELECT id, name FROM channels WHERE id IN (` + idList(ids) + `)`
+		if by == "assignee" {
+			q = `SELECT id, login FROM users WHERE id IN (` + idList(ids) + `)`
+		}
+		err := queryEach(ctx, s.r, q, nil, func(rows *sql.Rows) error {
+			var id int64
+			var name string
+			err := rows.Scan(&id, &name)
+			names[id] = name
+			return err
+		})
+		if err != nil {
+			return nil, false, wrapBacklog(workspaceID, err)
+		}
+	}
+	out := make(map[string]metrics.Backlog, len(groups))
+	for _, g := range groups {
+		// The median age is the start of the k-th youngest, found in the
+		// index by its rank.
+		cond, args := "", []any{workspaceID, at, (50*g.open+99)/100 - 1}
+		switch {
+		case by == "channel":
+			cond, args = ` AND c.channel_id = $4`, append(args, g.id)
+		case by == "assignee" && g.id == 0:
+			cond = ` AND c.assignee_id IS NULL`
+		case by == "assignee":
+			cond, args = ` AND c.assignee_id = $4`, append(args, g.id)
+		}
+		if err := s.r.QueryRowContext(ctx, `SELECT c.opened_at FROM conversations c WHERE`+openNow+cond+`
+			ORDER BY c.opened_at DESC LIMIT 1 OFFSET $3`, args...).Scan(&g.kth); err != nil {
+			return nil, false, wrapBacklog(workspaceID, err)
+		}
+		name, ok := names[g.id]
+		if by == "" {
+			name, ok = "", true
+		}
+		if !ok {
+			return nil, false, wrapBacklog(workspaceID, fmt.Errorf("%s %d has no name", by, g.id))
+		}
+		out[name] = metrics.Backlog{Open: g.open, Unanswered: g.unanswered,
+			MedianAge: int64(end.Sub(fromMicros(g.kth)) / time.Second), OldestAge: int64(end.Sub(fromMicros(g.oldest)) / time.Second)}
+	}
+	return out, true, nil
+}
+
+func wrapBacklog(workspaceID int64, err error) error {
+	if err == nil {
+		return nil
+	}
+	return fmt.Errorf("backlog now of workspace %d: %w", workspaceID, err)
 }

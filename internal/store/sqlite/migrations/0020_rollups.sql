@@ -160,8 +160,13 @@ CREATE TRIGGER metric_dirty_sla_gone AFTER DELETE ON sla_settings BEGIN
 END;
 
 -- The backlog of a span: the conversations still open, and those closed
--- since its start.
-CREATE INDEX conversations_backlog_open ON conversations (workspace_id, opened_at)
+-- since its start; the backlog now, counted in the index, for the
+-- workspace and by channel and assignee.
+CREATE INDEX conversations_backlog_open ON conversations (workspace_id, opened_at, answered_at)
+    WHERE status NOT IN ('resolved', 'ignored', 'spam') AND opened_at IS NOT NULL;
+CREATE INDEX conversations_backlog_channel ON conversations (workspace_id, channel_id, opened_at, answered_at)
+    WHERE status NOT IN ('resolved', 'ignored', 'spam') AND opened_at IS NOT NULL;
+CREATE INDEX conversations_backlog_assignee ON conversations (workspace_id, assignee_id, opened_at, answered_at)
     WHERE status NOT IN ('resolved', 'ignored', 'spam') AND opened_at IS NOT NULL;
 CREATE INDEX conversations_backlog_closed ON conversations (workspace_id, COALESCE(status_at, last_activity_at))
     WHERE status IN ('resolved', 'ignored', 'spam') AND opened_at IS NOT NULL;
