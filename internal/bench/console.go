@@ -153,31 +153,15 @@ func RunConsole(ctx context.Context, opts ConsoleOptions) (ConsoleResult, error)
 		res.Engine = store.EnginePostgres
 	}
 	logf := logger(opts.Log)
-	dir, removeDir, err := workDir(opts.Dir, "console", opts.Keep)
+	dsn, version, cleanup, err := runDatabase(ctx, opts.DB, opts.Dir, "console", opts.Keep, logf)
 	if err != nil {
 		return res, err
 	}
-	defer removeDir()
-	dsn, drop, err := freshDatabase(ctx, opts.DB, dir, "console")
-	if err != nil {
-		return res, err
-	}
-	defer func() {
-		if opts.Keep {
-			return
-		}
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		if err := drop(cctx); err != nil {
-			logf("%v", err)
-		}
-	}()
+	defer cleanup()
+	res.EngineVersion = version
 	if opts.Keep {
 		res.Kept = keptName(dsn)
 		logf("console: the database stays: %s", res.Kept)
-	}
-	if res.EngineVersion, err = engineVersion(ctx, dsn); err != nil {
-		return res, err
 	}
 	st, ws, err := openWorkspace(ctx, dsn)
 	if err != nil {
@@ -619,6 +603,39 @@ func (h requestTimes) Handle(_ context.Context, r slog.Record) error {
 
 func (h requestTimes) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h requestTimes) WithGroup(string) slog.Handler      { return h }
+
+// runDatabase makes the fresh database of a run named name — a SQLite
+// file in dir (a temporary folder when ""), or a new database on the
+// PostgreSQL server db — and returns its address, its engine's version,
+// and what removes it and the folder at the end, unless keep.
+func runDatabase(ctx context.Context, db, dir, name string, keep bool, logf func(string, ...any)) (string, string, func(), error) {
+	dir, removeDir, err := workDir(dir, name, keep)
+	if err != nil {
+		return "", "", nil, err
+	}
+	dsn, drop, err := freshDatabase(ctx, db, dir, name)
+	if err != nil {
+		removeDir()
+		return "", "", nil, err
+	}
+	cleanup := func() {
+		defer removeDir()
+		if keep {
+			return
+		}
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		if err := drop(cctx); err != nil {
+			logf("%v", err)
+		}
+	}
+	version, err := engineVersion(ctx, dsn)
+	if err != nil {
+		cleanup()
+		return "", "", nil, err
+	}
+	return dsn, version, cleanup, nil
+}
 
 // workDir is the folder of a run's SQLite files: dir, made if need be, or
 // a temporary folder that the returned func removes (unless keep).

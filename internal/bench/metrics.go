@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"palabre/internal/insights"
 	"palabre/internal/metrics"
 	"palabre/internal/model"
 	"palabre/internal/rollup"
@@ -86,8 +87,11 @@ type QueryResult struct {
 	Name  string        `json:"name"`
 	Query metrics.Query `json:"query"`
 	Time  Latency       `json:"time"`
-	// In is the customers' messages it counted, to see it is the year.
+	// In is the customers' messages it counted, to see it is the year
+	// (for insights, those it read: at most insights.MaxMessages).
 	In int `json:"in"`
+	// Insights: the query's insights were timed, not its figures.
+	Insights bool `json:"insights,omitempty"`
 }
 
 // Met reports whether the query kept to DashboardTarget.
@@ -130,30 +134,14 @@ func RunMetrics(ctx context.Context, opts MetricsOptions) (MetricsResult, error)
 		}
 		return timeKept(ctx, opts.Reuse, res)
 	}
-	dir, removeDir, err := workDir(opts.Dir, "metrics", opts.Keep)
+	dsn, version, cleanup, err := runDatabase(ctx, opts.DB, opts.Dir, "metrics", opts.Keep, logf)
 	if err != nil {
 		return res, err
 	}
-	defer removeDir()
-	dsn, drop, err := freshDatabase(ctx, opts.DB, dir, "metrics")
-	if err != nil {
-		return res, err
-	}
-	defer func() {
-		if opts.Keep {
-			return
-		}
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		if err := drop(cctx); err != nil {
-			logf("%v", err)
-		}
-	}()
+	defer cleanup()
+	res.EngineVersion = version
 	if opts.Keep {
 		res.Kept = keptName(dsn)
-	}
-	if res.EngineVersion, err = engineVersion(ctx, dsn); err != nil {
-		return res, err
 	}
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
@@ -301,7 +289,23 @@ func timeDashboards(ctx context.Context, st *store.Store, workspaceID int64, req
 		}
 		list[i].Time = summarize(times)
 	}
-	return list, nil
+	// What the console's Reports page shows beside the figures: what the
+	// community said over the year, against the year before.
+	said := QueryResult{Name: "the year's insights (beside them in the console)", Query: list[0].Query, Insights: true}
+	var times []time.Duration
+	for r := range requests + 1 {
+		began := time.Now()
+		a, err := insights.Ask(ctx, st, workspaceID, said.Query, time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("bench: %s: %w", said.Name, err)
+		}
+		if r > 0 {
+			times = append(times, time.Since(began))
+		}
+		said.In = a.Read
+	}
+	said.Time = summarize(times)
+	return append(list, said), nil
 }
 
 // parisOf is the time zone of the generated workspaces.

@@ -41,7 +41,7 @@ func TestRunMetrics(t *testing.T) {
 			if !res.Same || res.FromFactsMS <= 0 || res.EngineVersion == "" || res.Machine.Cores == 0 {
 				t.Errorf("result %+v", res)
 			}
-			if len(res.Queries) != 5 {
+			if len(res.Queries) != 6 || !res.Queries[5].Insights {
 				t.Fatalf("%d dashboards timed", len(res.Queries))
 			}
 			for _, q := range res.Queries {

@@ -121,25 +121,12 @@ func RunSources(ctx context.Context, opts SourcesOptions) (SourcesResult, error)
 		res.Engine = store.EnginePostgres
 	}
 	logf := logger(opts.Log)
-	dir, removeDir, err := workDir(opts.Dir, "sources", false)
+	dsn, version, cleanup, err := runDatabase(ctx, opts.DB, opts.Dir, "sources", false, logf)
 	if err != nil {
 		return res, err
 	}
-	defer removeDir()
-	dsn, drop, err := freshDatabase(ctx, opts.DB, dir, "sources")
-	if err != nil {
-		return res, err
-	}
-	defer func() {
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		if err := drop(cctx); err != nil {
-			logf("%v", err)
-		}
-	}()
-	if res.EngineVersion, err = engineVersion(ctx, dsn); err != nil {
-		return res, err
-	}
+	defer cleanup()
+	res.EngineVersion = version
 	st, ws, err := openWorkspace(ctx, dsn)
 	if err != nil {
 		return res, err

@@ -304,24 +304,22 @@ func printBenchTeam(w io.Writer, r bench.TeamResult) error {
 	return err
 }
 
-// runBenchConsole runs `palabre bench console`: the web console's pages
-// timed for a CM of a large workspace (docs/BENCHMARKS.md). Its few
-// progress lines go to stderr: the run takes minutes.
-func runBenchConsole(ctx context.Context, args []string, env Env) error {
-	opts := bench.DefaultConsoleOptions()
-	opts.Log = env.Stderr
-	var asJSON bool
-	fs := flag.NewFlagSet("palabre bench console", flag.ContinueOnError)
+// newBenchFlags starts the flags of a benchmark run on a fresh database:
+// --db, --dir, --seed and --json.
+func newBenchFlags(name string, env Env, db, dir *string, seed *uint64, asJSON *bool) *flag.FlagSet {
+	fs := flag.NewFlagSet("palabre bench "+name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
-	fs.StringVar(&opts.DB, "db", opts.DB, "sqlite for a fresh file in --dir, or the postgres:// URL of a server on which "+
+	fs.StringVar(db, "db", *db, "sqlite for a fresh file in --dir, or the postgres:// URL of a server on which "+
 		"a throw-away database palabre_bench_* is created and dropped")
-	fs.StringVar(&opts.Dir, "dir", "", "folder for the SQLite database, removed at the end (default: a temporary folder)")
-	fs.Uint64Var(&opts.Seed, "seed", opts.Seed, "seed of the generated messages")
-	fs.IntVar(&opts.Messages, "messages", opts.Messages, "messages generated and imported before timing the pages")
-	fs.IntVar(&opts.CMs, "cms", opts.CMs, "CMs the conversations are shared out among")
-	fs.IntVar(&opts.Requests, "requests", opts.Requests, "timed requests of each page, after a few untimed")
-	fs.BoolVar(&opts.Keep, "keep", false, "leave the database in place at the end, to look at its query plans")
-	fs.BoolVar(&asJSON, "json", false, "print one JSON object instead of a report")
+	fs.StringVar(dir, "dir", "", "folder for the SQLite database, removed at the end (default: a temporary folder)")
+	fs.Uint64Var(seed, "seed", *seed, "seed of the generated messages")
+	fs.BoolVar(asJSON, "json", false, "print one JSON object instead of a report")
+	return fs
+}
+
+// parseBench parses a benchmark's flags: no arguments, and --db sqlite or
+// a server's URL.
+func parseBench(fs *flag.FlagSet, name string, args []string, db *string) error {
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
@@ -330,9 +328,29 @@ func runBenchConsole(ctx context.Context, args []string, env Env) error {
 	}
 	switch {
 	case fs.NArg() > 0:
-		return usagef("bench console takes no arguments, got %q", fs.Args())
-	case opts.DB != bench.EngineSQLite && !store.IsPostgresDSN(opts.DB):
-		return usagef("--db must be sqlite or a postgres:// server URL, not %q", opts.DB)
+		return usagef("bench %s takes no arguments, got %q", name, fs.Args())
+	case *db != bench.EngineSQLite && !store.IsPostgresDSN(*db):
+		return usagef("--db must be sqlite or a postgres:// server URL, not %q", *db)
+	}
+	return nil
+}
+
+// runBenchConsole runs `palabre bench console`: the web console's pages
+// timed for a CM of a large workspace (docs/BENCHMARKS.md). Its few
+// progress lines go to stderr: the run takes minutes.
+func runBenchConsole(ctx context.Context, args []string, env Env) error {
+	opts := bench.DefaultConsoleOptions()
+	opts.Log = env.Stderr
+	var asJSON bool
+	fs := newBenchFlags("console", env, &opts.DB, &opts.Dir, &opts.Seed, &asJSON)
+	fs.IntVar(&opts.Messages, "messages", opts.Messages, "messages generated and imported before timing the pages")
+	fs.IntVar(&opts.CMs, "cms", opts.CMs, "CMs the conversations are shared out among")
+	fs.IntVar(&opts.Requests, "requests", opts.Requests, "timed requests of each page, after a few untimed")
+	fs.BoolVar(&opts.Keep, "keep", false, "leave the database in place at the end, to look at its query plans")
+	if err := parseBench(fs, "console", args, &opts.DB); err != nil {
+		return err
+	}
+	switch {
 	case opts.Messages < 1 || opts.Messages > maxBenchMessages:
 		return usagef("--messages must be between 1 and %d", maxBenchMessages)
 	case opts.CMs < 1 || opts.CMs > 1000:

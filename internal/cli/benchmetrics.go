@@ -2,15 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
 	"palabre/internal/bench"
-	"palabre/internal/store"
 )
 
 // maxBenchMetricsMessages bounds --messages of bench metrics: twice the
@@ -25,12 +22,7 @@ func runBenchMetrics(ctx context.Context, args []string, env Env) error {
 	opts := bench.DefaultMetricsOptions()
 	opts.Log = env.Stderr
 	var asJSON bool
-	fs := flag.NewFlagSet("palabre bench metrics", flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	fs.StringVar(&opts.DB, "db", opts.DB, "sqlite for a fresh file in --dir, or the postgres:// URL of a server on which "+
-		"a throw-away database palabre_bench_* is created and dropped")
-	fs.StringVar(&opts.Dir, "dir", "", "folder for the SQLite database, removed at the end (default: a temporary folder)")
-	fs.Uint64Var(&opts.Seed, "seed", opts.Seed, "seed of the generated messages")
+	fs := newBenchFlags("metrics", env, &opts.DB, &opts.Dir, &opts.Seed, &asJSON)
 	fs.IntVar(&opts.Messages, "messages", opts.Messages, "messages stored in all workspaces")
 	fs.IntVar(&opts.Workspaces, "workspaces", opts.Workspaces, "workspaces the messages are shared out among")
 	fs.IntVar(&opts.Years, "years", opts.Years, "years the messages are spread over, up to now")
@@ -38,18 +30,10 @@ func runBenchMetrics(ctx context.Context, args []string, env Env) error {
 	fs.IntVar(&opts.Requests, "requests", opts.Requests, "timed answers of each dashboard, after one untimed")
 	fs.BoolVar(&opts.Keep, "keep", false, "leave the database in place at the end")
 	fs.StringVar(&opts.Reuse, "reuse", "", "time again the database an earlier run kept (a SQLite file or a postgres:// URL), storing nothing")
-	fs.BoolVar(&asJSON, "json", false, "print one JSON object instead of a report")
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return usageError{err.Error()}
+	if err := parseBench(fs, "metrics", args, &opts.DB); err != nil {
+		return err
 	}
 	switch {
-	case fs.NArg() > 0:
-		return usagef("bench metrics takes no arguments, got %q", fs.Args())
-	case opts.DB != bench.EngineSQLite && !store.IsPostgresDSN(opts.DB):
-		return usagef("--db must be sqlite or a postgres:// server URL, not %q", opts.DB)
 	case opts.Reuse != "" && opts.Keep:
 		return usagef("--reuse times a kept database again: --keep is for the run that stores it")
 	case opts.Messages < 1 || opts.Messages > maxBenchMetricsMessages:

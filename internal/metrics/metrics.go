@@ -190,6 +190,13 @@ type MemberPart struct {
 	Seen      bool      `json:"seen,omitempty"`
 }
 
+// clone is a copy of m that shares nothing with it.
+func (m *MemberPart) clone() *MemberPart {
+	c := *m
+	c.Conversations, c.Days = slices.Clone(m.Conversations), slices.Clone(m.Days)
+	return &c
+}
+
 // seenFirst keeps the earlier of the member's first writing and at.
 func (m *MemberPart) seenFirst(at time.Time) {
 	if !m.Seen || at.Before(m.FirstSeen) {
@@ -267,7 +274,8 @@ type Partial struct {
 // Merge merges the partials of periods that follow one another, in time
 // order, into the partial of the period they cover together: counts and
 // durations add up, the backlog is the last one's, each member's parts
-// are united.
+// are united. The merged partial may share members' parts with parts:
+// neither is to be changed after.
 func Merge(parts ...Partial) Partial {
 	if len(parts) == 0 {
 		return Partial{}
@@ -278,6 +286,9 @@ func Merge(parts ...Partial) Partial {
 	}
 	out := Partial{Report: Report{Period: Period{From: parts[0].Report.Period.From, To: parts[len(parts)-1].Report.Period.To}},
 		Members: make(map[string]*MemberPart, most)}
+	// The members' parts merged into, made here; the others are the
+	// parts', read only.
+	owned := map[*MemberPart]bool{}
 	for _, p := range parts {
 		r, o := p.Report, &out.Report
 		o.In, o.Out, o.Conversations = o.In+r.In, o.Out+r.Out, o.Conversations+r.Conversations
@@ -291,7 +302,14 @@ func Merge(parts ...Partial) Partial {
 		for id, m := range p.Members {
 			mine := out.Members[id]
 			if mine == nil {
-				mine = &MemberPart{}
+				// A member seen once is shared with the part, not copied:
+				// most members write in one part only.
+				out.Members[id] = m
+				continue
+			}
+			if !owned[mine] {
+				mine = mine.clone()
+				owned[mine] = true
 				out.Members[id] = mine
 			}
 			for _, c := range m.Conversations {

@@ -146,21 +146,7 @@ func (fx *fixture) check(t *testing.T, when string, wants []metrics.Answer, kept
 func newFixture(t *testing.T, engine string) *fixture {
 	t.Helper()
 	ctx := context.Background()
-	dsn := testutil.NewDSN(t, engine)
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	driver := "pgx"
-	if engine == store.EngineSQLite {
-		driver, dsn = "sqlite", "file:"+dsn+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	st, db := testutil.NewRaw(t, engine)
 	ws, err := st.CreateWorkspace(ctx, model.Workspace{Slug: "velo", Name: "Vélo"})
 	if err != nil {
 		t.Fatal(err)

@@ -27,21 +27,7 @@ func forEachEngineRaw(t *testing.T, fn func(t *testing.T, st *store.Store, db *s
 	t.Helper()
 	for _, engine := range []string{store.EngineSQLite, store.EnginePostgres} {
 		t.Run(engine, func(t *testing.T) {
-			dsn := testutil.NewDSN(t, engine)
-			st, err := store.Open(context.Background(), dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { st.Close() })
-			driver := "pgx"
-			if engine == store.EngineSQLite {
-				driver, dsn = "sqlite", "file:"+dsn+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
-			}
-			db, err := sql.Open(driver, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
+			st, db := testutil.NewRaw(t, engine)
 			fn(t, st, db)
 		})
 	}

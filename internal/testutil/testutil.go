@@ -45,6 +45,30 @@ func NewStore(t testing.TB, engine string) *store.Store {
 	return st
 }
 
+// NewRaw opens a fresh, migrated store of the given engine and, beside
+// it, a plain connection to the same database, for tests that write what
+// no store method does (a state the workflow would have left, a change
+// the triggers must see); both closed when the test ends.
+func NewRaw(t testing.TB, engine string) (*store.Store, *sql.DB) {
+	t.Helper()
+	dsn := NewDSN(t, engine)
+	st, err := store.Open(context.Background(), dsn)
+	if err != nil {
+		t.Fatalf("open %s store: %v", engine, err)
+	}
+	t.Cleanup(func() { st.Close() })
+	driver := "pgx"
+	if engine == store.EngineSQLite {
+		driver, dsn = "sqlite", "file:"+dsn+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return st, db
+}
+
 // NewDSN returns the address of a fresh, empty database of the given
 // engine: a file in the test's temporary directory, or a new PostgreSQL
 // schema dropped when the test ends.
