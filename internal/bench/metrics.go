@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -40,9 +41,10 @@ type MetricsOptions struct {
 	Seed       uint64
 	Keep       bool
 	// Reuse names the database an earlier run kept (Keep): its rows and
-	// rollups are timed again, nothing stored.
-	Reuse string
-	Log   io.Writer
+	// rollups are timed again, nothing stored; Timed names the workspace
+	// timed there (brand-1, the first, by default).
+	Reuse, Timed string
+	Log          io.Writer
 }
 
 // DefaultMetricsOptions are the sizes of the issue's target: 10,000,000
@@ -63,6 +65,7 @@ type MetricsResult struct {
 	Stored        Counts  `json:"stored"`
 	// Timed counts what the timed workspace holds, and what it holds in
 	// the year its dashboards show.
+	TimedSlug string `json:"timed_workspace"`
 	Timed     Counts `json:"timed"`
 	TimedYear Counts `json:"timed_year"`
 	// LoadSeconds stored the rows (in bulk, the rollups' triggers set
@@ -132,7 +135,7 @@ func RunMetrics(ctx context.Context, opts MetricsOptions) (MetricsResult, error)
 		if store.IsPostgresDSN(opts.Reuse) {
 			res.Engine = store.EnginePostgres
 		}
-		return timeKept(ctx, opts.Reuse, res)
+		return timeKept(ctx, opts.Reuse, cmp.Or(opts.Timed, "brand-1"), res)
 	}
 	dsn, version, cleanup, err := runDatabase(ctx, opts.DB, opts.Dir, "metrics", opts.Keep, logf)
 	if err != nil {
@@ -190,11 +193,11 @@ func RunMetrics(ctx context.Context, opts MetricsOptions) (MetricsResult, error)
 	}
 	res.RebuildSeconds = time.Since(began).Seconds()
 	logf("metrics: rollups counted in %.0f s; timing the dashboards", res.RebuildSeconds)
-	return timeDashboardsOf(ctx, st, res)
+	return timeDashboardsOf(ctx, st, "brand-1", res)
 }
 
 // timeKept times the dashboards of a database an earlier run kept.
-func timeKept(ctx context.Context, dsn string, res MetricsResult) (MetricsResult, error) {
+func timeKept(ctx context.Context, dsn, slug string, res MetricsResult) (MetricsResult, error) {
 	var err error
 	if res.EngineVersion, err = engineVersion(ctx, dsn); err != nil {
 		return res, err
@@ -218,23 +221,28 @@ func timeKept(ctx context.Context, dsn string, res MetricsResult) (MetricsResult
 		{&res.Stored.Messages, `SELECT COUNT(*) FROM messages`},
 		{&res.Stored.Conversations, `SELECT COUNT(*) FROM conversations`},
 		{&res.Stored.Members, `SELECT COUNT(*) FROM members`},
-		{&res.Timed.Messages, `SELECT COUNT(*) FROM messages m JOIN workspaces w ON w.id = m.workspace_id WHERE w.slug = 'brand-1'`},
-		{&res.Timed.Conversations, `SELECT COUNT(*) FROM conversations c JOIN workspaces w ON w.id = c.workspace_id WHERE w.slug = 'brand-1'`},
-		{&res.Timed.Members, `SELECT COUNT(*) FROM members m JOIN workspaces w ON w.id = m.workspace_id WHERE w.slug = 'brand-1'`},
+		{&res.Timed.Messages, `SELECT COUNT(*) FROM messages m JOIN workspaces w ON w.id = m.workspace_id WHERE w.slug = $1`},
+		{&res.Timed.Conversations, `SELECT COUNT(*) FROM conversations c JOIN workspaces w ON w.id = c.workspace_id WHERE w.slug = $1`},
+		{&res.Timed.Members, `SELECT COUNT(*) FROM members m JOIN workspaces w ON w.id = m.workspace_id WHERE w.slug = $1`},
 		{&res.TimedYear.Messages, fmt.Sprintf(`SELECT COUNT(*) FROM messages m JOIN workspaces w ON w.id = m.workspace_id
-			WHERE w.slug = 'brand-1' AND m.created_at >= %d`, yearAgo)},
+			WHERE w.slug = $1 AND m.created_at >= %d`, yearAgo)},
 	} {
-		if err := db.QueryRowContext(ctx, c.query).Scan(c.n); err != nil {
+		args := []any{slug}
+		if !strings.Contains(c.query, "$1") {
+			args = nil
+		}
+		if err := db.QueryRowContext(ctx, c.query, args...).Scan(c.n); err != nil {
 			return res, fmt.Errorf("bench: %w", err)
 		}
 	}
-	return timeDashboardsOf(ctx, st, res)
+	return timeDashboardsOf(ctx, st, slug, res)
 }
 
 // timeDashboardsOf brings the rollups of the timed workspace up to date,
 // times its dashboards, and counts the first from every fact once.
-func timeDashboardsOf(ctx context.Context, st *store.Store, res MetricsResult) (MetricsResult, error) {
-	timed, err := st.WorkspaceBySlug(ctx, "brand-1")
+func timeDashboardsOf(ctx context.Context, st *store.Store, slug string, res MetricsResult) (MetricsResult, error) {
+	res.TimedSlug = slug
+	timed, err := st.WorkspaceBySlug(ctx, slug)
 	if err != nil {
 		return res, err
 	}
@@ -247,14 +255,16 @@ func timeDashboardsOf(ctx context.Context, st *store.Store, res MetricsResult) (
 	if err != nil {
 		return res, err
 	}
-	year := res.Queries[0].Query
+	// Both at the same instant: a due time passing between them would
+	// change the answer.
+	year, at := res.Queries[0].Query, time.Now()
 	began = time.Now()
-	want, err := metrics.Ask(ctx, st, timed.ID, year, time.Now())
+	want, err := metrics.Ask(ctx, st, timed.ID, year, at)
 	if err != nil {
 		return res, err
 	}
 	res.FromFactsMS = ms(time.Since(began))
-	got, err := rollup.Ask(ctx, st, timed.ID, year, time.Now())
+	got, err := rollup.Ask(ctx, st, timed.ID, year, at)
 	if err != nil {
 		return res, err
 	}
@@ -418,6 +428,10 @@ func loadWorkspace(ctx context.Context, st *store.Store, dsn, slug string, n int
 			// Left unanswered, then set aside within two weeks; a tenth
 			// stays open for good, as comments nobody closes do.
 			c.status, c.closed = model.ConvIgnored, t+int64(1+rng.IntN(14*24*60))*60e6
+		}
+		if c.closed > now.UnixMicro() {
+			// Not closed yet: a closing is never dated after now.
+			c.status, c.closed = model.ConvOpen, 0
 		}
 		c.expert = rng.IntN(20) == 0
 		for _, m := range c.msgs {

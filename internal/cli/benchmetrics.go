@@ -29,6 +29,7 @@ func runBenchMetrics(ctx context.Context, args []string, env Env) error {
 	fs.Float64Var(&opts.Share, "share", opts.Share, "share of the messages in the first workspace, whose dashboards are timed")
 	fs.IntVar(&opts.Requests, "requests", opts.Requests, "timed answers of each dashboard, after one untimed")
 	fs.BoolVar(&opts.Keep, "keep", false, "leave the database in place at the end")
+	fs.StringVar(&opts.Timed, "timed", "", "with --reuse: the workspace timed (default brand-1, the largest)")
 	fs.StringVar(&opts.Reuse, "reuse", "", "time again the database an earlier run kept (a SQLite file or a postgres:// URL), storing nothing")
 	if err := parseBench(fs, "metrics", args, &opts.DB); err != nil {
 		return err
@@ -61,8 +62,8 @@ func printBenchMetrics(w io.Writer, r bench.MetricsResult) error {
 	b.WriteString(benchHeader("metrics", r.Date, r.Machine, r.EngineVersion))
 	fmt.Fprintf(&b, "stored: %d messages, %d conversations, %d members (in %.0f s, in bulk)\n",
 		r.Stored.Messages, r.Stored.Conversations, r.Stored.Members, r.LoadSeconds)
-	fmt.Fprintf(&b, "timed workspace: %d messages, %d conversations, %d members; in its last year %d, %d, %d\n",
-		r.Timed.Messages, r.Timed.Conversations, r.Timed.Members, r.TimedYear.Messages, r.TimedYear.Conversations, r.TimedYear.Members)
+	fmt.Fprintf(&b, "timed workspace %s: %d messages, %d conversations, %d members; in its last year %d, %d, %d\n",
+		r.TimedSlug, r.Timed.Messages, r.Timed.Conversations, r.Timed.Members, r.TimedYear.Messages, r.TimedYear.Conversations, r.TimedYear.Members)
 	fmt.Fprintf(&b, "rollups counted again in %.0f s (palabre rollups, every workspace); a round with nothing to do: %.2f s\n\n",
 		r.RebuildSeconds, r.RefreshSeconds)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)

@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"time"
 )
 
@@ -39,9 +37,10 @@ func (t Partial) AppendBinary(b []byte) ([]byte, error) {
 			b = binary.AppendVarint(b, v)
 		}
 	}
-	b = binary.AppendUvarint(b, uint64(len(t.Members)))
-	for _, id := range slices.Sorted(maps.Keys(t.Members)) {
-		m := t.Members[id]
+	members := t.members()
+	b = binary.AppendUvarint(b, uint64(len(members)))
+	for _, e := range members {
+		id, m := e.id, e.part
 		b = binary.AppendUvarint(b, uint64(len(id)))
 		b = append(b, id...)
 		b = binary.AppendUvarint(b, uint64(len(m.Conversations)))
@@ -127,10 +126,10 @@ func (t *Partial) unmarshal(data []byte, members bool) error {
 		return nil
 	}
 	n := d.count(8)
-	t.Members = make(map[string]*MemberPart, n)
 	// One allocation each for the members, their lists and their ids,
-	// which are cut from a copy of the whole.
+	// which are cut from a copy of the whole; they come sorted by id.
 	parts := make([]MemberPart, n)
+	t.sorted = make([]memberEntry, 0, n)
 	text := string(data)
 	var convs []int64
 	var days []int32
@@ -172,13 +171,13 @@ func (t *Partial) unmarshal(data []byte, members bool) error {
 		if m.Seen {
 			m.FirstSeen = d.micros()
 		}
-		if _, dup := t.Members[id]; dup {
-			d.fail(fmt.Errorf("member %q twice", id))
+		if k := len(t.sorted); k > 0 && t.sorted[k-1].id >= id {
+			d.fail(fmt.Errorf("member %q out of order", id))
 		}
 		if d.err != nil {
 			break
 		}
-		t.Members[id] = m
+		t.sorted = append(t.sorted, memberEntry{id: id, part: m})
 	}
 	if d.err == nil && len(d.b) > 0 {
 		d.fail(fmt.Errorf("%d bytes after the end", len(d.b)))

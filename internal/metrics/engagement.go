@@ -86,14 +86,14 @@ func (t Partial) Engaged(names map[string]string, w Weights, n int) []Engagement
 // for the members who may rank: those scoring at least the n-th score.
 func (t Partial) EngagedNamed(ctx context.Context, w Weights, n int,
 	names func(context.Context, []string) (map[string]string, error)) ([]Engagement, error) {
-	out := make([]Engagement, 0, len(t.Members))
-	for id, m := range t.Members {
+	out := make([]Engagement, 0, t.MemberCount())
+	t.eachMember(func(id string, m *MemberPart) {
 		e := Engagement{MemberID: id, Messages: m.Messages, Conversations: len(m.Conversations), Days: len(m.Days),
 			Positive: m.Positive, Helpful: m.Helpful, Negative: m.Negative}
 		e.Score = float64(e.Messages)*w.Messages + float64(e.Conversations)*w.Conversations + float64(e.Days)*w.Days +
 			float64(e.Positive)*w.Positive + float64(e.Helpful)*w.Helpful - float64(e.Negative)*w.Negative
 		out = append(out, e)
-	}
+	})
 	if n <= 0 || len(out) == 0 {
 		return []Engagement{}, nil
 	}

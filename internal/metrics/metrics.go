@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"palabre/internal/sla"
@@ -269,6 +270,9 @@ type Partial struct {
 	// partial's period, whose parts were not read (UnmarshalCounts); it
 	// finishes, but does not merge.
 	MembersCounted bool `json:"members_counted,omitempty"`
+	// sorted holds the members, sorted by id, in place of Members in a
+	// partial read back (UnmarshalBinary) or merged (Merge).
+	sorted []memberEntry
 }
 
 // Merge merges the partials of periods that follow one another, in time
@@ -280,16 +284,9 @@ func Merge(parts ...Partial) Partial {
 	if len(parts) == 0 {
 		return Partial{}
 	}
-	most := 0
-	for _, p := range parts {
-		most = max(most, len(p.Members))
-	}
-	out := Partial{Report: Report{Period: Period{From: parts[0].Report.Period.From, To: parts[len(parts)-1].Report.Period.To}},
-		Members: make(map[string]*MemberPart, most)}
-	// The members' parts merged into, made here; the others are the
-	// parts', read only.
-	owned := map[*MemberPart]bool{}
-	for _, p := range parts {
+	out := Partial{Report: Report{Period: Period{From: parts[0].Report.Period.From, To: parts[len(parts)-1].Report.Period.To}}}
+	lists := make([][]memberEntry, len(parts))
+	for i, p := range parts {
 		r, o := p.Report, &out.Report
 		o.In, o.Out, o.Conversations = o.In+r.In, o.Out+r.Out, o.Conversations+r.Conversations
 		o.ResponseRate = Rate{Of: o.ResponseRate.Of + r.ResponseRate.Of, Total: o.ResponseRate.Total + r.ResponseRate.Total}
@@ -299,35 +296,9 @@ func Merge(parts ...Partial) Partial {
 			Negative: o.Sentiment.Negative + r.Sentiment.Negative, Unknown: o.Sentiment.Unknown + r.Sentiment.Unknown}
 		out.First = append(out.First, p.First...)
 		out.Resolution = append(out.Resolution, p.Resolution...)
-		for id, m := range p.Members {
-			mine := out.Members[id]
-			if mine == nil {
-				// A member seen once is shared with the part, not copied:
-				// most members write in one part only.
-				out.Members[id] = m
-				continue
-			}
-			if !owned[mine] {
-				mine = mine.clone()
-				owned[mine] = true
-				out.Members[id] = mine
-			}
-			for _, c := range m.Conversations {
-				mine.wrote(c)
-			}
-			for _, d := range m.Days {
-				mine.wroteOn(d)
-			}
-			if m.Seen {
-				mine.seenFirst(m.FirstSeen)
-			}
-			mine.Positive += m.Positive
-			mine.Turned = mine.Turned || m.Turned
-			mine.Messages += m.Messages
-			mine.Negative += m.Negative
-			mine.Helpful += m.Helpful
-		}
+		lists[i] = p.members()
 	}
+	out.sorted = mergeMembers(lists)
 	last := parts[len(parts)-1]
 	out.Report.Backlog = Backlog{Open: last.Report.Backlog.Open, Unanswered: last.Report.Backlog.Unanswered}
 	if last.BacklogDone {
@@ -336,6 +307,121 @@ func Merge(parts ...Partial) Partial {
 	out.Ages, out.BacklogDone = slices.Clone(last.Ages), last.BacklogDone
 	return out
 }
+
+// mergeMembers merges lists of members' parts, each sorted by id, into
+// one: a k-way merge, the parts of a member found in several lists
+// united (in the lists' order), those found in one shared, not copied.
+func mergeMembers(lists [][]memberEntry) []memberEntry {
+	total := 0
+	for _, l := range lists {
+		total += len(l)
+	}
+	out := make([]memberEntry, 0, total)
+	// A heap of the lists not exhausted, by their next id, then by list.
+	pos := make([]int, len(lists))
+	heap := make([]int, 0, len(lists))
+	less := func(a, b int) bool {
+		x, y := lists[a][pos[a]].id, lists[b][pos[b]].id
+		return x < y || (x == y && a < b)
+	}
+	down := func(i int) {
+		for {
+			l, r, min := 2*i+1, 2*i+2, i
+			if l < len(heap) && less(heap[l], heap[min]) {
+				min = l
+			}
+			if r < len(heap) && less(heap[r], heap[min]) {
+				min = r
+			}
+			if min == i {
+				return
+			}
+			heap[i], heap[min] = heap[min], heap[i]
+			i = min
+		}
+	}
+	for i, l := range lists {
+		if len(l) > 0 {
+			heap = append(heap, i)
+		}
+	}
+	for i := len(heap)/2 - 1; i >= 0; i-- {
+		down(i)
+	}
+	for len(heap) > 0 {
+		i := heap[0]
+		e := lists[i][pos[i]]
+		if pos[i]++; pos[i] == len(lists[i]) {
+			heap[0] = heap[len(heap)-1]
+			heap = heap[:len(heap)-1]
+		}
+		down(0)
+		n := len(out)
+		if n == 0 || out[n-1].id != e.id {
+			out = append(out, memberEntry{id: e.id, part: e.part})
+			continue
+		}
+		mine := &out[n-1]
+		if !mine.own {
+			mine.part, mine.own = mine.part.clone(), true
+		}
+		mine.part.add(e.part)
+	}
+	return out
+}
+
+// add unites m's part into the member's.
+func (mine *MemberPart) add(m *MemberPart) {
+	for _, c := range m.Conversations {
+		mine.wrote(c)
+	}
+	for _, d := range m.Days {
+		mine.wroteOn(d)
+	}
+	if m.Seen {
+		mine.seenFirst(m.FirstSeen)
+	}
+	mine.Positive += m.Positive
+	mine.Turned = mine.Turned || m.Turned
+	mine.Messages += m.Messages
+	mine.Negative += m.Negative
+	mine.Helpful += m.Helpful
+}
+
+// memberEntry is a member's part with their id, in a list sorted by id.
+// own: the part was made by the merge, and may be changed by it.
+type memberEntry struct {
+	id   string
+	part *MemberPart
+	own  bool
+}
+
+// members lists the partial's members sorted by id.
+func (t Partial) members() []memberEntry {
+	if len(t.Members) == 0 {
+		return t.sorted
+	}
+	out := make([]memberEntry, 0, len(t.Members))
+	for id, m := range t.Members {
+		out = append(out, memberEntry{id: id, part: m})
+	}
+	slices.SortFunc(out, func(a, b memberEntry) int { return strings.Compare(a.id, b.id) })
+	return out
+}
+
+// eachMember calls fn for each member of the partial.
+func (t Partial) eachMember(fn func(id string, m *MemberPart)) {
+	for id, m := range t.Members {
+		fn(id, m)
+	}
+	for _, e := range t.sorted {
+		fn(e.id, e.part)
+	}
+}
+
+// MemberCount is how many members wrote in the partial's period (none
+// read when MembersCounted).
+func (t Partial) MemberCount() int { return len(t.Members) + len(t.sorted) }
 
 // finishAll finishes each of parts (Partial.Finish).
 func finishAll(parts []Partial) []Report {
@@ -554,7 +640,7 @@ func (t Partial) Finish() Report {
 	if !t.MembersCounted {
 		r.Members = Members{}
 	}
-	for _, mb := range t.Members {
+	t.eachMember(func(_ string, mb *MemberPart) {
 		r.Members.Active++
 		if mb.Seen && mb.FirstSeen.Before(r.Period.From) {
 			r.Members.Returning++
@@ -570,7 +656,7 @@ func (t Partial) Finish() Report {
 		if mb.Positive >= AdvocateMessages {
 			r.Members.Advocates++
 		}
-	}
+	})
 	r.FirstResponse, r.Resolution = summarise(t.First), summarise(t.Resolution)
 	if t.BacklogDone {
 		return r

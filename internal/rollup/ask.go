@@ -187,7 +187,7 @@ func (c *counter) coverDays(slice string, from, to int32, live *[]int32) []piece
 			continue
 		}
 		took := false
-		for _, grain := range []string{Month, Week, Day} {
+		for _, grain := range []string{Quarter, Month, Week, Day} {
 			u := unit{grain, d}
 			if starts(grain, d, c.loc) && u.end(c.loc) <= to && c.usable(slice, u) {
 				out = append(out, piece{unit: u})

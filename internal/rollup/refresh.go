@@ -87,7 +87,7 @@ func Refresh(ctx context.Context, src Source, workspaceID int64, now time.Time) 
 		counted += int(end - d)
 		d = end
 	}
-	for _, grain := range []string{Week, Month} {
+	for _, grain := range []string{Week, Month, Quarter} {
 		for d := from; d < today; d++ {
 			u := unit{grain, d}
 			if !starts(grain, d, loc) || have[u] || u.end(loc) > today {
@@ -109,7 +109,8 @@ func Refresh(ctx context.Context, src Source, workspaceID int64, now time.Time) 
 	return counted, nil
 }
 
-// mergeDays merges the day rollups of a week or a month into its own;
+// mergeDays merges the day rollups of a week, a month or a quarter into
+// its own;
 // nil when one of its days is not kept.
 func mergeDays(ctx context.Context, src Source, workspaceID int64, u unit, zone string, loc *time.Location, now time.Time) ([]store.Rollup, error) {
 	end := u.end(loc)

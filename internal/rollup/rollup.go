@@ -29,9 +29,10 @@ import (
 
 // Grains of rollups.
 const (
-	Day   = "day"
-	Week  = "week" // Monday to Sunday
-	Month = "month"
+	Day     = "day"
+	Week    = "week" // Monday to Sunday
+	Month   = "month"
+	Quarter = "quarter" // January to March, April to June, …
 )
 
 // kinds are the slices kept besides the whole workspace.
@@ -78,12 +79,15 @@ func (u unit) end(loc *time.Location) int32 {
 		return u.day + 7
 	case Month:
 		return dayOf(midnight(u.day, loc).AddDate(0, 1, 0), loc)
+	case Quarter:
+		return dayOf(midnight(u.day, loc).AddDate(0, 3, 0), loc)
 	}
 	return u.day + 1
 }
 
 // starts reports whether a unit of grain may begin on day d: weeks on
-// Mondays, months on their first day.
+// Mondays, months on their first day, quarters on the first of January,
+// April, July and October.
 func starts(grain string, d int32, loc *time.Location) bool {
 	t := midnight(d, loc)
 	switch grain {
@@ -91,6 +95,8 @@ func starts(grain string, d int32, loc *time.Location) bool {
 		return t.Weekday() == time.Monday
 	case Month:
 		return t.Day() == 1
+	case Quarter:
+		return t.Day() == 1 && t.Month()%3 == 1
 	}
 	return true
 }

@@ -8,6 +8,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -278,10 +279,11 @@ func (s *Store) ClaimDirty(ctx context.Context, workspaceID int64, days func(Spa
 		}
 		for _, sp := range spans {
 			first, last := days(sp)
-			// A week began at most 6 days, a month at most 30, before a
-			// day it holds.
+			// A week began at most 6 days, a month 30, a quarter 91,
+			// before a day it holds.
 			if _, err := tx.ExecContext(ctx, `DELETE FROM metric_rollups WHERE workspace_id = $1 AND day <= $3
-				AND (day >= $2 OR (grain = 'week' AND day >= $2 - 6) OR (grain = 'month' AND day >= $2 - 30))`,
+				AND (day >= $2 OR (grain = 'week' AND day >= $2 - 6) OR (grain = 'month' AND day >= $2 - 30)
+					OR (grain = 'quarter' AND day >= $2 - 91))`,
 				workspaceID, first, last); err != nil {
 				return err
 			}
@@ -360,11 +362,16 @@ const openNow = ` c.workspace_id = $1 AND c.status NOT IN ` + closedStates + ` A
 // ones not the whole backlog: Openings then tells it.
 func (s *Store) BacklogNow(ctx context.Context, workspaceID int64, end time.Time, by string) (map[string]metrics.Backlog, bool, error) {
 	at := toMicros(end)
-	var later bool
-	err := s.r.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM conversations c WHERE c.workspace_id = $1
-		AND c.status IN `+closedStates+` AND c.opened_at IS NOT NULL AND COALESCE(c.status_at, c.last_activity_at) >= $2
-		AND c.opened_at < $2)`, workspaceID, at).Scan(&later)
-	if err != nil || later {
+	// The latest closing, found at the end of its index (a query for
+	// those after end would leave PostgreSQL guessing how many there are).
+	var latest sql.NullInt64
+	err := s.r.QueryRowContext(ctx, `SELECT COALESCE(c.status_at, c.last_activity_at) FROM conversations c
+		WHERE c.workspace_id = $1 AND c.status IN `+closedStates+` AND c.opened_at IS NOT NULL
+		ORDER BY COALESCE(c.status_at, c.last_activity_at) DESC LIMIT 1`, workspaceID).Scan(&latest)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = nil
+	}
+	if err != nil || (latest.Valid && latest.Int64 >= at) {
 		return nil, false, wrapBacklog(workspaceID, err)
 	}
 	key := map[string]string{"": "c.workspace_id", "channel": "c.channel_id", "assignee": "COALESCE(c.assignee_id, 0)"}[by]

@@ -6,7 +6,7 @@
 CREATE TABLE metric_rollups (
     workspace_id INTEGER NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
     slice        TEXT    NOT NULL, -- '' for the whole workspace, or channel, assignee, topic
-    grain        TEXT    NOT NULL, -- day, week or month
+    grain        TEXT    NOT NULL, -- day, week, month or quarter
     day          INTEGER NOT NULL, -- its first local day, in days since 1970-01-01
     zone         TEXT    NOT NULL, -- the time zone its days are local to
     built_at     INTEGER NOT NULL,
