@@ -13,8 +13,23 @@ import (
 // checks that it measured what it says, not how fast: every page answered
 // and showed something, the counts add up, percentiles in order.
 func TestRunConsole(t *testing.T) {
+	forEachDatabase(t, "imports and serves for seconds", func(t *testing.T, db string) {
+		opts := ConsoleOptions{DB: db, Dir: t.TempDir(), Messages: 3000, CMs: 3, LongThread: 40, Requests: 4, WarmUp: 1, Seed: 7}
+		res, err := RunConsole(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkConsole(t, res, opts)
+	})
+}
+
+// forEachDatabase runs fn, in parallel, on each database a benchmark
+// runs on: sqlite, and the test PostgreSQL server's URL. With -short it
+// skips, saying how long the run takes (takes).
+func forEachDatabase(t *testing.T, takes string, fn func(t *testing.T, db string)) {
+	t.Helper()
 	if testing.Short() {
-		t.Skip("imports and serves for seconds; skipped with -short")
+		t.Skip(takes + "; skipped with -short")
 	}
 	t.Parallel()
 	for _, engine := range []string{EngineSQLite, "postgres"} {
@@ -24,12 +39,7 @@ func TestRunConsole(t *testing.T) {
 			if engine == "postgres" {
 				db = testutil.PostgresURL(t)
 			}
-			opts := ConsoleOptions{DB: db, Dir: t.TempDir(), Messages: 3000, CMs: 3, LongThread: 40, Requests: 4, WarmUp: 1, Seed: 7}
-			res, err := RunConsole(context.Background(), opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkConsole(t, res, opts)
+			fn(t, db)
 		})
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"net/url"
 	"testing"
-
-	"palabre/internal/testutil"
 )
 
 // TestRunMetrics runs the metrics benchmark in a tiny configuration and
@@ -14,53 +12,42 @@ import (
 // stored, every dashboard answered over its period, the rollups' answer
 // the one counted from every fact; then times the kept database again.
 func TestRunMetrics(t *testing.T) {
-	if testing.Short() {
-		t.Skip("stores and counts for seconds; skipped with -short")
-	}
-	t.Parallel()
-	for _, engine := range []string{EngineSQLite, "postgres"} {
-		t.Run(engine, func(t *testing.T) {
-			t.Parallel()
-			db := engine
-			if engine == "postgres" {
-				db = testutil.PostgresURL(t)
+	forEachDatabase(t, "stores and counts for seconds", func(t *testing.T, db string) {
+		opts := MetricsOptions{DB: db, Dir: t.TempDir(), Messages: 6000, Workspaces: 3, Years: 2, Share: 0.5, Requests: 2, Seed: 3, Keep: true}
+		res, err := RunMetrics(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A workspace's last conversation may end a few messages over.
+		if res.Stored.Messages < opts.Messages || res.Stored.Messages > opts.Messages+3*opts.Workspaces {
+			t.Errorf("stored %d messages, want about %d", res.Stored.Messages, opts.Messages)
+		}
+		if res.Timed.Messages < 2900 || res.TimedYear.Messages < 1000 || res.TimedYear.Messages >= res.Timed.Messages ||
+			res.Stored.Conversations == 0 || res.Stored.Members == 0 {
+			t.Errorf("counts %+v, timed %+v, its year %+v", res.Stored, res.Timed, res.TimedYear)
+		}
+		if !res.Same || res.FromFactsMS <= 0 || res.EngineVersion == "" || res.Machine.Cores == 0 {
+			t.Errorf("result %+v", res)
+		}
+		if len(res.Queries) != 6 || !res.Queries[5].Insights {
+			t.Fatalf("%d dashboards timed", len(res.Queries))
+		}
+		for _, q := range res.Queries {
+			if q.Time.N != opts.Requests || q.In == 0 || q.Time.P50 > q.Time.Max {
+				t.Errorf("%s: %+v", q.Name, q)
 			}
-			opts := MetricsOptions{DB: db, Dir: t.TempDir(), Messages: 6000, Workspaces: 3, Years: 2, Share: 0.5, Requests: 2, Seed: 3, Keep: true}
-			res, err := RunMetrics(context.Background(), opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			// A workspace's last conversation may end a few messages over.
-			if res.Stored.Messages < opts.Messages || res.Stored.Messages > opts.Messages+3*opts.Workspaces {
-				t.Errorf("stored %d messages, want about %d", res.Stored.Messages, opts.Messages)
-			}
-			if res.Timed.Messages < 2900 || res.TimedYear.Messages < 1000 || res.TimedYear.Messages >= res.Timed.Messages ||
-				res.Stored.Conversations == 0 || res.Stored.Members == 0 {
-				t.Errorf("counts %+v, timed %+v, its year %+v", res.Stored, res.Timed, res.TimedYear)
-			}
-			if !res.Same || res.FromFactsMS <= 0 || res.EngineVersion == "" || res.Machine.Cores == 0 {
-				t.Errorf("result %+v", res)
-			}
-			if len(res.Queries) != 6 || !res.Queries[5].Insights {
-				t.Fatalf("%d dashboards timed", len(res.Queries))
-			}
-			for _, q := range res.Queries {
-				if q.Time.N != opts.Requests || q.In == 0 || q.Time.P50 > q.Time.Max {
-					t.Errorf("%s: %+v", q.Name, q)
-				}
-			}
-			if year, month := res.Queries[0].In, res.Queries[4].In; year < 3*month {
-				t.Errorf("the year counted %d messages, the last 30 days %d", year, month)
-			}
-			again, err := RunMetrics(context.Background(), MetricsOptions{Reuse: dsnOf(t, res.Kept, db), Requests: 1})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !again.Same || again.Timed.Messages != res.Timed.Messages || again.Queries[0].In != res.Queries[0].In {
-				t.Errorf("timed again: %+v", again)
-			}
-		})
-	}
+		}
+		if year, month := res.Queries[0].In, res.Queries[4].In; year < 3*month {
+			t.Errorf("the year counted %d messages, the last 30 days %d", year, month)
+		}
+		again, err := RunMetrics(context.Background(), MetricsOptions{Reuse: dsnOf(t, res.Kept, db), Requests: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !again.Same || again.Timed.Messages != res.Timed.Messages || again.Queries[0].In != res.Queries[0].In {
+			t.Errorf("timed again: %+v", again)
+		}
+	})
 }
 
 // dsnOf is the address of a database a run kept: the SQLite file, or the

@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"palabre/internal/model"
-	"palabre/internal/testutil"
 )
 
 // TestRunTeam runs the team benchmark in a tiny configuration and checks
@@ -14,35 +13,24 @@ import (
 // routed and announced, each client given each event once, percentiles in
 // order.
 func TestRunTeam(t *testing.T) {
-	if testing.Short() {
-		t.Skip("imports and streams for seconds; skipped with -short")
-	}
-	t.Parallel()
-	for _, engine := range []string{EngineSQLite, "postgres"} {
-		t.Run(engine, func(t *testing.T) {
-			t.Parallel()
-			db := engine
-			if engine == "postgres" {
-				db = testutil.PostgresURL(t)
-			}
-			opts := TeamOptions{
-				DB: db, Dir: t.TempDir(), Seed: 7,
-				Inbox:   InboxOptions{Messages: 2000, CMs: 4, Listings: 40, WarmUp: 5},
-				Routing: RoutingOptions{Conversations: 300, CMs: 6},
-				Live:    LiveOptions{Clients: 12, ConnsPerUser: 4, Rate: 100, Duration: time.Second, Tail: 10 * time.Second},
-			}
-			res, err := RunTeam(context.Background(), opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if res.EngineVersion == "" || res.Machine.Cores == 0 {
-				t.Errorf("engine or machine not described: %+v", res)
-			}
-			checkInbox(t, res.Inbox, opts.Inbox)
-			checkRouting(t, res.Routing, opts.Routing)
-			checkLive(t, res.Live, opts.Live)
-		})
-	}
+	forEachDatabase(t, "imports and streams for seconds", func(t *testing.T, db string) {
+		opts := TeamOptions{
+			DB: db, Dir: t.TempDir(), Seed: 7,
+			Inbox:   InboxOptions{Messages: 2000, CMs: 4, Listings: 40, WarmUp: 5},
+			Routing: RoutingOptions{Conversations: 300, CMs: 6},
+			Live:    LiveOptions{Clients: 12, ConnsPerUser: 4, Rate: 100, Duration: time.Second, Tail: 10 * time.Second},
+		}
+		res, err := RunTeam(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.EngineVersion == "" || res.Machine.Cores == 0 {
+			t.Errorf("engine or machine not described: %+v", res)
+		}
+		checkInbox(t, res.Inbox, opts.Inbox)
+		checkRouting(t, res.Routing, opts.Routing)
+		checkLive(t, res.Live, opts.Live)
+	})
 }
 
 func checkLatency(t *testing.T, what string, l Latency, n int) {

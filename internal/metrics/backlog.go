@@ -95,7 +95,7 @@ func Backlogs(convs []Opening, ends []time.Time) []Backlog {
 		b := Backlog{Open: open, Unanswered: unanswered}
 		if open > 0 {
 			age := func(k int) int64 { return seconds(end.Sub(convs[order[present.find(k)]].Start)) }
-			b.MedianAge = age(max((50*open+99)/100, 1))
+			b.MedianAge = age(NearestRank(open, 50))
 			b.OldestAge = age(open)
 		}
 		out[e] = b
@@ -159,11 +159,7 @@ func Openings(f Facts, by string) ([]Opening, error) {
 	byConv := threads(f)
 	var out []Opening
 	for _, c := range f.Conversations {
-		msgs := byConv[c.ID]
-		start, answered, ok := opening(msgs)
-		if len(msgs) == 0 && c.Start != nil {
-			start, answered, ok = *c.Start, c.Answered, true
-		}
+		start, answered, ok := openingOf(c, byConv[c.ID])
 		if !ok {
 			continue
 		}

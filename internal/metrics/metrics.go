@@ -216,8 +216,8 @@ func (m *MemberPart) wroteOn(day int32) {
 	}
 }
 
-// localDay is the local day of t in loc, as days since 1970-01-01.
-func localDay(t time.Time, loc *time.Location) int32 {
+// LocalDay is the local day of t in loc, as days since 1970-01-01.
+func LocalDay(t time.Time, loc *time.Location) int32 {
 	y, m, d := t.In(loc).Date()
 	return int32(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
 }
@@ -529,10 +529,7 @@ func (sc *stepCounter) in(t time.Time) int {
 func (sc *stepCounter) add(ts []Partial, c Conversation) {
 	f, steps, loc, in := sc.f, sc.steps, sc.loc, sc.in
 	msgs := sc.byConv[c.ID]
-	start, answered, ok := opening(msgs)
-	if len(msgs) == 0 && c.Start != nil {
-		start, answered, ok = *c.Start, c.Answered, true
-	}
+	start, answered, ok := openingOf(c, msgs)
 	starter := ""
 	if i := slices.IndexFunc(msgs, func(m Message) bool { return !m.Staff }); i >= 0 {
 		starter = msgs[i].MemberID
@@ -558,7 +555,7 @@ func (sc *stepCounter) add(ts []Partial, c Conversation) {
 				t.Members[m.MemberID] = mb
 			}
 			mb.wrote(c.ID)
-			mb.wroteOn(localDay(m.At, loc))
+			mb.wroteOn(LocalDay(m.At, loc))
 			mb.Messages++
 			if m.Sentiment == "pos" || m.Intent == "praise" {
 				mb.Positive++
@@ -686,6 +683,15 @@ func turnedAround(before []Message, memberID string) bool {
 	return false
 }
 
+// openingOf is opening of conversation c's messages msgs, or, when none
+// are given, its Start and Answered.
+func openingOf(c Conversation, msgs []Message) (start time.Time, answered *time.Time, ok bool) {
+	if len(msgs) == 0 && c.Start != nil {
+		return *c.Start, c.Answered, true
+	}
+	return opening(msgs)
+}
+
 // opening returns when a conversation's first customer message came and
 // when the team first wrote after it (nil when it never did); ok is false
 // when no customer wrote.
@@ -730,6 +736,11 @@ func summarise(v []int64) Durations {
 // rank is the nearest-rank p-th percentile of sorted v: the smallest
 // value with at least p% of the values at or below it.
 func rank(v []int64, p int) int64 {
-	k := (p*len(v) + 99) / 100 // ceil(p/100 × n)
-	return v[max(k, 1)-1]
+	return v[NearestRank(len(v), p)-1]
+}
+
+// NearestRank is the rank, from 1, of the nearest-rank p-th percentile of
+// n sorted values (n > 0): ceil(p/100 × n), at least 1.
+func NearestRank(n, p int) int {
+	return max((p*n+99)/100, 1)
 }

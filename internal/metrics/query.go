@@ -124,20 +124,31 @@ func WorkspaceClock(ctx context.Context, src Source, workspaceID int64) (*sla.Cl
 // calendar (UTC without one), counting business time on that calendar.
 // Errors of the query wrap ErrBadQuery.
 func Ask(ctx context.Context, src Source, workspaceID int64, q Query, now time.Time) (Answer, error) {
+	return AskWith(ctx, src, workspaceID, q, now, func(res Resolved) (Counter, error) {
+		return newFactCounter(func(p Period) (Facts, error) {
+			f, err := src.MetricFacts(ctx, workspaceID, p, now)
+			f.Clock = res.Clock
+			return f, err
+		}), nil
+	})
+}
+
+// AskWith answers q for a workspace at now as Ask does, with the partials
+// counted by the counter count gives for q's period.
+func AskWith(ctx context.Context, src Source, workspaceID int64, q Query, now time.Time, count func(Resolved) (Counter, error)) (Answer, error) {
 	res, err := Resolve(ctx, src, workspaceID, q, now)
 	if err != nil {
 		return Answer{}, err
-	}
-	read := func(p Period) (Facts, error) {
-		f, err := src.MetricFacts(ctx, workspaceID, p, now)
-		f.Clock = res.Clock
-		return f, err
 	}
 	weights, err := src.EngagementWeights(ctx, workspaceID)
 	if err != nil {
 		return Answer{}, err
 	}
-	return answerIn(ctx, res, res.Clock.Location(), q, weights, read)
+	c, err := count(res)
+	if err != nil {
+		return Answer{}, err
+	}
+	return Assemble(ctx, res, res.Clock.Location(), q, weights, c)
 }
 
 // Scope is one workspace of a query across several.
@@ -198,7 +209,7 @@ func AskAcross(ctx context.Context, src Source, scopes []Scope, q Query, loc *ti
 		}
 		return all, nil
 	}
-	return answerIn(ctx, Resolved{Period: p, From: from, To: to}, loc, q, DefaultWeights(), read)
+	return Assemble(ctx, Resolved{Period: p, From: from, To: to}, loc, q, DefaultWeights(), newFactCounter(read))
 }
 
 // Counter counts the partial reports an answer is made of: by reading
@@ -272,10 +283,9 @@ func Assemble(ctx context.Context, res Resolved, loc *time.Location, q Query, we
 	return a, nil
 }
 
-// answerIn computes what q asks of the facts read tells of res's period
-// and of the one before, in loc: the reference, every fact read.
-func answerIn(ctx context.Context, res Resolved, loc *time.Location, q Query, weights Weights, read func(Period) (Facts, error)) (Answer, error) {
-	return Assemble(ctx, res, loc, q, weights, &factCounter{read: read, facts: map[Period]*factsRead{}})
+// newFactCounter counts from the facts read gives of each period asked.
+func newFactCounter(read func(Period) (Facts, error)) *factCounter {
+	return &factCounter{read: read, facts: map[Period]*factsRead{}}
 }
 
 // factCounter counts from the facts of each period asked, read once.

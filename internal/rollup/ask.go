@@ -29,32 +29,27 @@ func ask(ctx context.Context, src Source, workspaceID int64, q metrics.Query, no
 		a, err := metrics.Ask(ctx, src, workspaceID, q, now)
 		return a, nil, err
 	}
-	res, err := metrics.Resolve(ctx, src, workspaceID, q, now)
-	if err != nil {
-		return metrics.Answer{}, nil, err
-	}
-	weights, err := src.EngagementWeights(ctx, workspaceID)
-	if err != nil {
-		return metrics.Answer{}, nil, err
-	}
-	dirty, err := src.DirtySpans(ctx, workspaceID)
-	if err != nil {
-		return metrics.Answer{}, nil, err
-	}
-	loc := res.Clock.Location()
-	first, ok, err := src.FirstMessageAt(ctx, workspaceID)
-	if err != nil {
-		return metrics.Answer{}, nil, err
-	}
-	begins := int32(math.MaxInt32) // no message: every day is empty
-	if ok {
-		begins = dayOf(first, loc)
-	}
-	c := &counter{src: src, workspaceID: workspaceID, clock: res.Clock, loc: loc, zone: loc.String(), now: now, dirty: dirty,
-		begins: begins,
-		kept:   map[string]map[unit]store.Rollup{}, loaded: map[string][][2]int32{}, wholes: map[unit]metrics.Partial{},
-		slices: map[string]map[unit]map[string]metrics.Partial{}, live: map[int32]dayParts{}}
-	a, err := metrics.Assemble(ctx, res, loc, q, weights, c)
+	var c *counter
+	a, err := metrics.AskWith(ctx, src, workspaceID, q, now, func(res metrics.Resolved) (metrics.Counter, error) {
+		dirty, err := src.DirtySpans(ctx, workspaceID)
+		if err != nil {
+			return nil, err
+		}
+		loc := res.Clock.Location()
+		first, ok, err := src.FirstMessageAt(ctx, workspaceID)
+		if err != nil {
+			return nil, err
+		}
+		begins := int32(math.MaxInt32) // no message: every day is empty
+		if ok {
+			begins = metrics.LocalDay(first, loc)
+		}
+		c = &counter{src: src, workspaceID: workspaceID, clock: res.Clock, loc: loc, zone: loc.String(), now: now, dirty: dirty,
+			begins: begins,
+			kept:   map[string]map[unit]store.Rollup{}, loaded: map[string][][2]int32{}, wholes: map[unit]metrics.Partial{},
+			slices: map[string]map[unit]map[string]metrics.Partial{}, live: map[int32]dayParts{}}
+		return c, nil
+	})
 	return a, c, err
 }
 
@@ -300,7 +295,7 @@ func (c *counter) nothing(d int32) metrics.Partial {
 
 // days are the local days of a period of whole local days.
 func (c *counter) days(p metrics.Period) (int32, int32) {
-	return dayOf(p.From, c.loc), dayOf(p.To, c.loc)
+	return metrics.LocalDay(p.From, c.loc), metrics.LocalDay(p.To, c.loc)
 }
 
 func (c *counter) Count(ctx context.Context, steps []metrics.Period) ([]metrics.Partial, error) {

@@ -20,8 +20,8 @@ const history = 2*metrics.MaxDays + 62
 
 // Refresh brings a workspace's rollups up to date at now. It claims the
 // spans that changed (their rollups go), counts each day not kept from
-// the workspace's first message up to yesterday, and merges the weeks and
-// months whose days are all kept. It returns how many days it counted.
+// the workspace's first message up to yesterday, and merges the weeks,
+// months and quarters whose days are all kept. It returns how many days it counted.
 // When the workspace is claimed again meanwhile (another node), it
 // stops: the next round counts again.
 func Refresh(ctx context.Context, src Source, workspaceID int64, now time.Time) (int, error) {
@@ -31,13 +31,13 @@ func Refresh(ctx context.Context, src Source, workspaceID int64, now time.Time) 
 	}
 	loc := clock.Location()
 	zone := loc.String()
-	today := dayOf(now, loc)
+	today := metrics.LocalDay(now, loc)
 	_, generation, err := src.ClaimDirty(ctx, workspaceID, func(sp store.Span) (int32, int32) {
 		last := int32(math.MaxInt32)
 		if !sp.To.IsZero() {
-			last = dayOf(sp.To, loc)
+			last = metrics.LocalDay(sp.To, loc)
 		}
-		return dayOf(sp.From, loc), last
+		return metrics.LocalDay(sp.From, loc), last
 	})
 	if err != nil {
 		return 0, err
@@ -46,7 +46,7 @@ func Refresh(ctx context.Context, src Source, workspaceID int64, now time.Time) 
 	if err != nil || !ok {
 		return 0, err
 	}
-	from := max(dayOf(first, loc), today-history)
+	from := max(metrics.LocalDay(first, loc), today-history)
 	index, err := src.RollupIndex(ctx, workspaceID, zone)
 	if err != nil {
 		return 0, err

@@ -55,12 +55,6 @@ type Source interface {
 	MemberNames(ctx context.Context, workspaceID int64, ids []string) (map[string]string, error)
 }
 
-// dayOf is the local day of t in loc, in days since 1970-01-01.
-func dayOf(t time.Time, loc *time.Location) int32 {
-	y, m, d := t.In(loc).Date()
-	return int32(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / 86400)
-}
-
 // midnight is when local day d begins in loc.
 func midnight(d int32, loc *time.Location) time.Time {
 	return time.Date(1970, 1, 1+int(d), 0, 0, 0, 0, loc)
@@ -78,9 +72,9 @@ func (u unit) end(loc *time.Location) int32 {
 	case Week:
 		return u.day + 7
 	case Month:
-		return dayOf(midnight(u.day, loc).AddDate(0, 1, 0), loc)
+		return metrics.LocalDay(midnight(u.day, loc).AddDate(0, 1, 0), loc)
 	case Quarter:
-		return dayOf(midnight(u.day, loc).AddDate(0, 3, 0), loc)
+		return metrics.LocalDay(midnight(u.day, loc).AddDate(0, 3, 0), loc)
 	}
 	return u.day + 1
 }
@@ -256,9 +250,6 @@ func backlogAt(b []metrics.Backlog, i int) metrics.Backlog {
 // ages it counted.
 func withBacklog(p metrics.Partial, b metrics.Backlog) metrics.Partial {
 	p.Report.Backlog, p.Ages, p.BacklogDone = b, nil, true
-	if p.Members == nil {
-		p.Members = map[string]*metrics.MemberPart{}
-	}
 	return p
 }
 

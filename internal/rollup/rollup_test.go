@@ -124,7 +124,7 @@ func (fx *fixture) check(t *testing.T, when string, wants []metrics.Answer, kept
 			t.Fatalf("%s, %+v: counted from the facts, not from rollups", when, q)
 		}
 		for d := range c.live {
-			if kept && d < dayOf(testNow, c.loc) {
+			if kept && d < metrics.LocalDay(testNow, c.loc) {
 				t.Fatalf("%s, %+v: day %s counted live", when, q, midnight(d, c.loc).Format(time.DateOnly))
 			}
 		}

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"palabre/internal/alerts"
@@ -314,14 +312,9 @@ func (s *Store) AlertQuotes(ctx context.Context, workspaceID int64, ids []int64)
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	// The ids are numbers written here: no parameter needed.
-	list := make([]string, len(ids))
-	for i, id := range ids {
-		list[i] = strconv.FormatInt(id, 10)
-	}
 	byID := map[int64]AlertQuote{}
 	err := queryEach(ctx, s.r, `SELECT id, conversation_id, created_at, author_name, body FROM messages
-		WHERE workspace_id = $1 AND id IN (`+strings.Join(list, ",")+`)`, []any{workspaceID},
+		WHERE workspace_id = $1 AND id IN (`+idList(ids)+`)`, []any{workspaceID},
 		func(rows *sql.Rows) error {
 			var q AlertQuote
 			var at int64

@@ -11,8 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"palabre/internal/insights"
@@ -49,14 +47,10 @@ func refreshOpening(ctx context.Context, tx *sql.Tx, ids []int64) error {
 	ids = slices.Compact(ids)
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
-		// The ids are numbers written here: no parameter needed.
-		list := make([]string, n)
-		for i, id := range ids[:n] {
-			list[i] = strconv.FormatInt(id, 10)
-		}
+		list := idList(ids[:n])
 		ids = ids[n:]
 		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET opened_at = `+openingOf+`, answered_at = `+answerOf+`
-			WHERE id IN (`+strings.Join(list, ",")+`)`); err != nil {
+			WHERE id IN (`+list+`)`); err != nil {
 			return fmt.Errorf("opening of conversations: %w", err)
 		}
 	}

@@ -419,7 +419,7 @@ func (s *Store) BacklogNow(ctx context.Context, workspaceID int64, end time.Time
 	for _, g := range groups {
 		// The median age is the start of the k-th youngest, found in the
 		// index by its rank.
-		cond, args := "", []any{workspaceID, at, (50*g.open+99)/100 - 1}
+		cond, args := "", []any{workspaceID, at, metrics.NearestRank(g.open, 50) - 1}
 		switch {
 		case by == "channel":
 			cond, args = ` AND c.channel_id = $4`, append(args, g.id)
