@@ -4,16 +4,19 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 )
 
 // The binary form of a Partial, as rollups keep it: compact (integers as
-// varints, sorted lists as deltas) and quick to read back. A leading
-// version byte lets a later form be told apart.
-const partialVersion = 1
+// varints, sorted lists as deltas) and quick to read back, its members
+// keyed (Keyed) and written column by column. A leading version byte
+// lets a later form be told apart.
+const partialVersion = 2
 
-// AppendBinary appends the binary form of t to b. Members come sorted by
-// id, so the same partial always gives the same bytes.
+// AppendBinary appends the binary form of t to b. Its members must be
+// keyed (Keyed); they come sorted by key, so the same partial always
+// gives the same bytes.
 func (t Partial) AppendBinary(b []byte) ([]byte, error) {
 	b = append(b, partialVersion)
 	r := t.Report
@@ -37,35 +40,62 @@ func (t Partial) AppendBinary(b []byte) ([]byte, error) {
 			b = binary.AppendVarint(b, v)
 		}
 	}
-	members := t.members()
-	b = binary.AppendUvarint(b, uint64(len(members)))
-	for _, e := range members {
-		id, m := e.id, e.part
-		b = binary.AppendUvarint(b, uint64(len(id)))
-		b = append(b, id...)
-		b = binary.AppendUvarint(b, uint64(len(m.Conversations)))
-		prev := int64(0)
-		for _, c := range m.Conversations {
-			b = binary.AppendVarint(b, c-prev)
-			prev = c
+	if len(t.Members) > 0 {
+		return b, errors.New("partial report: members not keyed")
+	}
+	tab := t.table
+	n := tab.len()
+	b = binary.AppendUvarint(b, uint64(n))
+	if n == 0 {
+		return b, nil
+	}
+	prev := uint32(0)
+	for _, k := range tab.keys {
+		b = binary.AppendUvarint(b, uint64(k-prev))
+		prev = k
+	}
+	for _, col := range [][]int32{tab.messages, tab.positive, tab.negative, tab.helpful, tab.days} {
+		for _, v := range col {
+			b = binary.AppendUvarint(b, uint64(v))
 		}
-		b = binary.AppendUvarint(b, uint64(len(m.Days)))
-		prevDay := int32(0)
-		for _, d := range m.Days {
-			b = binary.AppendVarint(b, int64(d-prevDay))
-			prevDay = d
+	}
+	for i := range n {
+		flags := byte(0)
+		if tab.turned[i] {
+			flags |= flagTurned
 		}
-		for _, v := range []int{m.Positive, m.Messages, m.Negative, m.Helpful} {
-			b = binary.AppendVarint(b, int64(v))
+		if tab.seen[i] != noSeen {
+			flags |= flagSeen
 		}
-		b = appendBool(b, m.Turned)
-		b = appendBool(b, m.Seen)
-		if m.Seen {
-			b = binary.AppendVarint(b, m.FirstSeen.UnixMicro())
+		b = append(b, flags)
+	}
+	for _, v := range tab.seen {
+		if v != noSeen {
+			b = binary.AppendVarint(b, v)
+		}
+	}
+	for i := range n {
+		b = binary.AppendUvarint(b, uint64(tab.conversations(i)))
+	}
+	for i := range n {
+		last := int64(0)
+		for j, c := range tab.convs[tab.convAt[i]:tab.convAt[i+1]] {
+			if j == 0 {
+				b = binary.AppendVarint(b, c)
+			} else {
+				b = binary.AppendUvarint(b, uint64(c-last))
+			}
+			last = c
 		}
 	}
 	return b, nil
 }
+
+// Flags of a keyed member.
+const (
+	flagTurned = 1 << iota
+	flagSeen
+)
 
 func appendBool(b []byte, v bool) []byte {
 	if v {
@@ -80,21 +110,41 @@ var errShort = errors.New("cut short")
 // UnmarshalBinary reads the binary form of a partial (AppendBinary),
 // refusing one cut short, of another version or with lists out of order.
 func (t *Partial) UnmarshalBinary(data []byte) error {
-	return t.unmarshal(data, true)
+	_, err := t.unmarshal(data, nil, false, true)
+	return err
+}
+
+// MembersAt returns where the members' parts begin in the binary form of
+// a partial: what comes before is all UnmarshalCounts reads, and a
+// partial may be kept in two pieces cut there (UnmarshalSplit).
+func MembersAt(data []byte) (int, error) {
+	var t Partial
+	return t.unmarshal(data, nil, false, false)
+}
+
+// UnmarshalSplit reads the binary form of a partial kept in two pieces,
+// cut where its members begin (MembersAt).
+func (t *Partial) UnmarshalSplit(head, members []byte) error {
+	_, err := t.unmarshal(head, members, true, true)
+	return err
 }
 
 // UnmarshalCounts reads the binary form of a partial but its members'
 // parts, written last: what a report of its period alone needs, when its
 // Report.Members was counted before it was written (MembersCounted).
 func (t *Partial) UnmarshalCounts(data []byte) error {
-	return t.unmarshal(data, false)
+	_, err := t.unmarshal(data, nil, false, false)
+	return err
 }
 
-func (t *Partial) unmarshal(data []byte, members bool) error {
+// unmarshal reads a partial from data, or, when split, from data and
+// then members; without withMembers, it stops where the members begin,
+// and returns where that is.
+func (t *Partial) unmarshal(data, members []byte, split, withMembers bool) (int, error) {
 	d := decoder{b: data}
 	*t = Partial{}
 	if v := d.byte(); d.err == nil && v != partialVersion {
-		return fmt.Errorf("partial report: version %d, want %d", v, partialVersion)
+		return 0, fmt.Errorf("partial report: version %d, want %d", v, partialVersion)
 	}
 	r := &t.Report
 	r.Period.From, r.Period.To = d.micros(), d.micros()
@@ -118,74 +168,93 @@ func (t *Partial) unmarshal(data []byte, members bool) error {
 			(*list)[i] = d.varint()
 		}
 	}
-	if !members {
+	if !withMembers {
 		if d.err != nil {
-			return fmt.Errorf("partial report: %w", d.err)
+			return 0, fmt.Errorf("partial report: %w", d.err)
 		}
 		t.MembersCounted = true
-		return nil
+		return len(data) - len(d.b), nil
 	}
-	n := d.count(8)
-	// One allocation each for the members, their lists and their ids,
-	// which are cut from a copy of the whole; they come sorted by id.
-	parts := make([]MemberPart, n)
-	t.sorted = make([]memberEntry, 0, n)
-	text := string(data)
-	var convs []int64
-	var days []int32
-	for i := range n {
-		size := d.count(1)
-		at := len(data) - len(d.b)
-		d.bytes(size)
-		if d.err != nil {
-			break
+	if split {
+		if d.err == nil && len(d.b) > 0 {
+			return 0, fmt.Errorf("partial report: %d bytes after the counts", len(d.b))
 		}
-		id := text[at : at+size]
-		m := &parts[i]
-		if c := d.count(1); c > 0 {
-			start := len(convs)
-			prev := int64(0)
-			for j := range c {
-				prev += d.varint()
-				if j > 0 && prev <= convs[len(convs)-1] {
-					d.fail(fmt.Errorf("member %q: conversations out of order", id))
-				}
-				convs = append(convs, prev)
-			}
-			m.Conversations = convs[start:len(convs):len(convs)]
-		}
-		if c := d.count(1); c > 0 {
-			start := len(days)
-			prev := int64(0)
-			for j := range c {
-				prev += d.varint()
-				if prev != int64(int32(prev)) || (j > 0 && int32(prev) <= days[len(days)-1]) {
-					d.fail(fmt.Errorf("member %q: days out of order", id))
-				}
-				days = append(days, int32(prev))
-			}
-			m.Days = days[start:len(days):len(days)]
-		}
-		m.Positive, m.Messages, m.Negative, m.Helpful = d.int(), d.int(), d.int(), d.int()
-		m.Turned, m.Seen = d.bool(), d.bool()
-		if m.Seen {
-			m.FirstSeen = d.micros()
-		}
-		if k := len(t.sorted); k > 0 && t.sorted[k-1].id >= id {
-			d.fail(fmt.Errorf("member %q out of order", id))
-		}
-		if d.err != nil {
-			break
-		}
-		t.sorted = append(t.sorted, memberEntry{id: id, part: m})
+		d.b = members
+	}
+	// A member takes at least 7 bytes: a key, five counts and its flags.
+	n := d.count(7)
+	if n > 0 {
+		t.table = d.table(n)
 	}
 	if d.err == nil && len(d.b) > 0 {
 		d.fail(fmt.Errorf("%d bytes after the end", len(d.b)))
 	}
 	if d.err != nil {
-		return fmt.Errorf("partial report: %w", d.err)
+		return 0, fmt.Errorf("partial report: %w", d.err)
 	}
-	return nil
+	return 0, nil
+}
+
+// table reads the columns of n keyed members.
+func (d *decoder) table(n int) *memberTable {
+	tab := newTable(n, 0)
+	prev := uint64(0)
+	for i := range n {
+		k := prev + d.uvarint()
+		if k > math.MaxUint32 || (i > 0 && k == prev) {
+			d.fail(fmt.Errorf("member keys out of order or out of range at %d", k))
+			return nil
+		}
+		tab.keys[i], prev = uint32(k), k
+	}
+	for _, col := range [][]int32{tab.messages, tab.positive, tab.negative, tab.helpful, tab.days} {
+		for i := range col {
+			col[i] = d.int32()
+		}
+	}
+	flags := d.bytes(n)
+	for i, f := range flags {
+		if f&^(flagTurned|flagSeen) != 0 {
+			d.fail(fmt.Errorf("member flags %#x", f))
+			return nil
+		}
+		tab.turned[i] = f&flagTurned != 0
+		if f&flagSeen != 0 {
+			if tab.seen[i] = d.varint(); tab.seen[i] == noSeen {
+				d.fail(errors.New("a first seen out of range"))
+			}
+		}
+	}
+	total := 0
+	for i := range n {
+		c := d.int32()
+		total += int(c)
+		if total > len(d.b) { // a conversation takes a byte at least
+			d.fail(fmt.Errorf("%d conversations in %d bytes", total, len(d.b)))
+			return nil
+		}
+		tab.convAt[i+1] = int32(total)
+	}
+	if d.err != nil {
+		return nil
+	}
+	tab.convs = make([]int64, total)
+	for i := range n {
+		list := tab.convs[tab.convAt[i]:tab.convAt[i+1]]
+		for j := range list {
+			if j == 0 {
+				list[j] = d.varint()
+				continue
+			}
+			step := d.uvarint()
+			if step == 0 || step > math.MaxInt64/2 || list[j-1] > math.MaxInt64-int64(step) {
+				d.fail(fmt.Errorf("member key %d: conversations out of order", tab.keys[i]))
+				return nil
+			}
+			list[j] = list[j-1] + int64(step)
+		}
+	}
+	return tab
 }
 
 // decoder reads a binary partial; its first error sticks.
@@ -230,6 +299,26 @@ func (d *decoder) varint() int64 {
 	}
 	d.b = d.b[n:]
 	return v
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail(errShort)
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+// int32 reads a member's count.
+func (d *decoder) int32() int32 {
+	v := d.uvarint()
+	if v > math.MaxInt32 {
+		d.fail(fmt.Errorf("count %d out of range", v))
+		return 0
+	}
+	return int32(v)
 }
 
 // int reads a count, which cannot be negative.

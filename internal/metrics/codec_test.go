@@ -16,12 +16,17 @@ func marchParts(t testing.TB) []metrics.Partial {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return append(metrics.Partials(f, days, nil), metrics.Partials(f, []metrics.Period{p}, nil)...)
+	parts := append(metrics.Partials(f, days, nil), metrics.Partials(f, []metrics.Period{p}, nil)...)
+	return metricstest.NewDictionary(f.Names).Key(t, parts...)
 }
 
 // TestPartialBinary writes partials in their binary form and reads them
 // back: the same report, the same bytes again.
 func TestPartialBinary(t *testing.T) {
+	f, p := metricstest.March(t)
+	if _, err := metrics.Partials(f, []metrics.Period{p}, nil)[0].AppendBinary(nil); err == nil {
+		t.Error("a partial whose members have no key was written")
+	}
 	parts := marchParts(t)
 	members := 0
 	for i, part := range parts {
@@ -49,6 +54,21 @@ func TestPartialBinary(t *testing.T) {
 			t.Errorf("part %d:\n got %+v\nwant %+v", i, got, want)
 		}
 		members += back.MemberCount()
+		// Kept in two pieces, cut where the members begin.
+		at, err := metrics.MembersAt(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var split metrics.Partial
+		if err := split.UnmarshalSplit(b[:at], b[at:]); err != nil {
+			t.Fatalf("part %d, in two pieces: %v", i, err)
+		}
+		if again, _ := split.AppendBinary(nil); !bytes.Equal(again, b) {
+			t.Errorf("part %d: read back from two pieces, it writes other bytes", i)
+		}
+		if err := split.UnmarshalSplit(b[:at+1], b[at+1:]); err == nil && back.MemberCount() > 0 {
+			t.Errorf("part %d: cut in the wrong place, read without error", i)
+		}
 		// Counted before written, its report reads without its members.
 		part.Report.Members = want.Members
 		b, err = part.AppendBinary(nil)

@@ -3,9 +3,9 @@ package metrics
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 )
 
@@ -73,49 +73,123 @@ func Engaged(f Facts, p Period, w Weights, n int) []Engagement {
 	return Partials(f, []Period{p}, nil)[0].Engaged(f.Names, w, n)
 }
 
-// Engaged scores the members of a partial with w and returns the n
-// highest, best first (ties by name, then id), named by names.
+// Engaged scores the members of a partial (not keyed) with w and returns
+// the n highest, best first (ties by name, then id), named by names.
 func (t Partial) Engaged(names map[string]string, w Weights, n int) []Engagement {
-	out, _ := t.EngagedNamed(context.Background(), w, n, func(_ context.Context, ids []string) (map[string]string, error) {
-		return names, nil
-	})
+	out, _ := t.EngagedNamed(context.Background(), w, n, namesOnly(names))
 	return out
 }
 
-// EngagedNamed is Engaged with the names looked up by names, asked only
-// for the members who may rank: those scoring at least the n-th score.
-func (t Partial) EngagedNamed(ctx context.Context, w Weights, n int,
-	names func(context.Context, []string) (map[string]string, error)) ([]Engagement, error) {
-	out := make([]Engagement, 0, t.MemberCount())
-	t.eachMember(func(id string, m *MemberPart) {
-		e := Engagement{MemberID: id, Messages: m.Messages, Conversations: len(m.Conversations), Days: len(m.Days),
-			Positive: m.Positive, Helpful: m.Helpful, Negative: m.Negative}
-		e.Score = float64(e.Messages)*w.Messages + float64(e.Conversations)*w.Conversations + float64(e.Days)*w.Days +
-			float64(e.Positive)*w.Positive + float64(e.Helpful)*w.Helpful - float64(e.Negative)*w.Negative
-		out = append(out, e)
-	})
-	if n <= 0 || len(out) == 0 {
+// Who tells members apart and names them, for the most engaged.
+type Who interface {
+	// IDs returns the ids of the members of keys (Partial.Keyed).
+	IDs(ctx context.Context, keys []uint32) (map[uint32]string, error)
+	// Names returns the display names of members.
+	Names(ctx context.Context, ids []string) (map[string]string, error)
+}
+
+// namesOnly names members from a map; it knows no keys.
+type namesOnly map[string]string
+
+func (n namesOnly) IDs(context.Context, []uint32) (map[uint32]string, error) {
+	return nil, errors.New("members named by keys: no dictionary to read them")
+}
+
+func (n namesOnly) Names(_ context.Context, ids []string) (map[string]string, error) { return n, nil }
+
+// EngagedNamed is Engaged with the members told apart and named by who,
+// asked only about those who may rank: scoring at least the n-th score.
+func (t Partial) EngagedNamed(ctx context.Context, w Weights, n int, who Who) ([]Engagement, error) {
+	if n <= 0 || t.MemberCount() == 0 {
 		return []Engagement{}, nil
 	}
+	score := func(e Engagement) float64 {
+		return float64(e.Messages)*w.Messages + float64(e.Conversations)*w.Conversations + float64(e.Days)*w.Days +
+			float64(e.Positive)*w.Positive + float64(e.Helpful)*w.Helpful - float64(e.Negative)*w.Negative
+	}
+	tab := t.table
+	row := func(i int) Engagement {
+		return Engagement{Messages: int(tab.messages[i]), Conversations: tab.conversations(i), Days: int(tab.days[i]),
+			Positive: int(tab.positive[i]), Helpful: int(tab.helpful[i]), Negative: int(tab.negative[i])}
+	}
+	type scored struct {
+		Engagement
+		key uint32 // of a keyed member, whose MemberID is not known yet
+	}
+	var out []scored
+	for id, m := range t.Members {
+		e := Engagement{MemberID: id, Messages: m.Messages, Conversations: len(m.Conversations), Days: len(m.Days),
+			Positive: m.Positive, Helpful: m.Helpful, Negative: m.Negative}
+		e.Score = score(e)
+		out = append(out, scored{Engagement: e})
+	}
+	if rows := tab.len(); rows > 0 {
+		// Those below the n-th score cannot rank, whatever their names:
+		// the n best scores are found first, then the members who reach
+		// the n-th.
+		best := make([]float64, 0, n+1) // sorted, highest first
+		scores := make([]float64, rows)
+		for i := range rows {
+			v := score(row(i))
+			scores[i] = v
+			if len(best) == n && v <= best[n-1] {
+				continue
+			}
+			at, _ := slices.BinarySearchFunc(best, v, func(a, b float64) int { return cmp.Compare(b, a) })
+			best = slices.Insert(best, at, v)
+			if len(best) > n {
+				best = best[:n]
+			}
+		}
+		cut := best[len(best)-1]
+		for i, v := range scores {
+			if v >= cut {
+				e := row(i)
+				e.Score = v
+				out = append(out, scored{Engagement: e, key: tab.keys[i]})
+			}
+		}
+	}
 	if len(out) > n {
-		// Those below the n-th score cannot rank, whatever their names.
-		slices.SortFunc(out, func(a, b Engagement) int { return cmp.Compare(b.Score, a.Score) })
+		// The same cut over every member, named by id or keyed.
+		slices.SortFunc(out, func(a, b scored) int { return cmp.Compare(b.Score, a.Score) })
 		cut := out[n-1].Score
-		out = out[:n+sort.Search(len(out)-n, func(i int) bool { return out[n+i].Score < cut })]
+		out = slices.DeleteFunc(out, func(e scored) bool { return e.Score < cut })
+	}
+	var keys []uint32
+	for _, e := range out {
+		if e.MemberID == "" {
+			keys = append(keys, e.key)
+		}
+	}
+	if len(keys) > 0 {
+		ids, err := who.IDs(ctx, keys)
+		if err != nil {
+			return nil, fmt.Errorf("ids of the most engaged members: %w", err)
+		}
+		for i := range out {
+			if out[i].MemberID == "" {
+				if out[i].MemberID = ids[out[i].key]; out[i].MemberID == "" {
+					return nil, fmt.Errorf("ids of the most engaged members: key %d unknown", out[i].key)
+				}
+			}
+		}
 	}
 	ids := make([]string, len(out))
 	for i := range out {
 		ids[i] = out[i].MemberID
 	}
-	named, err := names(ctx, ids)
+	named, err := who.Names(ctx, ids)
 	if err != nil {
 		return nil, fmt.Errorf("names of the most engaged members: %w", err)
 	}
+	ranked := make([]Engagement, len(out))
 	for i := range out {
-		out[i].Name = named[out[i].MemberID]
+		ranked[i] = out[i].Engagement
+		ranked[i].Name = named[ranked[i].MemberID]
 	}
-	slices.SortFunc(out, func(a, b Engagement) int {
+	slices.SortFunc(ranked, func(a, b Engagement) int {
 		return cmp.Or(cmp.Compare(b.Score, a.Score), strings.Compare(a.Name, b.Name), strings.Compare(a.MemberID, b.MemberID))
 	})
-	return out[:min(len(out), n)], nil
+	return ranked[:min(len(ranked), n)], nil
 }

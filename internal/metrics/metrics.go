@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 	"time"
 
 	"palabre/internal/sla"
@@ -191,13 +190,6 @@ type MemberPart struct {
 	Seen      bool      `json:"seen,omitempty"`
 }
 
-// clone is a copy of m that shares nothing with it.
-func (m *MemberPart) clone() *MemberPart {
-	c := *m
-	c.Conversations, c.Days = slices.Clone(m.Conversations), slices.Clone(m.Days)
-	return &c
-}
-
 // seenFirst keeps the earlier of the member's first writing and at.
 func (m *MemberPart) seenFirst(at time.Time) {
 	if !m.Seen || at.Before(m.FirstSeen) {
@@ -270,23 +262,33 @@ type Partial struct {
 	// partial's period, whose parts were not read (UnmarshalCounts); it
 	// finishes, but does not merge.
 	MembersCounted bool `json:"members_counted,omitempty"`
-	// sorted holds the members, sorted by id, in place of Members in a
-	// partial read back (UnmarshalBinary) or merged (Merge).
-	sorted []memberEntry
+	// table holds the members, by key, in place of Members in a partial
+	// keyed (Keyed), read back (UnmarshalBinary) or merged (Merge).
+	table *memberTable
 }
 
-// Merge merges the partials of periods that follow one another, in time
-// order, into the partial of the period they cover together: counts and
-// durations add up, the backlog is the last one's, each member's parts
-// are united. The merged partial may share members' parts with parts:
-// neither is to be changed after.
-func Merge(parts ...Partial) Partial {
+// Merge merges the partials of periods that follow one another, each of
+// whole local days, in time order, into the partial of the period they
+// cover together: counts and durations add up, the backlog is the last
+// one's, each member's parts are united. Members must be keyed (Keyed).
+// The merged partial may share members' parts with parts: neither is to
+// be changed after.
+func Merge(parts ...Partial) (Partial, error) {
 	if len(parts) == 0 {
-		return Partial{}
+		return Partial{}, nil
 	}
 	out := Partial{Report: Report{Period: Period{From: parts[0].Report.Period.From, To: parts[len(parts)-1].Report.Period.To}}}
-	lists := make([][]memberEntry, len(parts))
+	tables := make([]*memberTable, len(parts))
+	first, resolution := 0, 0
+	for _, p := range parts {
+		first, resolution = first+len(p.First), resolution+len(p.Resolution)
+	}
+	out.First, out.Resolution = make([]int64, 0, first), make([]int64, 0, resolution)
 	for i, p := range parts {
+		if len(p.Members) > 0 {
+			return Partial{}, fmt.Errorf("merge partials: part %d (%s to %s): members not keyed", i,
+				p.Report.Period.From.Format(time.RFC3339), p.Report.Period.To.Format(time.RFC3339))
+		}
 		r, o := p.Report, &out.Report
 		o.In, o.Out, o.Conversations = o.In+r.In, o.Out+r.Out, o.Conversations+r.Conversations
 		o.ResponseRate = Rate{Of: o.ResponseRate.Of + r.ResponseRate.Of, Total: o.ResponseRate.Total + r.ResponseRate.Total}
@@ -296,132 +298,21 @@ func Merge(parts ...Partial) Partial {
 			Negative: o.Sentiment.Negative + r.Sentiment.Negative, Unknown: o.Sentiment.Unknown + r.Sentiment.Unknown}
 		out.First = append(out.First, p.First...)
 		out.Resolution = append(out.Resolution, p.Resolution...)
-		lists[i] = p.members()
+		tables[i] = p.table
 	}
-	out.sorted = mergeMembers(lists)
+	out.table = mergeTables(tables)
 	last := parts[len(parts)-1]
 	out.Report.Backlog = Backlog{Open: last.Report.Backlog.Open, Unanswered: last.Report.Backlog.Unanswered}
 	if last.BacklogDone {
 		out.Report.Backlog = last.Report.Backlog
 	}
 	out.Ages, out.BacklogDone = slices.Clone(last.Ages), last.BacklogDone
-	return out
-}
-
-// mergeMembers merges lists of members' parts, each sorted by id, into
-// one: a k-way merge, the parts of a member found in several lists
-// united (in the lists' order), those found in one shared, not copied.
-func mergeMembers(lists [][]memberEntry) []memberEntry {
-	total := 0
-	for _, l := range lists {
-		total += len(l)
-	}
-	out := make([]memberEntry, 0, total)
-	// A heap of the lists not exhausted, by their next id, then by list.
-	pos := make([]int, len(lists))
-	heap := make([]int, 0, len(lists))
-	less := func(a, b int) bool {
-		x, y := lists[a][pos[a]].id, lists[b][pos[b]].id
-		return x < y || (x == y && a < b)
-	}
-	down := func(i int) {
-		for {
-			l, r, min := 2*i+1, 2*i+2, i
-			if l < len(heap) && less(heap[l], heap[min]) {
-				min = l
-			}
-			if r < len(heap) && less(heap[r], heap[min]) {
-				min = r
-			}
-			if min == i {
-				return
-			}
-			heap[i], heap[min] = heap[min], heap[i]
-			i = min
-		}
-	}
-	for i, l := range lists {
-		if len(l) > 0 {
-			heap = append(heap, i)
-		}
-	}
-	for i := len(heap)/2 - 1; i >= 0; i-- {
-		down(i)
-	}
-	for len(heap) > 0 {
-		i := heap[0]
-		e := lists[i][pos[i]]
-		if pos[i]++; pos[i] == len(lists[i]) {
-			heap[0] = heap[len(heap)-1]
-			heap = heap[:len(heap)-1]
-		}
-		down(0)
-		n := len(out)
-		if n == 0 || out[n-1].id != e.id {
-			out = append(out, memberEntry{id: e.id, part: e.part})
-			continue
-		}
-		mine := &out[n-1]
-		if !mine.own {
-			mine.part, mine.own = mine.part.clone(), true
-		}
-		mine.part.add(e.part)
-	}
-	return out
-}
-
-// add unites m's part into the member's.
-func (mine *MemberPart) add(m *MemberPart) {
-	for _, c := range m.Conversations {
-		mine.wrote(c)
-	}
-	for _, d := range m.Days {
-		mine.wroteOn(d)
-	}
-	if m.Seen {
-		mine.seenFirst(m.FirstSeen)
-	}
-	mine.Positive += m.Positive
-	mine.Turned = mine.Turned || m.Turned
-	mine.Messages += m.Messages
-	mine.Negative += m.Negative
-	mine.Helpful += m.Helpful
-}
-
-// memberEntry is a member's part with their id, in a list sorted by id.
-// own: the part was made by the merge, and may be changed by it.
-type memberEntry struct {
-	id   string
-	part *MemberPart
-	own  bool
-}
-
-// members lists the partial's members sorted by id.
-func (t Partial) members() []memberEntry {
-	if len(t.Members) == 0 {
-		return t.sorted
-	}
-	out := make([]memberEntry, 0, len(t.Members))
-	for id, m := range t.Members {
-		out = append(out, memberEntry{id: id, part: m})
-	}
-	slices.SortFunc(out, func(a, b memberEntry) int { return strings.Compare(a.id, b.id) })
-	return out
-}
-
-// eachMember calls fn for each member of the partial.
-func (t Partial) eachMember(fn func(id string, m *MemberPart)) {
-	for id, m := range t.Members {
-		fn(id, m)
-	}
-	for _, e := range t.sorted {
-		fn(e.id, e.part)
-	}
+	return out, nil
 }
 
 // MemberCount is how many members wrote in the partial's period (none
 // read when MembersCounted).
-func (t Partial) MemberCount() int { return len(t.Members) + len(t.sorted) }
+func (t Partial) MemberCount() int { return len(t.Members) + t.table.len() }
 
 // finishAll finishes each of parts (Partial.Finish).
 func finishAll(parts []Partial) []Report {
@@ -637,23 +528,32 @@ func (t Partial) Finish() Report {
 	if !t.MembersCounted {
 		r.Members = Members{}
 	}
-	t.eachMember(func(_ string, mb *MemberPart) {
+	count := func(returning bool, conversations int, turned bool, positive int) {
 		r.Members.Active++
-		if mb.Seen && mb.FirstSeen.Before(r.Period.From) {
+		if returning {
 			r.Members.Returning++
 		} else {
 			r.Members.New++
 		}
-		if len(mb.Conversations) >= RegularConversations {
+		if conversations >= RegularConversations {
 			r.Members.Regular++
 		}
-		if mb.Turned {
+		if turned {
 			r.Members.TurnedAround++
 		}
-		if mb.Positive >= AdvocateMessages {
+		if positive >= AdvocateMessages {
 			r.Members.Advocates++
 		}
-	})
+	}
+	for _, mb := range t.Members {
+		count(mb.Seen && mb.FirstSeen.Before(r.Period.From), len(mb.Conversations), mb.Turned, mb.Positive)
+	}
+	if tab := t.table; tab != nil {
+		from := r.Period.From.UnixMicro() // a whole microsecond, as seen is
+		for i := range tab.keys {
+			count(tab.seen[i] < from, tab.conversations(i), tab.turned[i], int(tab.positive[i]))
+		}
+	}
 	r.FirstResponse, r.Resolution = summarise(t.First), summarise(t.Resolution)
 	if t.BacklogDone {
 		return r
@@ -724,19 +624,56 @@ func (f Facts) business(c Conversation, a, b time.Time) time.Duration {
 func seconds(d time.Duration) int64 { return int64(d / time.Second) }
 
 // summarise counts durations and finds their nearest-rank median and
-// 90th percentile.
+// 90th percentile. It reorders v: each rank is selected, not sorted for.
 func summarise(v []int64) Durations {
 	if len(v) == 0 {
 		return Durations{}
 	}
-	slices.SortFunc(v, cmp.Compare)
-	return Durations{Count: len(v), Median: rank(v, 50), P90: rank(v, 90)}
+	m, p := NearestRank(len(v), 50)-1, NearestRank(len(v), 90)-1
+	selectRank(v, m)
+	selectRank(v[m:], p-m) // the 90th is at or after the median
+	return Durations{Count: len(v), Median: v[m], P90: v[p]}
 }
 
-// rank is the nearest-rank p-th percentile of sorted v: the smallest
-// value with at least p% of the values at or below it.
-func rank(v []int64, p int) int64 {
-	return v[NearestRank(len(v), p)-1]
+// selectRank reorders v so that v[k] is the value sorting would put
+// there, none after it smaller and none before it larger (quickselect,
+// with the median of three as pivot; sorted outright when it goes badly).
+func selectRank(v []int64, k int) {
+	lo, hi := 0, len(v)-1
+	for rounds := 0; lo < hi; rounds++ {
+		if hi-lo < 16 || rounds > 64 {
+			slices.Sort(v[lo : hi+1])
+			return
+		}
+		mid := lo + (hi-lo)/2
+		if v[mid] < v[lo] {
+			v[mid], v[lo] = v[lo], v[mid]
+		}
+		if v[hi] < v[lo] {
+			v[hi], v[lo] = v[lo], v[hi]
+		}
+		if v[hi] < v[mid] {
+			v[hi], v[mid] = v[mid], v[hi]
+		}
+		pivot := v[mid]
+		// Hoare's partition: v[lo:j+1] ≤ pivot ≤ v[j+1:hi+1].
+		i, j := lo-1, hi+1
+		for {
+			for i++; v[i] < pivot; i++ {
+			}
+			for j--; v[j] > pivot; j-- {
+			}
+			if i >= j {
+				break
+			}
+			v[i], v[j] = v[j], v[i]
+		}
+		if k <= j {
+			hi = j
+		} else {
+			lo = j + 1
+		}
+	}
 }
 
 // NearestRank is the rank, from 1, of the nearest-rank p-th percentile of

@@ -222,8 +222,8 @@ type Counter interface {
 	// CountBy returns the partial of p of each slice by gives
 	// conversations ("channel", "assignee", "topic", ...).
 	CountBy(ctx context.Context, p Period, by string) (map[string]Partial, error)
-	// Names returns the display names of members.
-	Names(ctx context.Context, ids []string) (map[string]string, error)
+	// Who tells the members of the partials apart and names them.
+	Who
 }
 
 // Assemble answers q over res's period in loc from what c counts.
@@ -258,7 +258,7 @@ func Assemble(ctx context.Context, res Resolved, loc *time.Location, q Query, we
 	for i := range parts {
 		parts[i].Report.Period = steps[i]
 	}
-	engaged, err := whole.EngagedNamed(ctx, weights, MaxEngaged, c.Names)
+	engaged, err := whole.EngagedNamed(ctx, weights, MaxEngaged, c)
 	if err != nil {
 		return Answer{}, err
 	}
@@ -345,6 +345,10 @@ func (c *factCounter) CountBy(_ context.Context, p Period, by string) (map[strin
 		out[k] = parts[0]
 	}
 	return out, nil
+}
+
+func (c *factCounter) IDs(context.Context, []uint32) (map[uint32]string, error) {
+	return nil, errors.New("partials counted from the facts name their members by id")
 }
 
 func (c *factCounter) Names(_ context.Context, ids []string) (map[string]string, error) {

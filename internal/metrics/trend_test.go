@@ -1,6 +1,7 @@
 package metrics_test
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"strings"
@@ -159,9 +160,20 @@ func TestMergeDays(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			merged := metrics.Merge(parts...)
+			if _, err := metrics.Merge(parts...); err == nil {
+				t.Errorf("%s, %s: partials merged without keys", name, every)
+			}
+			dict := metricstest.NewDictionary(f.Names)
+			merged, err := metrics.Merge(dict.Key(t, parts...)...)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if keep == nil {
-				ge, we := merged.Engaged(f.Names, metrics.DefaultWeights(), 10), metrics.Engaged(f, p, metrics.DefaultWeights(), 10)
+				ge, err := merged.EngagedNamed(context.Background(), metrics.DefaultWeights(), 10, dict)
+				if err != nil {
+					t.Fatal(err)
+				}
+				we := metrics.Engaged(f, p, metrics.DefaultWeights(), 10)
 				if len(ge) < 3 || !slices.Equal(ge, we) {
 					t.Errorf("%s merged, the most engaged:\n got %+v\nwant %+v", every, ge, we)
 				}

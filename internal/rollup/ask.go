@@ -46,7 +46,7 @@ func ask(ctx context.Context, src Source, workspaceID int64, q metrics.Query, no
 		}
 		c = &counter{src: src, workspaceID: workspaceID, clock: res.Clock, loc: loc, zone: loc.String(), now: now, dirty: dirty,
 			begins: begins,
-			kept:   map[string]map[unit]store.Rollup{}, loaded: map[string][][2]int32{}, wholes: map[unit]metrics.Partial{},
+			kept:   map[string]map[unit]store.Rollup{}, full: map[string]map[unit]bool{}, loaded: map[string][][2]int32{}, wholes: map[unit]metrics.Partial{},
 			slices: map[string]map[unit]map[string]metrics.Partial{}, live: map[int32]dayParts{}}
 		return c, nil
 	})
@@ -66,9 +66,10 @@ type counter struct {
 	// days before it are empty.
 	begins int32
 	// kept are the rollups read, by slice kind, over the day ranges
-	// loaded; wholes and slices those decoded; live the days counted
-	// from the facts.
+	// loaded (full: with their members); wholes and slices those
+	// decoded; live the days counted from the facts.
 	kept   map[string]map[unit]store.Rollup
+	full   map[string]map[unit]bool
 	loaded map[string][][2]int32
 	wholes map[unit]metrics.Partial
 	slices map[string]map[unit]map[string]metrics.Partial
@@ -98,7 +99,9 @@ func (c *counter) load(ctx context.Context, slice string, from, to int32) error 
 		c.kept[slice] = map[unit]store.Rollup{}
 	}
 	for _, r := range rows {
-		c.kept[slice][unit{r.Grain, r.Day}] = r
+		if u := (unit{r.Grain, r.Day}); c.kept[slice][u].Data == nil {
+			c.kept[slice][u] = r // one read before may hold its data
+		}
 	}
 	c.loaded[slice] = append(c.loaded[slice], [2]int32{from, to})
 	return nil
@@ -125,8 +128,9 @@ func (c *counter) usable(slice string, u unit) bool {
 
 // cover covers the local days of each period with the largest rollups
 // kept that fit, and days counted live where none is: all counted at
-// once.
-func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Period) ([][]piece, error) {
+// once. Of the rollups chosen, it reads the members too unless headOnly
+// says a period's pieces need none.
+func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Period, headOnly func([]piece) bool) ([][]piece, error) {
 	if len(periods) == 0 {
 		return nil, nil
 	}
@@ -141,32 +145,59 @@ func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Per
 		from, to := c.days(p)
 		out[i] = c.coverDays(slice, from, to, &live)
 	}
-	// The data of the rollups chosen, read once.
-	var need []store.Rollup
+	// The data of the rollups chosen, read once: with their members, or
+	// without when none of the periods they are in needs them.
+	kept := c.kept[slice]
+	if c.full[slice] == nil {
+		c.full[slice] = map[unit]bool{}
+	}
+	full := c.full[slice]
+	wantFull := map[unit]bool{}
 	for _, pieces := range out {
+		heads := headOnly != nil && headOnly(pieces)
 		for _, p := range pieces {
-			if r := c.kept[slice][p.unit]; !p.live && !p.empty && r.Data == nil {
-				need = append(need, r)
+			if !p.live && !p.empty && !heads {
+				wantFull[p.unit] = true
 			}
 		}
 	}
-	slices.SortFunc(need, func(a, b store.Rollup) int { return cmp.Or(cmp.Compare(a.Grain, b.Grain), cmp.Compare(a.Day, b.Day)) })
-	need = slices.CompactFunc(need, func(a, b store.Rollup) bool { return a.Grain == b.Grain && a.Day == b.Day })
-	if err := c.src.RollupData(ctx, c.workspaceID, need); err != nil {
-		return nil, err
+	var needFull, needHead []store.Rollup
+	for _, pieces := range out {
+		for _, p := range pieces {
+			r := kept[p.unit]
+			switch {
+			case p.live || p.empty || full[p.unit]:
+			case wantFull[p.unit]:
+				needFull = append(needFull, r)
+			case r.Data == nil:
+				needHead = append(needHead, r)
+			}
+		}
 	}
 	gone := false
-	for _, r := range need {
-		u := unit{r.Grain, r.Day}
-		if r.Data == nil {
-			delete(c.kept[slice], u) // counted again since it was listed
-			gone = true
-			continue
+	for _, need := range []struct {
+		list    []store.Rollup
+		members bool
+	}{{needFull, true}, {needHead, false}} {
+		list := need.list
+		slices.SortFunc(list, func(a, b store.Rollup) int { return cmp.Or(cmp.Compare(a.Grain, b.Grain), cmp.Compare(a.Day, b.Day)) })
+		list = slices.CompactFunc(list, func(a, b store.Rollup) bool { return a.Grain == b.Grain && a.Day == b.Day })
+		if err := c.src.RollupData(ctx, c.workspaceID, list, need.members); err != nil {
+			return nil, err
 		}
-		c.kept[slice][u] = r
+		for _, r := range list {
+			u := unit{r.Grain, r.Day}
+			if r.Data == nil {
+				delete(kept, u) // counted again since it was listed
+				delete(full, u)
+				gone = true
+				continue
+			}
+			kept[u], full[u] = r, need.members
+		}
 	}
 	if gone {
-		return c.cover(ctx, slice, periods) // without the rollups gone
+		return c.cover(ctx, slice, periods, headOnly) // without the rollups gone
 	}
 	return out, c.countLive(ctx, slice, live)
 }
@@ -248,7 +279,8 @@ func (c *counter) whole(p piece) (metrics.Partial, error) {
 		return part, nil
 	}
 	var part metrics.Partial
-	if err := part.UnmarshalBinary(c.kept[""][p.unit].Data); err != nil {
+	r := c.kept[""][p.unit]
+	if err := part.UnmarshalSplit(r.Data, r.Members); err != nil {
 		return part, fmt.Errorf("rollup of workspace %d, %s of day %d: %w", c.workspaceID, p.grain, p.day, err)
 	}
 	c.wholes[p.unit] = part
@@ -279,7 +311,8 @@ func (c *counter) sliced(kind string, p piece) (map[string]metrics.Partial, erro
 	if parts, ok := c.slices[kind][p.unit]; ok {
 		return parts, nil
 	}
-	parts, err := decodeSlices(c.kept[kind][p.unit].Data)
+	r := c.kept[kind][p.unit]
+	parts, err := decodeSlices(r.Data, r.Members, true)
 	if err != nil {
 		return nil, fmt.Errorf("rollup of workspace %d by %s, %s of day %d: %w", c.workspaceID, kind, p.grain, p.day, err)
 	}
@@ -299,18 +332,21 @@ func (c *counter) days(p metrics.Period) (int32, int32) {
 }
 
 func (c *counter) Count(ctx context.Context, steps []metrics.Period) ([]metrics.Partial, error) {
-	covers, err := c.cover(ctx, "", steps)
+	// A step of a trend that is one rollup: its members were counted
+	// when it was kept, and need not be read.
+	oneKept := func(pieces []piece) bool {
+		return len(steps) > 1 && len(pieces) == 1 && !pieces[0].live && !pieces[0].empty
+	}
+	covers, err := c.cover(ctx, "", steps, oneKept)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]metrics.Partial, len(steps))
 	for i, s := range steps {
 		pieces := covers[i]
-		if p := pieces[0]; len(steps) > 1 && len(pieces) == 1 && !p.live && !p.empty {
-			// A step of a trend that is one rollup: its members were
-			// counted when it was kept, and need not be read.
+		if oneKept(pieces) {
 			var err error
-			if out[i], err = c.counts(p); err != nil {
+			if out[i], err = c.counts(pieces[0]); err != nil {
 				return nil, err
 			}
 			out[i].Report.Period = s
@@ -324,8 +360,8 @@ func (c *counter) Count(ctx context.Context, steps []metrics.Period) ([]metrics.
 		}
 		if len(parts) == 1 {
 			out[i] = parts[0] // read only from here on
-		} else {
-			out[i] = metrics.Merge(parts...)
+		} else if out[i], err = metrics.Merge(parts...); err != nil {
+			return nil, err
 		}
 		out[i].Report.Period = s
 	}
@@ -333,7 +369,7 @@ func (c *counter) Count(ctx context.Context, steps []metrics.Period) ([]metrics.
 }
 
 func (c *counter) CountBy(ctx context.Context, p metrics.Period, by string) (map[string]metrics.Partial, error) {
-	covers, err := c.cover(ctx, by, []metrics.Period{p})
+	covers, err := c.cover(ctx, by, []metrics.Period{p}, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -343,7 +379,11 @@ func (c *counter) CountBy(ctx context.Context, p metrics.Period, by string) (map
 			return nil, err
 		}
 	}
-	return mergeSlices(maps), nil
+	return mergeSlices(maps)
+}
+
+func (c *counter) IDs(ctx context.Context, keys []uint32) (map[uint32]string, error) {
+	return c.src.MemberIDs(ctx, c.workspaceID, keys)
 }
 
 func (c *counter) Names(ctx context.Context, ids []string) (map[string]string, error) {

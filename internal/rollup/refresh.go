@@ -121,7 +121,7 @@ func mergeDays(ctx context.Context, src Source, workspaceID int64, u unit, zone 
 			return nil, err
 		}
 		kept := slices.DeleteFunc(listed, func(r store.Rollup) bool { return r.Grain != Day })
-		if err := src.RollupData(ctx, workspaceID, kept); err != nil {
+		if err := src.RollupData(ctx, workspaceID, kept, true); err != nil {
 			return nil, err
 		}
 		var wholes []metrics.Partial
@@ -132,13 +132,13 @@ func mergeDays(ctx context.Context, src Source, workspaceID int64, u unit, zone 
 			}
 			if slice == "" {
 				var p metrics.Partial
-				if err := p.UnmarshalBinary(r.Data); err != nil {
+				if err := p.UnmarshalSplit(r.Data, r.Members); err != nil {
 					return nil, fmt.Errorf("rollup of day %d: %w", r.Day, err)
 				}
 				wholes = append(wholes, p)
 				continue
 			}
-			piece, err := decodeSlices(r.Data)
+			piece, err := decodeSlices(r.Data, r.Members, true)
 			if err != nil {
 				return nil, fmt.Errorf("rollup of day %d by %s: %w", r.Day, slice, err)
 			}
@@ -147,16 +147,22 @@ func mergeDays(ctx context.Context, src Source, workspaceID int64, u unit, zone 
 		if max(len(wholes), len(pieces)) != int(end-u.day) {
 			return nil, nil // a day went meanwhile: the next round
 		}
-		var data []byte
+		var data, members []byte
 		if slice == "" {
-			data, err = counted(metrics.Merge(wholes...)).AppendBinary(nil)
+			var whole metrics.Partial
+			if whole, err = metrics.Merge(wholes...); err == nil {
+				data, members, err = split(whole)
+			}
 		} else {
-			data, err = encodeSlices(mergeSlices(pieces))
+			var merged map[string]metrics.Partial
+			if merged, err = mergeSlices(pieces); err == nil {
+				data, members, err = encodeSlices(merged)
+			}
 		}
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, store.Rollup{Slice: slice, Grain: u.grain, Day: u.day, Zone: zone, BuiltAt: now, Data: data})
+		out = append(out, store.Rollup{Slice: slice, Grain: u.grain, Day: u.day, Zone: zone, BuiltAt: now, Data: data, Members: members})
 	}
 	return out, nil
 }

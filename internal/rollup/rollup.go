@@ -46,13 +46,15 @@ type Source interface {
 	Openings(ctx context.Context, workspaceID int64, p metrics.Period) ([]metrics.Conversation, error)
 	BacklogNow(ctx context.Context, workspaceID int64, end time.Time, by string) (map[string]metrics.Backlog, bool, error)
 	Rollups(ctx context.Context, workspaceID int64, slice, zone string, from, to int32) ([]store.Rollup, error)
-	RollupData(ctx context.Context, workspaceID int64, rollups []store.Rollup) error
+	RollupData(ctx context.Context, workspaceID int64, rollups []store.Rollup, members bool) error
 	RollupIndex(ctx context.Context, workspaceID int64, zone string) (map[string][]int32, error)
 	SaveRollups(ctx context.Context, workspaceID, generation int64, rollups []store.Rollup) (bool, error)
 	DirtySpans(ctx context.Context, workspaceID int64) ([]store.Span, error)
 	ClaimDirty(ctx context.Context, workspaceID int64, days func(store.Span) (int32, int32)) ([]store.Span, int64, error)
 	FirstMessageAt(ctx context.Context, workspaceID int64) (time.Time, bool, error)
 	MemberNames(ctx context.Context, workspaceID int64, ids []string) (map[string]string, error)
+	MemberKeys(ctx context.Context, workspaceID int64, ids []string) (map[string]uint32, error)
+	MemberIDs(ctx context.Context, workspaceID int64, keys []uint32) (map[uint32]string, error)
 }
 
 // midnight is when local day d begins in loc.
@@ -158,7 +160,51 @@ func countDays(ctx context.Context, src Source, workspaceID int64, clock *sla.Cl
 			out[i].by[kind] = slice
 		}
 	}
-	return out, nil
+	return out, keyDays(ctx, src, workspaceID, out)
+}
+
+// keyDays names the members of days' partials by the keys of the
+// workspace's dictionary, as rollups are kept and merged.
+func keyDays(ctx context.Context, src Source, workspaceID int64, days []dayParts) error {
+	seen := map[string]bool{}
+	var ids []string
+	each := func(fn func(p *metrics.Partial) error) error {
+		for i := range days {
+			if err := fn(&days[i].whole); err != nil {
+				return err
+			}
+			for _, slice := range days[i].by {
+				for k, p := range slice {
+					if err := fn(&p); err != nil {
+						return err
+					}
+					slice[k] = p
+				}
+			}
+		}
+		return nil
+	}
+	each(func(p *metrics.Partial) error {
+		for id := range p.Members {
+			if !seen[id] {
+				seen[id] = true
+				ids = append(ids, id)
+			}
+		}
+		return nil
+	})
+	if len(ids) == 0 {
+		return nil
+	}
+	keys, err := src.MemberKeys(ctx, workspaceID, ids)
+	if err != nil {
+		return err
+	}
+	return each(func(p *metrics.Partial) error {
+		var err error
+		*p, err = p.Keyed(keys)
+		return err
+	})
 }
 
 // backlogs finds the backlog at the end of each day of a span.
@@ -260,29 +306,47 @@ func counted(p metrics.Partial) metrics.Partial {
 	return p
 }
 
-// encodeSlices writes the partials of a slice kind's keys, sorted, their
-// members counted.
-func encodeSlices(parts map[string]metrics.Partial) ([]byte, error) {
-	b := binary.AppendUvarint(nil, uint64(len(parts)))
-	for _, k := range slices.Sorted(maps.Keys(parts)) {
-		one, err := counted(parts[k]).AppendBinary(nil)
-		if err != nil {
-			return nil, err
-		}
-		b = binary.AppendUvarint(b, uint64(len(k)))
-		b = append(b, k...)
-		b = binary.AppendUvarint(b, uint64(len(one)))
-		b = append(b, one...)
+// split writes p, its members counted, in two pieces: its counts and
+// durations, and its members' parts (metrics.MembersAt).
+func split(p metrics.Partial) (head, members []byte, err error) {
+	b, err := counted(p).AppendBinary(nil)
+	if err != nil {
+		return nil, nil, err
 	}
-	return b, nil
+	at, err := metrics.MembersAt(b)
+	if err != nil {
+		return nil, nil, err
+	}
+	return b[:at:at], b[at:], nil
+}
+
+// encodeSlices writes the partials of a slice kind's keys, sorted, their
+// members counted, in two pieces: the counts and durations of each, and
+// the members of each.
+func encodeSlices(parts map[string]metrics.Partial) (data, members []byte, err error) {
+	data = binary.AppendUvarint(nil, uint64(len(parts)))
+	for _, k := range slices.Sorted(maps.Keys(parts)) {
+		head, mine, err := split(parts[k])
+		if err != nil {
+			return nil, nil, err
+		}
+		data = binary.AppendUvarint(data, uint64(len(k)))
+		data = append(data, k...)
+		data = binary.AppendUvarint(data, uint64(len(head)))
+		data = append(data, head...)
+		members = binary.AppendUvarint(members, uint64(len(mine)))
+		members = append(members, mine...)
+	}
+	return data, members, nil
 }
 
 // errCorrupt: a rollup's bytes do not read.
 var errCorrupt = errors.New("rollup cut short or corrupt")
 
-// decodeSlices reads what encodeSlices wrote.
-func decodeSlices(data []byte) (map[string]metrics.Partial, error) {
-	r := bytes.NewReader(data)
+// decodeSlices reads what encodeSlices wrote: with members, the members'
+// parts too; without, the counts and durations only.
+func decodeSlices(data, members []byte, withMembers bool) (map[string]metrics.Partial, error) {
+	r, m := bytes.NewReader(data), bytes.NewReader(members)
 	n, err := binary.ReadUvarint(r)
 	if err != nil || n > uint64(len(data)) {
 		return nil, errCorrupt
@@ -293,17 +357,25 @@ func decodeSlices(data []byte) (map[string]metrics.Partial, error) {
 		if err != nil {
 			return nil, err
 		}
-		one, err := readChunk(r)
+		head, err := readChunk(r)
 		if err != nil {
 			return nil, err
 		}
 		var p metrics.Partial
-		if err := p.UnmarshalBinary(one); err != nil {
+		if withMembers {
+			var mine []byte
+			if mine, err = readChunk(m); err == nil {
+				err = p.UnmarshalSplit(head, mine)
+			}
+		} else {
+			err = p.UnmarshalCounts(head)
+		}
+		if err != nil {
 			return nil, fmt.Errorf("slice %q: %w", k, err)
 		}
 		out[string(k)] = p
 	}
-	if r.Len() > 0 {
+	if r.Len() > 0 || (withMembers && m.Len() > 0) {
 		return nil, errCorrupt
 	}
 	return out, nil
@@ -323,17 +395,17 @@ func readChunk(r *bytes.Reader) ([]byte, error) {
 
 // encode writes a day's partials as its rollups, one per slice kind.
 func (dp dayParts) encode(u unit, zone string, now time.Time) ([]store.Rollup, error) {
-	whole, err := counted(dp.whole).AppendBinary(nil)
+	head, members, err := split(dp.whole)
 	if err != nil {
 		return nil, err
 	}
-	out := []store.Rollup{{Slice: "", Grain: u.grain, Day: u.day, Zone: zone, BuiltAt: now, Data: whole}}
+	out := []store.Rollup{{Slice: "", Grain: u.grain, Day: u.day, Zone: zone, BuiltAt: now, Data: head, Members: members}}
 	for _, kind := range kinds() {
-		data, err := encodeSlices(dp.by[kind])
+		data, members, err := encodeSlices(dp.by[kind])
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, store.Rollup{Slice: kind, Grain: u.grain, Day: u.day, Zone: zone, BuiltAt: now, Data: data})
+		out = append(out, store.Rollup{Slice: kind, Grain: u.grain, Day: u.day, Zone: zone, BuiltAt: now, Data: data, Members: members})
 	}
 	return out, nil
 }
@@ -341,7 +413,7 @@ func (dp dayParts) encode(u unit, zone string, now time.Time) ([]store.Rollup, e
 // mergeSlices merges the partials of a slice kind's keys over pieces that
 // follow one another: a key missing from the last piece had nothing open
 // at its end.
-func mergeSlices(pieces []map[string]metrics.Partial) map[string]metrics.Partial {
+func mergeSlices(pieces []map[string]metrics.Partial) (map[string]metrics.Partial, error) {
 	byKey := map[string][]metrics.Partial{}
 	for _, piece := range pieces {
 		for k, p := range piece {
@@ -354,11 +426,14 @@ func mergeSlices(pieces []map[string]metrics.Partial) map[string]metrics.Partial
 		last = pieces[len(pieces)-1]
 	}
 	for k, parts := range byKey {
-		m := metrics.Merge(parts...)
+		m, err := metrics.Merge(parts...)
+		if err != nil {
+			return nil, fmt.Errorf("slice %q: %w", k, err)
+		}
 		if _, ok := last[k]; !ok {
 			m.Report.Backlog, m.Ages, m.BacklogDone = metrics.Backlog{}, nil, true
 		}
 		out[k] = m
 	}
-	return out
+	return out, nil
 }

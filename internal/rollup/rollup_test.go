@@ -74,6 +74,7 @@ func TestRollupsMatchTheFacts(t *testing.T) {
 				t.Fatalf("refresh again counted %d days (%v), want none", n, err)
 			}
 			fx.check(t, "all kept", wants, true)
+			fx.checkKeys(t)
 			for _, change := range fx.changes() {
 				change.do(t)
 				wants := fx.reference(t)
@@ -84,6 +85,62 @@ func TestRollupsMatchTheFacts(t *testing.T) {
 				fx.check(t, change.name+", built again", wants, true)
 			}
 		})
+	}
+}
+
+// checkKeys checks the workspace's dictionary once every day is kept:
+// each member who wrote has a key, the keys are 1 to n, each names its
+// member back, and asking again gives the same keys.
+func (fx *fixture) checkKeys(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	var ids []string
+	rows, err := fx.db.QueryContext(ctx, `SELECT DISTINCT member_id FROM messages WHERE workspace_id = $1 AND member_id IS NOT NULL
+		AND NOT author_is_staff`, fx.ws.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if len(ids) < 10 {
+		t.Fatalf("%d members wrote: the dictionary tells little", len(ids))
+	}
+	var count, top int
+	if err := fx.db.QueryRowContext(ctx, `SELECT COUNT(*), MAX(number) FROM metric_members WHERE workspace_id = $1`,
+		fx.ws.ID).Scan(&count, &top); err != nil {
+		t.Fatal(err)
+	}
+	if count != len(ids) || top != len(ids) {
+		t.Fatalf("%d members wrote; %d numbered, up to %d", len(ids), count, top)
+	}
+	keys, err := fx.st.MemberKeys(ctx, fx.ws.ID, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := make([]uint32, 0, len(keys))
+	for _, k := range keys {
+		list = append(list, k)
+	}
+	back, err := fx.st.MemberIDs(ctx, fx.ws.ID, append(list, uint32(top+1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if k := keys[id]; k < 1 || int(k) > top || back[k] != id {
+			t.Fatalf("member %q: key %d names %q", id, k, back[k])
+		}
+	}
+	if _, ok := back[uint32(top+1)]; ok || len(back) != len(ids) {
+		t.Fatalf("%d ids for %d keys and one never given", len(back), len(ids))
+	}
+	if _, err := fx.st.MemberKeys(ctx, fx.ws.ID, []string{"nobody-of-this-workspace"}); err == nil {
+		t.Fatal("a key given to an id no member has")
 	}
 }
 

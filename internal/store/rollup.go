@@ -10,6 +10,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -18,14 +21,17 @@ import (
 )
 
 // Rollup is one kept partial report: of a workspace's slice kind ("" for
-// the whole workspace), over the grain ("day", "week", "month") that
-// begins on the local day Day (days since 1970-01-01) in Zone.
+// the whole workspace), over the grain ("day", "week", "month",
+// "quarter") that begins on the local day Day (days since 1970-01-01) in
+// Zone. Data holds its counts and durations, Members its members' parts,
+// apart: a report of its period alone reads only Data.
 type Rollup struct {
 	Slice, Grain string
 	Day          int32
 	Zone         string
 	BuiltAt      time.Time
 	Data         []byte
+	Members      []byte
 }
 
 // Span is a span of time [From, To] whose rollups changed.
@@ -124,8 +130,9 @@ func (s *Store) Rollups(ctx context.Context, workspaceID int64, slice, zone stri
 }
 
 // RollupData fills in the data of rollups of a workspace that Rollups
-// listed (of one slice kind and zone); those gone since are left without.
-func (s *Store) RollupData(ctx context.Context, workspaceID int64, rollups []Rollup) error {
+// listed (of one slice kind and zone), and with members their members
+// (not nil, if empty); those gone since are left without.
+func (s *Store) RollupData(ctx context.Context, workspaceID int64, rollups []Rollup, members bool) error {
 	type key struct {
 		grain string
 		day   int32
@@ -142,15 +149,26 @@ func (s *Store) RollupData(ctx context.Context, workspaceID int64, rollups []Rol
 	slice, zone := rollups[0].Slice, rollups[0].Zone
 	for grain, days := range byGrain {
 		// The days are numbers of our own: written inline.
-		err := queryEach(ctx, s.r, `SELECT day, data FROM metric_rollups WHERE workspace_id = $1 AND slice = $2 AND zone = $3
+		columns := "data"
+		if members {
+			columns = "data, members"
+		}
+		err := queryEach(ctx, s.r, `SELECT day, `+columns+` FROM metric_rollups WHERE workspace_id = $1 AND slice = $2 AND zone = $3
 			AND grain = $4 AND day IN (`+idList(days)+`)`, []any{workspaceID, slice, zone, grain}, func(rows *sql.Rows) error {
 			var day int32
-			var data []byte
-			if err := rows.Scan(&day, &data); err != nil {
+			var data, parts []byte
+			dest := []any{&day, &data}
+			if members {
+				dest = append(dest, &parts)
+			}
+			if err := rows.Scan(dest...); err != nil {
 				return err
 			}
 			if i, ok := at[key{grain, day}]; ok {
-				rollups[i].Data = data
+				rollups[i].Data, rollups[i].Members = data, nil
+				if members {
+					rollups[i].Members = append([]byte{}, parts...)
+				}
 			}
 			return nil
 		})
@@ -194,11 +212,11 @@ func (s *Store) SaveRollups(ctx context.Context, workspaceID, generation int64, 
 		}
 		saved = true
 		for _, r := range rollups {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO metric_rollups (workspace_id, slice, grain, day, zone, built_at, data)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)
+			if _, err := tx.ExecContext(ctx, `INSERT INTO metric_rollups (workspace_id, slice, grain, day, zone, built_at, data, members)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 				ON CONFLICT (workspace_id, slice, grain, day) DO UPDATE SET zone = excluded.zone, built_at = excluded.built_at,
-					data = excluded.data`,
-				workspaceID, r.Slice, r.Grain, r.Day, r.Zone, toMicros(r.BuiltAt), r.Data); err != nil {
+					data = excluded.data, members = excluded.members`,
+				workspaceID, r.Slice, r.Grain, r.Day, r.Zone, toMicros(r.BuiltAt), r.Data, append([]byte{}, r.Members...)); err != nil {
 				return err
 			}
 		}
@@ -450,4 +468,134 @@ func wrapBacklog(workspaceID int64, err error) error {
 		return nil
 	}
 	return fmt.Errorf("backlog now of workspace %d: %w", workspaceID, err)
+}
+
+// MemberKeys returns the keys a workspace's dictionary gives members ids
+// (metric_members), giving those without one the next keys: rollups name
+// members by key (metrics.Partial.Keyed).
+func (s *Store) MemberKeys(ctx context.Context, workspaceID int64, ids []string) (map[string]uint32, error) {
+	out := make(map[string]uint32, len(ids))
+	if err := readMemberKeys(ctx, s.r, workspaceID, ids, out); err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, id := range ids {
+		if _, ok := out[id]; !ok {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) == 0 {
+		return out, nil
+	}
+	slices.Sort(missing)
+	missing = slices.Compact(missing)
+	given := map[string]uint32{}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		clear(given)
+		if s.engine == EnginePostgres {
+			// One numbering of a workspace at a time (SQLite writes one
+			// transaction at a time anyway).
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(21, $1::int)`, workspaceID); err != nil {
+				return err
+			}
+		}
+		if err := readMemberKeys(ctx, tx, workspaceID, missing, given); err != nil {
+			return err // numbered meanwhile
+		}
+		var top int64
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) FROM metric_members WHERE workspace_id = $1`,
+			workspaceID).Scan(&top); err != nil {
+			return err
+		}
+		var fresh []string
+		for _, id := range missing {
+			if _, ok := given[id]; !ok {
+				fresh = append(fresh, id)
+			}
+		}
+		if top+int64(len(fresh)) > math.MaxUint32 {
+			return fmt.Errorf("more than %d members numbered", uint32(math.MaxUint32))
+		}
+		for len(fresh) > 0 {
+			n := min(len(fresh), 300)
+			args := []any{workspaceID}
+			var b strings.Builder
+			for i, id := range fresh[:n] {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				top++
+				args = append(args, id)
+				fmt.Fprintf(&b, "($1, $%d, %d)", len(args), top)
+				given[id] = uint32(top)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO metric_members (workspace_id, member_id, number) VALUES `+b.String(),
+				args...); err != nil {
+				return err
+			}
+			fresh = fresh[n:]
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("number the members of workspace %d: %w", workspaceID, err)
+	}
+	maps.Copy(out, given)
+	return out, nil
+}
+
+// readMemberKeys adds to out the keys of those of ids a workspace's
+// dictionary numbered.
+func readMemberKeys(ctx context.Context, q queryer, workspaceID int64, ids []string, out map[string]uint32) error {
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := []any{workspaceID}
+		var b strings.Builder
+		for i, id := range ids[:n] {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			args = append(args, id)
+			fmt.Fprintf(&b, "$%d", len(args))
+		}
+		ids = ids[n:]
+		err := queryEach(ctx, q, `SELECT member_id, number FROM metric_members WHERE workspace_id = $1 AND member_id IN (`+b.String()+`)`,
+			args, func(rows *sql.Rows) error {
+				var id string
+				var k int64
+				err := rows.Scan(&id, &k)
+				out[id] = uint32(k)
+				return err
+			})
+		if err != nil {
+			return fmt.Errorf("keys of members of workspace %d: %w", workspaceID, err)
+		}
+	}
+	return nil
+}
+
+// MemberIDs returns the member ids of a workspace's keys (MemberKeys);
+// those it never gave are left out.
+func (s *Store) MemberIDs(ctx context.Context, workspaceID int64, keys []uint32) (map[uint32]string, error) {
+	out := make(map[uint32]string, len(keys))
+	for len(keys) > 0 {
+		n := min(len(keys), 500)
+		list := make([]int64, n)
+		for i, k := range keys[:n] {
+			list[i] = int64(k)
+		}
+		keys = keys[n:]
+		err := queryEach(ctx, s.r, `SELECT number, member_id FROM metric_members WHERE workspace_id = $1 AND number IN (`+idList(list)+`)`,
+			[]any{workspaceID}, func(rows *sql.Rows) error {
+				var k int64
+				var id string
+				err := rows.Scan(&k, &id)
+				out[uint32(k)] = id
+				return err
+			})
+		if err != nil {
+			return nil, fmt.Errorf("members of keys of workspace %d: %w", workspaceID, err)
+		}
+	}
+	return out, nil
 }
