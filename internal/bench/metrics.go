@@ -8,6 +8,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -498,10 +499,19 @@ func loadWorkspace(ctx context.Context, st *store.Store, dsn, slug string, n int
 				resolved = c.closed
 			}
 		}
+		// Its topics, as the triggers set aside would keep them.
+		var topics []string
+		for _, m := range c.msgs {
+			if !m.staff && m.topics != "" && !slices.Contains(topics, m.topics) {
+				topics = append(topics, m.topics)
+			}
+		}
+		slices.Sort(topics)
 		root := fmt.Sprintf("%s-%d", slug, i)
 		if err := w.add(ctx, "conversations", `id, workspace_id, channel_id, root_external_id, status, message_count, created_at,
-			last_activity_at, assignee_id, status_at, resolved_at, response_due_at, opened_at, answered_at`,
-			id, ws.ID, channelIDs[c.channel], root, c.status, len(c.msgs), first, last, assignee, closed, resolved, due, first, answered); err != nil {
+			last_activity_at, assignee_id, status_at, resolved_at, response_due_at, opened_at, answered_at, topics`,
+			id, ws.ID, channelIDs[c.channel], root, c.status, len(c.msgs), first, last, assignee, closed, resolved, due, first, answered,
+			strings.Join(topics, "\n")); err != nil {
 			return ws, all, year, err
 		}
 		for j, m := range c.msgs {

@@ -109,7 +109,7 @@ type dayParts struct {
 // the slice kinds asked: each day's counts from the conversations active
 // in the span, each day's backlog at its end from those open then (for
 // days that end after now, those open now, counted in the store's
-// indexes by channel and assignee).
+// indexes by channel, assignee and topic).
 func countDays(ctx context.Context, src Source, workspaceID int64, clock *sla.Clock, from, to int32, now time.Time, kinds []string) ([]dayParts, error) {
 	loc := clock.Location()
 	steps := make([]metrics.Period, 0, to-from)
@@ -233,22 +233,18 @@ func (b *backlogs) of(kind string) (map[string][]metrics.Backlog, error) {
 		out[key][i] = bl
 	}
 	sweepFrom := len(b.steps)
-	if kind != "topic" {
-		for i := b.past; i < len(b.steps); i++ {
-			now, ok, err := b.src.BacklogNow(b.ctx, b.workspaceID, b.ends[i], kind)
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				sweepFrom = i
-				break
-			}
-			for key, bl := range now {
-				put(key, i, bl)
-			}
+	for i := b.past; i < len(b.steps); i++ {
+		now, ok, err := b.src.BacklogNow(b.ctx, b.workspaceID, b.ends[i], kind)
+		if err != nil {
+			return nil, err
 		}
-	} else {
-		sweepFrom = b.past
+		if !ok {
+			sweepFrom = i
+			break
+		}
+		for key, bl := range now {
+			put(key, i, bl)
+		}
 	}
 	// The days that ended by now, and those the store could not count.
 	for _, part := range [][2]int{{0, b.past}, {max(sweepFrom, b.past), len(b.steps)}} {

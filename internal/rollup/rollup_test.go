@@ -52,8 +52,9 @@ type fixture struct {
 // every fact (metrics.Ask), on both engines: before any rollup is kept,
 // once they all are, and after each kind of change — a reply, an import
 // of the past, a reopening, a closing, a reassignment, a sentiment read
-// again, an expert asked, two members merged, topics changed, a channel
-// renamed, business hours changed, a conversation deleted — both before
+// again, an expert asked, two members merged, topics changed (of an open
+// conversation too), a channel renamed, business hours changed, a
+// conversation deleted — both before
 // the rollups are built again (the changed days counted live) and after.
 func TestRollupsMatchTheFacts(t *testing.T) {
 	for _, engine := range []string{store.EngineSQLite, store.EnginePostgres} {
@@ -413,6 +414,11 @@ func (fx *fixture) changes() []change {
 		{"a message's topics changed", func(t *testing.T) {
 			exec(t, `UPDATE messages SET topics = '["prix","qualité"]' WHERE id = (SELECT MIN(id) FROM messages WHERE workspace_id = $1
 				AND NOT author_is_staff AND created_at > $2)`, fx.ws.ID, aug)
+		}},
+		{"an open conversation's topics changed", func(t *testing.T) {
+			exec(t, `UPDATE messages SET topics = '["retour"]' WHERE id = (SELECT MIN(m.id) FROM messages m
+				JOIN conversations c ON c.id = m.conversation_id WHERE m.workspace_id = $1 AND NOT m.author_is_staff
+				AND c.status NOT IN ('resolved', 'ignored', 'spam') AND c.opened_at IS NOT NULL)`, fx.ws.ID)
 		}},
 		{"a channel renamed", func(t *testing.T) {
 			exec(t, `UPDATE channels SET name = 'facebook-fr' WHERE workspace_id = $1 AND name = 'facebook'`, fx.ws.ID)

@@ -6,6 +6,7 @@ package store
 // write).
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -392,9 +393,20 @@ func (s *Store) BacklogNow(ctx context.Context, workspaceID int64, end time.Time
 	if err != nil || (latest.Valid && latest.Int64 >= at) {
 		return nil, false, wrapBacklog(workspaceID, err)
 	}
+	if by == "topic" {
+		out, err := s.backlogNowByTopic(ctx, workspaceID, end)
+		return out, err == nil, wrapBacklog(workspaceID, err)
+	}
 	key := map[string]string{"": "c.workspace_id", "channel": "c.channel_id", "assignee": "COALESCE(c.assignee_id, 0)"}[by]
 	if key == "" {
-		return nil, false, fmt.Errorf("backlog now of workspace %d by %q: by channel or assignee only", workspaceID, by)
+		return nil, false, fmt.Errorf("backlog now of workspace %d by %q: by channel, assignee or topic only", workspaceID, by)
+	}
+	// SQLite would walk the open ones by opening and look up each one's
+	// channel or assignee in the table (ten times slower at 150,000 open):
+	// it is told to read the index that holds them.
+	from := "conversations c"
+	if s.engine == EngineSQLite && by != "" {
+		from += " INDEXED BY conversations_backlog_" + by
 	}
 	type group struct {
 		id               int64
@@ -403,7 +415,7 @@ func (s *Store) BacklogNow(ctx context.Context, workspaceID int64, end time.Time
 	}
 	var groups []group
 	err = queryEach(ctx, s.r, `SELECT `+key+`, COUNT(*), SUM(CASE WHEN c.answered_at IS NULL OR c.answered_at >= $2 THEN 1 ELSE 0 END),
-			MIN(c.opened_at) FROM conversations c WHERE`+openNow+` GROUP BY `+key, []any{workspaceID, at}, func(rows *sql.Rows) error {
+			MIN(c.opened_at) FROM `+from+` WHERE`+openNow+` GROUP BY `+key, []any{workspaceID, at}, func(rows *sql.Rows) error {
 		var g group
 		err := rows.Scan(&g.id, &g.open, &g.unanswered, &g.oldest)
 		groups = append(groups, g)
@@ -446,7 +458,7 @@ func (s *Store) BacklogNow(ctx context.Context, workspaceID int64, end time.Time
 		case by == "assignee":
 			cond, args = ` AND c.assignee_id = $4`, append(args, g.id)
 		}
-		if err := s.r.QueryRowContext(ctx, `SELECT c.opened_at FROM conversations c WHERE`+openNow+cond+`
+		if err := s.r.QueryRowContext(ctx, `SELECT c.opened_at FROM `+from+` WHERE`+openNow+cond+`
 			ORDER BY c.opened_at DESC LIMIT 1 OFFSET $3`, args...).Scan(&g.kth); err != nil {
 			return nil, false, wrapBacklog(workspaceID, err)
 		}
@@ -461,6 +473,67 @@ func (s *Store) BacklogNow(ctx context.Context, workspaceID int64, end time.Time
 			MedianAge: int64(end.Sub(fromMicros(g.kth)) / time.Second), OldestAge: int64(end.Sub(fromMicros(g.oldest)) / time.Second)}
 	}
 	return out, true, nil
+}
+
+// backlogNowByTopic is BacklogNow by topic: the open conversations and
+// their topics read from their index (a conversation counts in each of
+// its topics), the backlog of each topic found from them.
+func (s *Store) backlogNowByTopic(ctx context.Context, workspaceID int64, end time.Time) (map[string]metrics.Backlog, error) {
+	from := "conversations c"
+	if s.engine == EngineSQLite {
+		from += " INDEXED BY conversations_backlog_topics"
+	}
+	type group struct {
+		opened     []int64
+		unanswered int
+	}
+	at := toMicros(end)
+	groups := map[string]*group{}
+	parsed := map[string][]string{} // the same topics come again and again
+	err := queryEach(ctx, s.r, `SELECT c.opened_at, c.answered_at, c.topics FROM `+from+` WHERE`+openNow+` AND c.topics <> ''`,
+		[]any{workspaceID, at}, func(rows *sql.Rows) error {
+			var opened int64
+			var answered sql.NullInt64
+			var raw string
+			if err := rows.Scan(&opened, &answered, &raw); err != nil {
+				return err
+			}
+			topics, ok := parsed[raw]
+			if !ok {
+				for line := range strings.Lines(raw) {
+					var err error
+					if topics, err = addTopics(topics, strings.TrimSuffix(line, "\n")); err != nil {
+						return fmt.Errorf("topics %q: %w", raw, err)
+					}
+				}
+				parsed[raw] = topics
+			}
+			for _, t := range topics {
+				g := groups[t]
+				if g == nil {
+					g = &group{}
+					groups[t] = g
+				}
+				g.opened = append(g.opened, opened)
+				if !answered.Valid || answered.Int64 >= at {
+					g.unanswered++
+				}
+			}
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]metrics.Backlog, len(groups))
+	for t, g := range groups {
+		// The median age is the start of the k-th youngest, as in the
+		// index of the other slices.
+		slices.SortFunc(g.opened, func(a, b int64) int { return cmp.Compare(b, a) })
+		kth, oldest := g.opened[metrics.NearestRank(len(g.opened), 50)-1], g.opened[len(g.opened)-1]
+		out[t] = metrics.Backlog{Open: len(g.opened), Unanswered: g.unanswered,
+			MedianAge: int64(end.Sub(fromMicros(kth)) / time.Second), OldestAge: int64(end.Sub(fromMicros(oldest)) / time.Second)}
+	}
+	return out, nil
 }
 
 func wrapBacklog(workspaceID int64, err error) error {
