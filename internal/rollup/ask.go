@@ -45,8 +45,8 @@ func ask(ctx context.Context, src Source, workspaceID int64, q metrics.Query, no
 			begins = metrics.LocalDay(first, loc)
 		}
 		c = &counter{src: src, workspaceID: workspaceID, clock: res.Clock, loc: loc, zone: loc.String(), now: now, dirty: dirty,
-			begins: begins,
-			kept:   map[string]map[unit]store.Rollup{}, full: map[string]map[unit]bool{}, loaded: map[string][][2]int32{}, wholes: map[unit]metrics.Partial{},
+			begins: begins, by: q.By,
+			kept: map[string]map[unit]store.Rollup{}, full: map[string]map[unit]bool{}, loaded: map[string][][2]int32{}, wholes: map[unit]metrics.Partial{},
 			slices: map[string]map[unit]map[string]metrics.Partial{}, live: map[int32]dayParts{}}
 		return c, nil
 	})
@@ -65,6 +65,8 @@ type counter struct {
 	// begins is the local day of the workspace's first message: the
 	// days before it are empty.
 	begins int32
+	// by is the slice kind the answer is sliced by, kept ("" for none).
+	by string
 	// kept are the rollups read, by slice kind, over the day ranges
 	// loaded (full: with their members); wholes and slices those
 	// decoded; live the days counted from the facts.
@@ -244,6 +246,8 @@ func (c *counter) countLive(ctx context.Context, kind string, days []int32) erro
 	var kinds []string
 	if kind != "" {
 		kinds = []string{kind}
+	} else if c.by != "" {
+		kinds = []string{c.by} // the answer's slices will ask for the same days: counted at once
 	}
 	for len(days) > 0 {
 		n := 1
@@ -257,7 +261,9 @@ func (c *counter) countLive(ctx context.Context, kind string, days []int32) erro
 		for i, dp := range parts {
 			d := days[0] + int32(i)
 			if had, ok := c.live[d]; ok {
-				had.by[kind] = dp.by[kind]
+				for _, k := range kinds {
+					had.by[k] = dp.by[k]
+				}
 				continue
 			}
 			c.live[d] = dp
