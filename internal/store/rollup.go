@@ -329,9 +329,28 @@ func (s *Store) FirstMessageAt(ctx context.Context, workspaceID int64) (at time.
 // (those not found are left out).
 func (s *Store) MemberNames(ctx context.Context, workspaceID int64, ids []string) (map[string]string, error) {
 	out := make(map[string]string, len(ids))
+	err := inBatches(workspaceID, ids, func(list string, args []any) error {
+		return queryEach(ctx, s.r, `SELECT id, display_name FROM members WHERE workspace_id = $1 AND id IN (`+list+`)`, args,
+			func(rows *sql.Rows) error {
+				var id, name string
+				err := rows.Scan(&id, &name)
+				out[id] = name
+				return err
+			})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("names of members of workspace %d: %w", workspaceID, err)
+	}
+	return out, nil
+}
+
+// inBatches calls fn with ids in batches of at most 500, each written as
+// the placeholders of an SQL IN (…) list that follow $1, with the
+// arguments: first, then the batch's ids.
+func inBatches(first any, ids []string, fn func(list string, args []any) error) error {
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
-		args := []any{workspaceID}
+		args := []any{first}
 		var b strings.Builder
 		for i, id := range ids[:n] {
 			if i > 0 {
@@ -340,19 +359,12 @@ func (s *Store) MemberNames(ctx context.Context, workspaceID int64, ids []string
 			args = append(args, id)
 			fmt.Fprintf(&b, "$%d", len(args))
 		}
-		ids = ids[n:]
-		err := queryEach(ctx, s.r, `SELECT id, display_name FROM members WHERE workspace_id = $1 AND id IN (`+b.String()+`)`, args,
-			func(rows *sql.Rows) error {
-				var id, name string
-				err := rows.Scan(&id, &name)
-				out[id] = name
-				return err
-			})
-		if err != nil {
-			return nil, fmt.Errorf("names of members of workspace %d: %w", workspaceID, err)
+		if err := fn(b.String(), args); err != nil {
+			return err
 		}
+		ids = ids[n:]
 	}
-	return out, nil
+	return nil
 }
 
 // ForgetRollups marks all of a workspace's time as changed: its rollups
@@ -620,19 +632,8 @@ func (s *Store) MemberKeys(ctx context.Context, workspaceID int64, ids []string)
 // readMemberKeys adds to out the keys of those of ids a workspace's
 // dictionary numbered.
 func readMemberKeys(ctx context.Context, q queryer, workspaceID int64, ids []string, out map[string]uint32) error {
-	for len(ids) > 0 {
-		n := min(len(ids), 500)
-		args := []any{workspaceID}
-		var b strings.Builder
-		for i, id := range ids[:n] {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			args = append(args, id)
-			fmt.Fprintf(&b, "$%d", len(args))
-		}
-		ids = ids[n:]
-		err := queryEach(ctx, q, `SELECT member_id, number FROM metric_members WHERE workspace_id = $1 AND member_id IN (`+b.String()+`)`,
+	err := inBatches(workspaceID, ids, func(list string, args []any) error {
+		return queryEach(ctx, q, `SELECT member_id, number FROM metric_members WHERE workspace_id = $1 AND member_id IN (`+list+`)`,
 			args, func(rows *sql.Rows) error {
 				var id string
 				var k int64
@@ -640,9 +641,9 @@ func readMemberKeys(ctx context.Context, q queryer, workspaceID int64, ids []str
 				out[id] = uint32(k)
 				return err
 			})
-		if err != nil {
-			return fmt.Errorf("keys of members of workspace %d: %w", workspaceID, err)
-		}
+	})
+	if err != nil {
+		return fmt.Errorf("keys of members of workspace %d: %w", workspaceID, err)
 	}
 	return nil
 }

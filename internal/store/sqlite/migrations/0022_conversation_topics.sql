@@ -5,30 +5,34 @@
 -- their messages.
 ALTER TABLE conversations ADD COLUMN topics TEXT NOT NULL DEFAULT '';
 
-UPDATE conversations SET topics = COALESCE((SELECT group_concat(t, char(10)) FROM (SELECT DISTINCT m.topics AS t FROM messages m
-    WHERE m.conversation_id = conversations.id AND NOT m.author_is_staff AND m.topics <> '')), '')
-WHERE id IN (SELECT conversation_id FROM messages WHERE NOT author_is_staff AND topics <> '');
+-- Writing a conversation's id to conversation_topics_of sets its topics
+-- again from its messages.
+CREATE VIEW conversation_topics_of AS SELECT id FROM conversations;
+CREATE TRIGGER conversation_topics_of INSTEAD OF INSERT ON conversation_topics_of
+BEGIN
+    UPDATE conversations SET topics = COALESCE((SELECT group_concat(t, char(10)) FROM (SELECT DISTINCT m.topics AS t FROM messages m
+        WHERE m.conversation_id = conversations.id AND NOT m.author_is_staff AND m.topics <> '' ORDER BY 1)), '')
+    WHERE id = NEW.id;
+END;
+
+INSERT INTO conversation_topics_of (id)
+SELECT DISTINCT conversation_id FROM messages WHERE NOT author_is_staff AND topics <> '';
 
 CREATE TRIGGER conversation_topics_new AFTER INSERT ON messages
 WHEN NOT NEW.author_is_staff AND NEW.topics <> ''
 BEGIN
-    UPDATE conversations SET topics = COALESCE((SELECT group_concat(t, char(10)) FROM (SELECT DISTINCT m.topics AS t FROM messages m
-        WHERE m.conversation_id = conversations.id AND NOT m.author_is_staff AND m.topics <> '')), '')
-    WHERE id = NEW.conversation_id;
+    INSERT INTO conversation_topics_of (id) VALUES (NEW.conversation_id);
 END;
 CREATE TRIGGER conversation_topics_gone AFTER DELETE ON messages
 WHEN NOT OLD.author_is_staff AND OLD.topics <> ''
 BEGIN
-    UPDATE conversations SET topics = COALESCE((SELECT group_concat(t, char(10)) FROM (SELECT DISTINCT m.topics AS t FROM messages m
-        WHERE m.conversation_id = conversations.id AND NOT m.author_is_staff AND m.topics <> '')), '')
-    WHERE id = OLD.conversation_id;
+    INSERT INTO conversation_topics_of (id) VALUES (OLD.conversation_id);
 END;
 CREATE TRIGGER conversation_topics AFTER UPDATE ON messages
 WHEN OLD.topics IS NOT NEW.topics OR OLD.author_is_staff IS NOT NEW.author_is_staff OR OLD.conversation_id IS NOT NEW.conversation_id
 BEGIN
-    UPDATE conversations SET topics = COALESCE((SELECT group_concat(t, char(10)) FROM (SELECT DISTINCT m.topics AS t FROM messages m
-        WHERE m.conversation_id = conversations.id AND NOT m.author_is_staff AND m.topics <> '')), '')
-    WHERE id IN (OLD.conversation_id, NEW.conversation_id);
+    INSERT INTO conversation_topics_of (id) VALUES (OLD.conversation_id);
+    INSERT INTO conversation_topics_of (id) SELECT NEW.conversation_id WHERE NEW.conversation_id IS NOT OLD.conversation_id;
 END;
 
 -- The backlog now by topic: the open conversations with their topics.
