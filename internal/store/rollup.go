@@ -329,7 +329,7 @@ func (s *Store) FirstMessageAt(ctx context.Context, workspaceID int64) (at time.
 // (those not found are left out).
 func (s *Store) MemberNames(ctx context.Context, workspaceID int64, ids []string) (map[string]string, error) {
 	out := make(map[string]string, len(ids))
-	err := inBatches(workspaceID, ids, func(list string, args []any) error {
+	err := inBatches(workspaceID, ids, nil, func(list string, args []any) error {
 		return queryEach(ctx, s.r, `SELECT id, display_name FROM members WHERE workspace_id = $1 AND id IN (`+list+`)`, args,
 			func(rows *sql.Rows) error {
 				var id, name string
@@ -345,9 +345,10 @@ func (s *Store) MemberNames(ctx context.Context, workspaceID int64, ids []string
 }
 
 // inBatches calls fn with ids in batches of at most 500, each written as
-// the placeholders of an SQL IN (…) list that follow $1, with the
-// arguments: first, then the batch's ids.
-func inBatches(first any, ids []string, fn func(list string, args []any) error) error {
+// an SQL list of the placeholders that follow $1 (each as item writes
+// it; with no item, the placeholder alone), with the arguments: first,
+// then the batch's ids.
+func inBatches(first any, ids []string, item func(id, placeholder string) string, fn func(list string, args []any) error) error {
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
 		args := []any{first}
@@ -357,7 +358,11 @@ func inBatches(first any, ids []string, fn func(list string, args []any) error) 
 				b.WriteString(", ")
 			}
 			args = append(args, id)
-			fmt.Fprintf(&b, "$%d", len(args))
+			at := fmt.Sprintf("$%d", len(args))
+			if item != nil {
+				at = item(id, at)
+			}
+			b.WriteString(at)
 		}
 		if err := fn(b.String(), args); err != nil {
 			return err
@@ -601,26 +606,14 @@ func (s *Store) MemberKeys(ctx context.Context, workspaceID int64, ids []string)
 		if top+int64(len(fresh)) > math.MaxUint32 {
 			return fmt.Errorf("more than %d members numbered", uint32(math.MaxUint32))
 		}
-		for len(fresh) > 0 {
-			n := min(len(fresh), 300)
-			args := []any{workspaceID}
-			var b strings.Builder
-			for i, id := range fresh[:n] {
-				if i > 0 {
-					b.WriteString(", ")
-				}
-				top++
-				args = append(args, id)
-				fmt.Fprintf(&b, "($1, $%d, %d)", len(args), top)
-				given[id] = uint32(top)
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO metric_members (workspace_id, member_id, number) VALUES `+b.String(),
-				args...); err != nil {
-				return err
-			}
-			fresh = fresh[n:]
-		}
-		return nil
+		return inBatches(workspaceID, fresh, func(id, at string) string {
+			top++
+			given[id] = uint32(top)
+			return fmt.Sprintf("($1, %s, %d)", at, top)
+		}, func(list string, args []any) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO metric_members (workspace_id, member_id, number) VALUES `+list, args...)
+			return err
+		})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("number the members of workspace %d: %w", workspaceID, err)
@@ -632,7 +625,7 @@ func (s *Store) MemberKeys(ctx context.Context, workspaceID int64, ids []string)
 // readMemberKeys adds to out the keys of those of ids a workspace's
 // dictionary numbered.
 func readMemberKeys(ctx context.Context, q queryer, workspaceID int64, ids []string, out map[string]uint32) error {
-	err := inBatches(workspaceID, ids, func(list string, args []any) error {
+	err := inBatches(workspaceID, ids, nil, func(list string, args []any) error {
 		return queryEach(ctx, q, `SELECT member_id, number FROM metric_members WHERE workspace_id = $1 AND member_id IN (`+list+`)`,
 			args, func(rows *sql.Rows) error {
 				var id string
