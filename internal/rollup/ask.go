@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"time"
 
@@ -46,8 +47,8 @@ func ask(ctx context.Context, src Source, workspaceID int64, q metrics.Query, no
 		}
 		c = &counter{src: src, workspaceID: workspaceID, clock: res.Clock, loc: loc, zone: loc.String(), now: now, dirty: dirty,
 			begins: begins, by: q.By,
-			kept: map[string]map[unit]store.Rollup{}, full: map[string]map[unit]bool{}, loaded: map[string][][2]int32{}, wholes: map[unit]metrics.Partial{},
-			slices: map[string]map[unit]map[string]metrics.Partial{}, live: map[int32]dayParts{}}
+			kept: map[string]map[unit]store.Rollup{}, full: map[string]map[unit]bool{}, loaded: map[string][][2]int32{},
+			decoded: map[string]map[unit]*decoding{}, workers: make(chan struct{}, runtime.GOMAXPROCS(0)), live: map[int32]dayParts{}}
 		return c, nil
 	})
 	return a, c, err
@@ -68,14 +69,53 @@ type counter struct {
 	// by is the slice kind the answer is sliced by, kept ("" for none).
 	by string
 	// kept are the rollups read, by slice kind, over the day ranges
-	// loaded (full: with their members); wholes and slices those
-	// decoded; live the days counted from the facts.
-	kept   map[string]map[unit]store.Rollup
-	full   map[string]map[unit]bool
-	loaded map[string][][2]int32
-	wholes map[unit]metrics.Partial
-	slices map[string]map[unit]map[string]metrics.Partial
-	live   map[int32]dayParts
+	// loaded (full: with their members); decoded those read with their
+	// members, decoded (or being decoded, by at most workers at once);
+	// live the days counted from the facts.
+	kept    map[string]map[unit]store.Rollup
+	full    map[string]map[unit]bool
+	loaded  map[string][][2]int32
+	decoded map[string]map[unit]*decoding
+	workers chan struct{}
+	live    map[int32]dayParts
+}
+
+// decoding is a rollup read with its members, decoded in the background
+// while the days not kept are counted from the facts: its whole
+// workspace's partial, or its slices'.
+type decoding struct {
+	done   chan struct{}
+	whole  metrics.Partial
+	slices map[string]metrics.Partial
+	err    error
+}
+
+// decode starts decoding the rollup of u kept for slice kind, unless
+// started already.
+func (c *counter) decode(kind string, u unit) *decoding {
+	if c.decoded[kind] == nil {
+		c.decoded[kind] = map[unit]*decoding{}
+	}
+	if d, ok := c.decoded[kind][u]; ok {
+		return d
+	}
+	d := &decoding{done: make(chan struct{})}
+	c.decoded[kind][u] = d
+	r := c.kept[kind][u] // read here: the maps are the counter's alone
+	go func() {
+		defer close(d.done)
+		c.workers <- struct{}{}
+		defer func() { <-c.workers }()
+		if kind == "" {
+			d.err = d.whole.UnmarshalSplit(r.Data, r.Members)
+		} else {
+			d.slices, d.err = decodeSlices(r.Data, r.Members, true)
+		}
+		if d.err != nil {
+			d.err = fmt.Errorf("rollup of workspace %d by %q, %s of day %d: %w", c.workspaceID, kind, u.grain, u.day, d.err)
+		}
+	}()
+	return d
 }
 
 // piece is a rollup kept, a day counted from the facts (live) or a day
@@ -192,6 +232,7 @@ func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Per
 			if r.Data == nil {
 				delete(kept, u) // counted again since it was listed
 				delete(full, u)
+				delete(c.decoded[slice], u)
 				gone = true
 				continue
 			}
@@ -200,6 +241,9 @@ func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Per
 	}
 	if gone {
 		return c.cover(ctx, slice, periods, headOnly) // without the rollups gone
+	}
+	for u := range wantFull {
+		c.decode(slice, u) // meanwhile
 	}
 	return out, c.countLive(ctx, slice, live)
 }
@@ -281,16 +325,9 @@ func (c *counter) whole(p piece) (metrics.Partial, error) {
 	if p.live {
 		return c.live[p.day].whole, nil
 	}
-	if part, ok := c.wholes[p.unit]; ok {
-		return part, nil
-	}
-	var part metrics.Partial
-	r := c.kept[""][p.unit]
-	if err := part.UnmarshalSplit(r.Data, r.Members); err != nil {
-		return part, fmt.Errorf("rollup of workspace %d, %s of day %d: %w", c.workspaceID, p.grain, p.day, err)
-	}
-	c.wholes[p.unit] = part
-	return part, nil
+	d := c.decode("", p.unit)
+	<-d.done
+	return d.whole, d.err
 }
 
 // counts is the whole workspace's partial of a kept piece without its
@@ -311,19 +348,9 @@ func (c *counter) sliced(kind string, p piece) (map[string]metrics.Partial, erro
 	if p.live {
 		return c.live[p.day].by[kind], nil
 	}
-	if c.slices[kind] == nil {
-		c.slices[kind] = map[unit]map[string]metrics.Partial{}
-	}
-	if parts, ok := c.slices[kind][p.unit]; ok {
-		return parts, nil
-	}
-	r := c.kept[kind][p.unit]
-	parts, err := decodeSlices(r.Data, r.Members, true)
-	if err != nil {
-		return nil, fmt.Errorf("rollup of workspace %d by %s, %s of day %d: %w", c.workspaceID, kind, p.grain, p.day, err)
-	}
-	c.slices[kind][p.unit] = parts
-	return parts, nil
+	d := c.decode(kind, p.unit)
+	<-d.done
+	return d.slices, d.err
 }
 
 // nothing is the partial of a day when nothing happened.
