@@ -46,7 +46,7 @@ func ask(ctx context.Context, src Source, workspaceID int64, q metrics.Query, no
 			begins = metrics.LocalDay(first, loc)
 		}
 		c = &counter{src: src, workspaceID: workspaceID, clock: res.Clock, loc: loc, zone: loc.String(), now: now, dirty: dirty,
-			begins: begins, by: q.By,
+			begins: begins, by: q.By, period: res.Period, before: res.Before(),
 			kept: map[string]map[unit]store.Rollup{}, full: map[string]map[unit]bool{}, loaded: map[string][][2]int32{},
 			decoded: map[string]map[unit]*decoding{}, workers: make(chan struct{}, runtime.GOMAXPROCS(0)), live: map[int32]dayParts{}}
 		return c, nil
@@ -66,8 +66,12 @@ type counter struct {
 	// begins is the local day of the workspace's first message: the
 	// days before it are empty.
 	begins int32
-	// by is the slice kind the answer is sliced by, kept ("" for none).
-	by string
+	// by is the slice kind the answer is sliced by, kept ("" for none);
+	// period and before the answer's period and the one it is compared
+	// with; prepared, whether all the answer reads was asked for at once.
+	by             string
+	period, before metrics.Period
+	prepared       bool
 	// kept are the rollups read, by slice kind, over the day ranges
 	// loaded (full: with their members); decoded those read with their
 	// members, decoded (or being decoded, by at most workers at once);
@@ -171,8 +175,10 @@ func (c *counter) usable(slice string, u unit) bool {
 // cover covers the local days of each period with the largest rollups
 // kept that fit, and days counted live where none is: all counted at
 // once. Of the rollups chosen, it reads the members too unless headOnly
-// says a period's pieces need none.
-func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Period, headOnly func([]piece) bool) ([][]piece, error) {
+// says a period's pieces need none, and starts decoding them. The days
+// to count live are counted, or, when live is not nil, added to it.
+func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Period, headOnly func([]piece) bool,
+	live *[]int32) ([][]piece, error) {
 	if len(periods) == 0 {
 		return nil, nil
 	}
@@ -182,10 +188,10 @@ func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Per
 		return nil, err
 	}
 	out := make([][]piece, len(periods))
-	var live []int32
+	var days []int32
 	for i, p := range periods {
 		from, to := c.days(p)
-		out[i] = c.coverDays(slice, from, to, &live)
+		out[i] = c.coverDays(slice, from, to, &days)
 	}
 	// The data of the rollups chosen, read once: with their members, or
 	// without when none of the periods they are in needs them.
@@ -240,12 +246,16 @@ func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Per
 		}
 	}
 	if gone {
-		return c.cover(ctx, slice, periods, headOnly) // without the rollups gone
+		return c.cover(ctx, slice, periods, headOnly, live) // without the rollups gone
 	}
 	for u := range wantFull {
 		c.decode(slice, u) // meanwhile
 	}
-	return out, c.countLive(ctx, slice, live)
+	if live != nil {
+		*live = append(*live, days...)
+		return out, nil
+	}
+	return out, c.countLive(ctx, slice, days)
 }
 
 // coverDays covers the local days [from, to), adding to live the days
@@ -364,13 +374,43 @@ func (c *counter) days(p metrics.Period) (int32, int32) {
 	return metrics.LocalDay(p.From, c.loc), metrics.LocalDay(p.To, c.loc)
 }
 
+// prepare reads, at the first count, all the rollups the answer will
+// read — of its trend's steps, its period, the one before and its
+// slices — and starts decoding them, then counts the days not kept while
+// they are decoded.
+func (c *counter) prepare(ctx context.Context, steps []metrics.Period, oneKept func([]piece) bool) error {
+	if c.prepared {
+		return nil
+	}
+	c.prepared = true
+	type read struct {
+		slice    string
+		periods  []metrics.Period
+		headOnly func([]piece) bool
+	}
+	reads := []read{{"", steps, oneKept}, {"", []metrics.Period{c.period}, nil}, {"", []metrics.Period{c.before}, nil}}
+	if c.by != "" {
+		reads = append(reads, read{c.by, []metrics.Period{c.period}, nil})
+	}
+	var live []int32
+	for _, r := range reads {
+		if _, err := c.cover(ctx, r.slice, r.periods, r.headOnly, &live); err != nil {
+			return err
+		}
+	}
+	return c.countLive(ctx, "", live)
+}
+
 func (c *counter) Count(ctx context.Context, steps []metrics.Period) ([]metrics.Partial, error) {
 	// A step of a trend that is one rollup: its members were counted
 	// when it was kept, and need not be read.
 	oneKept := func(pieces []piece) bool {
 		return len(steps) > 1 && len(pieces) == 1 && !pieces[0].live && !pieces[0].empty
 	}
-	covers, err := c.cover(ctx, "", steps, oneKept)
+	if err := c.prepare(ctx, steps, oneKept); err != nil {
+		return nil, err
+	}
+	covers, err := c.cover(ctx, "", steps, oneKept, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -402,7 +442,7 @@ func (c *counter) Count(ctx context.Context, steps []metrics.Period) ([]metrics.
 }
 
 func (c *counter) CountBy(ctx context.Context, p metrics.Period, by string) (map[string]metrics.Partial, error) {
-	covers, err := c.cover(ctx, by, []metrics.Period{p}, nil)
+	covers, err := c.cover(ctx, by, []metrics.Period{p}, nil, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"sync"
 	"time"
 
 	"palabre/internal/metrics"
@@ -123,30 +124,34 @@ func countDays(ctx context.Context, src Source, workspaceID int64, clock *sla.Cl
 		}
 	}
 	span := metrics.Period{From: steps[0].From, To: steps[len(steps)-1].To}
-	f, err := src.RollupFacts(ctx, workspaceID, span, now)
-	if err != nil {
+	// The facts and the backlogs of the whole workspace and of each kind
+	// are read at once, each on its own connection.
+	b := &backlogs{ctx: ctx, src: src, workspaceID: workspaceID, steps: steps, ends: ends, past: past, waiting: map[int]metrics.Facts{}}
+	var f metrics.Facts
+	found := make([]map[string][]metrics.Backlog, len(kinds)+1) // the whole workspace's, then each kind's
+	errs := make([]error, len(kinds)+2)
+	var wg sync.WaitGroup
+	wg.Go(func() { f, errs[0] = src.RollupFacts(ctx, workspaceID, span, now) })
+	for i, kind := range append([]string{""}, kinds...) {
+		wg.Go(func() { found[i], errs[i+1] = b.of(kind) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
 	f.Clock = clock
-	b := &backlogs{ctx: ctx, src: src, workspaceID: workspaceID, steps: steps, ends: ends, past: past, waiting: map[int]metrics.Facts{}}
+	wholeBacklogs := found[0]
 	out := make([]dayParts, len(steps))
 	whole := metrics.Partials(f, steps, nil)
-	wholeBacklogs, err := b.of("")
-	if err != nil {
-		return nil, err
-	}
 	for i := range out {
 		out[i] = dayParts{whole: withBacklog(whole[i], backlogAt(wholeBacklogs[""], i)), by: map[string]map[string]metrics.Partial{}}
 	}
-	for _, kind := range kinds {
+	for k, kind := range kinds {
 		parts, err := metrics.PartialsBy(f, steps, kind)
 		if err != nil {
 			return nil, err
 		}
-		backlogs, err := b.of(kind)
-		if err != nil {
-			return nil, err
-		}
+		backlogs := found[k+1]
 		for i := range out {
 			slice := map[string]metrics.Partial{}
 			for key, p := range parts {
@@ -216,7 +221,8 @@ type backlogs struct {
 	ends        []time.Time
 	past        int // the first days, which ended by now
 	// waiting are the conversations that may be in a backlog of the days
-	// from an index on, read once.
+	// from an index on, read once (under mu: kinds are found at once).
+	mu      sync.Mutex
 	waiting map[int]metrics.Facts
 }
 
@@ -251,15 +257,9 @@ func (b *backlogs) of(kind string) (map[string][]metrics.Backlog, error) {
 		if part[0] >= part[1] {
 			continue
 		}
-		w, ok := b.waiting[part[0]]
-		if !ok {
-			p := metrics.Period{From: b.steps[part[0]].From, To: b.steps[part[1]-1].To}
-			open, err := b.src.Openings(b.ctx, b.workspaceID, p)
-			if err != nil {
-				return nil, err
-			}
-			w = metrics.Facts{Conversations: open}
-			b.waiting[part[0]] = w
+		w, err := b.waitingFrom(part[0], part[1])
+		if err != nil {
+			return nil, err
 		}
 		openings, err := metrics.Openings(w, kind)
 		if err != nil {
@@ -279,6 +279,24 @@ func (b *backlogs) of(kind string) (map[string][]metrics.Backlog, error) {
 		}
 	}
 	return out, nil
+}
+
+// waitingFrom reads the conversations that may be in a backlog of the
+// days [from, to), once for all kinds.
+func (b *backlogs) waitingFrom(from, to int) (metrics.Facts, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if w, ok := b.waiting[from]; ok {
+		return w, nil
+	}
+	p := metrics.Period{From: b.steps[from].From, To: b.steps[to-1].To}
+	open, err := b.src.Openings(b.ctx, b.workspaceID, p)
+	if err != nil {
+		return metrics.Facts{}, err
+	}
+	w := metrics.Facts{Conversations: open}
+	b.waiting[from] = w
+	return w, nil
 }
 
 func backlogAt(b []metrics.Backlog, i int) metrics.Backlog {
