@@ -19,6 +19,7 @@ import (
 
 	"palabre/internal/metrics"
 	"palabre/internal/model"
+	"palabre/internal/store/postgres"
 )
 
 // Rollup is one kept partial report: of a workspace's slice kind ("" for
@@ -154,8 +155,12 @@ func (s *Store) RollupData(ctx context.Context, workspaceID int64, rollups []Rol
 		if members {
 			columns = "data, members"
 		}
+		args := []any{workspaceID, slice, zone, grain}
+		if s.engine == EnginePostgres {
+			args = append([]any{postgres.BinaryResults()}, args...)
+		}
 		err := queryEach(ctx, s.r, `SELECT day, `+columns+` FROM metric_rollups WHERE workspace_id = $1 AND slice = $2 AND zone = $3
-			AND grain = $4 AND day IN (`+idList(days)+`)`, []any{workspaceID, slice, zone, grain}, func(rows *sql.Rows) error {
+			AND grain = $4 AND day IN (`+idList(days)+`)`, args, func(rows *sql.Rows) error {
 			var day int32
 			var data, parts []byte
 			dest := []any{&day, &data}
@@ -168,7 +173,10 @@ func (s *Store) RollupData(ctx context.Context, workspaceID int64, rollups []Rol
 			if i, ok := at[key{grain, day}]; ok {
 				rollups[i].Data, rollups[i].Members = data, nil
 				if members {
-					rollups[i].Members = append([]byte{}, parts...)
+					rollups[i].Members = parts
+					if parts == nil {
+						rollups[i].Members = []byte{} // read, and empty
+					}
 				}
 			}
 			return nil

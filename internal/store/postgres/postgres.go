@@ -51,3 +51,9 @@ func IsUniqueViolation(err error) bool {
 	var pe *pgconn.PgError
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
+
+// BinaryResults, given as a query's first argument, has its results sent
+// in binary rather than as text: bytea comes as it is, not in hex twice
+// as long to decode (the rollups' data). The statement is described
+// first, one more round trip.
+func BinaryResults() any { return pgx.QueryExecModeDescribeExec }
