@@ -198,9 +198,14 @@ func (t *Partial) unmarshal(data, members []byte, split, withMembers bool) (int,
 // table reads the columns of n keyed members.
 func (d *decoder) table(n int) *memberTable {
 	tab := newTable(n, 0)
+	// The keys, as deltas: one column of counts, summed.
+	deltas := tab.convAt[1:] // room until the conversations' counts
+	if !d.counts(deltas) {
+		return nil
+	}
 	prev := uint64(0)
-	for i := range n {
-		k := prev + d.uvarint()
+	for i, delta := range deltas {
+		k := prev + uint64(delta)
 		if k > math.MaxUint32 || (i > 0 && k == prev) {
 			d.fail(fmt.Errorf("member keys out of order or out of range at %d", k))
 			return nil
@@ -208,8 +213,8 @@ func (d *decoder) table(n int) *memberTable {
 		tab.keys[i], prev = uint32(k), k
 	}
 	for _, col := range [][]int32{tab.messages, tab.positive, tab.negative, tab.helpful, tab.days} {
-		for i := range col {
-			col[i] = d.int32()
+		if !d.counts(col) {
+			return nil
 		}
 	}
 	flags := d.bytes(n)
@@ -225,36 +230,71 @@ func (d *decoder) table(n int) *memberTable {
 			}
 		}
 	}
+	if !d.counts(tab.convAt[1:]) {
+		return nil
+	}
 	total := 0
 	for i := range n {
-		c := d.int32()
-		total += int(c)
+		total += int(tab.convAt[i+1])
 		if total > len(d.b) { // a conversation takes a byte at least
 			d.fail(fmt.Errorf("%d conversations in %d bytes", total, len(d.b)))
 			return nil
 		}
 		tab.convAt[i+1] = int32(total)
 	}
-	if d.err != nil {
-		return nil
-	}
 	tab.convs = make([]int64, total)
+	b := d.b
 	for i := range n {
 		list := tab.convs[tab.convAt[i]:tab.convAt[i+1]]
 		for j := range list {
+			v, size := uint64(0), 1
+			if len(b) > 0 && b[0] < 0x80 {
+				v = uint64(b[0])
+			} else if v, size = binary.Uvarint(b); size <= 0 {
+				d.fail(errShort)
+				return nil
+			}
+			b = b[size:]
 			if j == 0 {
-				list[j] = d.varint()
+				list[j] = int64(v>>1) ^ -int64(v&1) // the first as binary.Varint reads it
 				continue
 			}
-			step := d.uvarint()
-			if step == 0 || step > math.MaxInt64/2 || list[j-1] > math.MaxInt64-int64(step) {
+			if v == 0 || v > math.MaxInt64/2 || list[j-1] > math.MaxInt64-int64(v) {
 				d.fail(fmt.Errorf("member key %d: conversations out of order", tab.keys[i]))
 				return nil
 			}
-			list[j] = list[j-1] + int64(step)
+			list[j] = list[j-1] + int64(v)
 		}
 	}
+	d.b = b
 	return tab
+}
+
+// counts reads a column of counts, each at most math.MaxInt32, into col;
+// false when they do not read.
+func (d *decoder) counts(col []int32) bool {
+	if d.err != nil {
+		return false
+	}
+	b := d.b
+	for i := range col {
+		if len(b) > 0 && b[0] < 0x80 {
+			col[i], b = int32(b[0]), b[1:] // most take one byte
+			continue
+		}
+		v, size := binary.Uvarint(b)
+		if size <= 0 {
+			d.fail(errShort)
+			return false
+		}
+		if v > math.MaxInt32 {
+			d.fail(fmt.Errorf("count %d out of range", v))
+			return false
+		}
+		col[i], b = int32(v), b[size:]
+	}
+	d.b = b
+	return true
 }
 
 // decoder reads a binary partial; its first error sticks.
@@ -309,16 +349,6 @@ func (d *decoder) uvarint() uint64 {
 	}
 	d.b = d.b[n:]
 	return v
-}
-
-// int32 reads a member's count.
-func (d *decoder) int32() int32 {
-	v := d.uvarint()
-	if v > math.MaxInt32 {
-		d.fail(fmt.Errorf("count %d out of range", v))
-		return 0
-	}
-	return int32(v)
 }
 
 // int reads a count, which cannot be negative.

@@ -611,8 +611,8 @@ func (s *Store) MemberKeys(ctx context.Context, workspaceID int64, ids []string)
 				fresh = append(fresh, id)
 			}
 		}
-		if top+int64(len(fresh)) > math.MaxUint32 {
-			return fmt.Errorf("more than %d members numbered", uint32(math.MaxUint32))
+		if top+int64(len(fresh)) > math.MaxInt32 {
+			return fmt.Errorf("more than %d members numbered", math.MaxInt32)
 		}
 		return inBatches(workspaceID, fresh, func(id, at string) string {
 			top++
