@@ -624,11 +624,13 @@ func (f Facts) business(c Conversation, a, b time.Time) time.Duration {
 func seconds(d time.Duration) int64 { return int64(d / time.Second) }
 
 // summarise counts durations and finds their nearest-rank median and
-// 90th percentile. It reorders v: each rank is selected, not sorted for.
+// 90th percentile, each selected, not sorted for, in a copy of v (which
+// partials merged in the background may share).
 func summarise(v []int64) Durations {
 	if len(v) == 0 {
 		return Durations{}
 	}
+	v = slices.Clone(v)
 	m, p := NearestRank(len(v), 50)-1, NearestRank(len(v), 90)-1
 	selectRank(v, m)
 	selectRank(v[m:], p-m) // the 90th is at or after the median

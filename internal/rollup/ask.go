@@ -48,7 +48,7 @@ func ask(ctx context.Context, src Source, workspaceID int64, q metrics.Query, no
 		c = &counter{src: src, workspaceID: workspaceID, clock: res.Clock, loc: loc, zone: loc.String(), now: now, dirty: dirty,
 			begins: begins, by: q.By, period: res.Period, before: res.Before(),
 			kept: map[string]map[unit]store.Rollup{}, full: map[string]map[unit]bool{}, loaded: map[string][][2]int32{},
-			decoded: map[string]map[unit]*decoding{}, workers: make(chan struct{}, runtime.GOMAXPROCS(0)), live: map[int32]dayParts{}}
+			decoded: map[string]map[unit]*decoding{}, merges: map[mergeKey]*merging{}, workers: make(chan struct{}, runtime.GOMAXPROCS(0)), live: map[int32]dayParts{}}
 		return c, nil
 	})
 	return a, c, err
@@ -80,6 +80,7 @@ type counter struct {
 	full    map[string]map[unit]bool
 	loaded  map[string][][2]int32
 	decoded map[string]map[unit]*decoding
+	merges  map[mergeKey]*merging
 	workers chan struct{}
 	live    map[int32]dayParts
 }
@@ -327,19 +328,6 @@ func (c *counter) countLive(ctx context.Context, kind string, days []int32) erro
 	return nil
 }
 
-// whole is the whole workspace's partial of a piece.
-func (c *counter) whole(p piece) (metrics.Partial, error) {
-	if p.empty {
-		return c.nothing(p.day), nil
-	}
-	if p.live {
-		return c.live[p.day].whole, nil
-	}
-	d := c.decode("", p.unit)
-	<-d.done
-	return d.whole, d.err
-}
-
 // counts is the whole workspace's partial of a kept piece without its
 // members' parts, its members counted.
 func (c *counter) counts(p piece) (metrics.Partial, error) {
@@ -350,17 +338,67 @@ func (c *counter) counts(p piece) (metrics.Partial, error) {
 	return part, nil
 }
 
-// sliced is a slice kind's partials of a piece.
-func (c *counter) sliced(kind string, p piece) (map[string]metrics.Partial, error) {
-	if p.empty {
-		return nil, nil
+// merging is the merge of the pieces of a period, of the whole workspace
+// or of a slice kind: under way in the background, or done.
+type merging struct {
+	done   chan struct{}
+	whole  metrics.Partial
+	slices map[string]metrics.Partial
+	err    error
+}
+
+// mergeKey names a merge: a slice kind ("" for the whole workspace) over
+// a period.
+type mergeKey struct {
+	kind     string
+	from, to time.Time
+}
+
+// merge returns the merge of the pieces of p for slice kind, started
+// in the background unless started already.
+func (c *counter) merge(kind string, p metrics.Period, pieces []piece) *merging {
+	key := mergeKey{kind, p.From, p.To}
+	if m, ok := c.merges[key]; ok {
+		return m
 	}
-	if p.live {
-		return c.live[p.day].by[kind], nil
+	m := &merging{done: make(chan struct{})}
+	c.merges[key] = m
+	// What each piece is, found here: the maps are the counter's alone.
+	decodings := make([]*decoding, len(pieces))
+	wholes := make([]metrics.Partial, len(pieces))
+	parts := make([]map[string]metrics.Partial, len(pieces))
+	for i, pc := range pieces {
+		switch {
+		case pc.empty:
+			wholes[i] = c.nothing(pc.day)
+		case pc.live:
+			wholes[i], parts[i] = c.live[pc.day].whole, c.live[pc.day].by[kind]
+		default:
+			decodings[i] = c.decode(kind, pc.unit)
+		}
 	}
-	d := c.decode(kind, p.unit)
-	<-d.done
-	return d.slices, d.err
+	go func() {
+		defer close(m.done)
+		for i, d := range decodings {
+			if d == nil {
+				continue
+			}
+			if <-d.done; d.err != nil {
+				m.err = d.err
+				return
+			}
+			wholes[i], parts[i] = d.whole, d.slices
+		}
+		switch {
+		case kind != "":
+			m.slices, m.err = mergeSlices(parts)
+		case len(wholes) == 1:
+			m.whole = wholes[0] // read only from here on
+		default:
+			m.whole, m.err = metrics.Merge(wholes...)
+		}
+	}()
+	return m
 }
 
 // nothing is the partial of a day when nothing happened.
@@ -393,12 +431,22 @@ func (c *counter) prepare(ctx context.Context, steps []metrics.Period, oneKept f
 		reads = append(reads, read{c.by, []metrics.Period{c.period}, nil})
 	}
 	var live []int32
-	for _, r := range reads {
-		if _, err := c.cover(ctx, r.slice, r.periods, r.headOnly, &live); err != nil {
+	covers := make([][][]piece, len(reads))
+	for i, r := range reads {
+		var err error
+		if covers[i], err = c.cover(ctx, r.slice, r.periods, r.headOnly, &live); err != nil {
 			return err
 		}
 	}
-	return c.countLive(ctx, "", live)
+	if err := c.countLive(ctx, "", live); err != nil {
+		return err
+	}
+	// The period, the one before and the slices merged at once, each
+	// as soon as its pieces are decoded.
+	for i, r := range reads[1:] {
+		c.merge(r.slice, r.periods[0], covers[i+1][0])
+	}
+	return nil
 }
 
 func (c *counter) Count(ctx context.Context, steps []metrics.Period) ([]metrics.Partial, error) {
@@ -425,17 +473,11 @@ func (c *counter) Count(ctx context.Context, steps []metrics.Period) ([]metrics.
 			out[i].Report.Period = s
 			continue
 		}
-		parts := make([]metrics.Partial, len(pieces))
-		for j, p := range pieces {
-			if parts[j], err = c.whole(p); err != nil {
-				return nil, err
-			}
+		m := c.merge("", s, pieces)
+		if <-m.done; m.err != nil {
+			return nil, m.err
 		}
-		if len(parts) == 1 {
-			out[i] = parts[0] // read only from here on
-		} else if out[i], err = metrics.Merge(parts...); err != nil {
-			return nil, err
-		}
+		out[i] = m.whole
 		out[i].Report.Period = s
 	}
 	return out, nil
@@ -446,13 +488,9 @@ func (c *counter) CountBy(ctx context.Context, p metrics.Period, by string) (map
 	if err != nil {
 		return nil, err
 	}
-	maps := make([]map[string]metrics.Partial, len(covers[0]))
-	for i, pc := range covers[0] {
-		if maps[i], err = c.sliced(by, pc); err != nil {
-			return nil, err
-		}
-	}
-	return mergeSlices(maps)
+	m := c.merge(by, p, covers[0])
+	<-m.done
+	return m.slices, m.err
 }
 
 func (c *counter) IDs(ctx context.Context, keys []uint32) (map[uint32]string, error) {
