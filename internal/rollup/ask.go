@@ -176,17 +176,34 @@ func (c *counter) usable(slice string, u unit) bool {
 // cover covers the local days of each period with the largest rollups
 // kept that fit, and days counted live where none is: all counted at
 // once. Of the rollups chosen, it reads the members too unless headOnly
-// says a period's pieces need none, and starts decoding them. The days
-// to count live are counted, or, when live is not nil, added to it.
-func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Period, headOnly func([]piece) bool,
-	live *[]int32) ([][]piece, error) {
+// says a period's pieces need none, and starts decoding them.
+func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Period, headOnly func([]piece) bool) ([][]piece, error) {
+	for {
+		out, days, err := c.plan(ctx, slice, periods)
+		if err != nil {
+			return nil, err
+		}
+		gone, err := c.fetch(ctx, slice, out, headOnly)
+		if err != nil {
+			return nil, err
+		}
+		if !gone {
+			return out, c.countLive(ctx, slice, days)
+		}
+		// Again, without the rollups gone.
+	}
+}
+
+// plan covers the local days of each period with the largest rollups
+// kept that fit, and days to count live where none is, which it returns.
+func (c *counter) plan(ctx context.Context, slice string, periods []metrics.Period) ([][]piece, []int32, error) {
 	if len(periods) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	first, _ := c.days(periods[0])
 	_, last := c.days(periods[len(periods)-1])
 	if err := c.load(ctx, slice, first, last); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	out := make([][]piece, len(periods))
 	var days []int32
@@ -194,15 +211,22 @@ func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Per
 		from, to := c.days(p)
 		out[i] = c.coverDays(slice, from, to, &days)
 	}
-	// The data of the rollups chosen, read once: with their members, or
-	// without when none of the periods they are in needs them.
+	return out, days, nil
+}
+
+// fetch reads the data of the rollups a plan chose, once: with their
+// members, or without when none of the periods they are in needs them
+// (headOnly); and starts decoding those read with their members. gone
+// reports that one was counted again since it was listed: the plan is to
+// be made again.
+func (c *counter) fetch(ctx context.Context, slice string, plan [][]piece, headOnly func([]piece) bool) (gone bool, err error) {
 	kept := c.kept[slice]
 	if c.full[slice] == nil {
 		c.full[slice] = map[unit]bool{}
 	}
 	full := c.full[slice]
 	wantFull := map[unit]bool{}
-	for _, pieces := range out {
+	for _, pieces := range plan {
 		heads := headOnly != nil && headOnly(pieces)
 		for _, p := range pieces {
 			if !p.live && !p.empty && !heads {
@@ -211,7 +235,7 @@ func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Per
 		}
 	}
 	var needFull, needHead []store.Rollup
-	for _, pieces := range out {
+	for _, pieces := range plan {
 		for _, p := range pieces {
 			r := kept[p.unit]
 			switch {
@@ -223,7 +247,6 @@ func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Per
 			}
 		}
 	}
-	gone := false
 	for _, need := range []struct {
 		list    []store.Rollup
 		members bool
@@ -232,7 +255,7 @@ func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Per
 		slices.SortFunc(list, func(a, b store.Rollup) int { return cmp.Or(cmp.Compare(a.Grain, b.Grain), cmp.Compare(a.Day, b.Day)) })
 		list = slices.CompactFunc(list, func(a, b store.Rollup) bool { return a.Grain == b.Grain && a.Day == b.Day })
 		if err := c.src.RollupData(ctx, c.workspaceID, list, need.members); err != nil {
-			return nil, err
+			return false, err
 		}
 		for _, r := range list {
 			u := unit{r.Grain, r.Day}
@@ -247,16 +270,12 @@ func (c *counter) cover(ctx context.Context, slice string, periods []metrics.Per
 		}
 	}
 	if gone {
-		return c.cover(ctx, slice, periods, headOnly, live) // without the rollups gone
+		return true, nil
 	}
 	for u := range wantFull {
 		c.decode(slice, u) // meanwhile
 	}
-	if live != nil {
-		*live = append(*live, days...)
-		return out, nil
-	}
-	return out, c.countLive(ctx, slice, days)
+	return false, nil
 }
 
 // coverDays covers the local days [from, to), adding to live the days
@@ -430,21 +449,36 @@ func (c *counter) prepare(ctx context.Context, steps []metrics.Period, oneKept f
 	if c.by != "" {
 		reads = append(reads, read{c.by, []metrics.Period{c.period}, nil})
 	}
+	plans := make([][][]piece, len(reads))
 	var live []int32
-	covers := make([][][]piece, len(reads))
 	for i, r := range reads {
+		var days []int32
 		var err error
-		if covers[i], err = c.cover(ctx, r.slice, r.periods, r.headOnly, &live); err != nil {
+		if plans[i], days, err = c.plan(ctx, r.slice, r.periods); err != nil {
 			return err
 		}
+		live = append(live, days...)
 	}
-	if err := c.countLive(ctx, "", live); err != nil {
+	// Today is counted while the rollups are read and decoded.
+	counted := make(chan error, 1)
+	go func() { counted <- c.countLive(ctx, "", live) }()
+	gone := make([]bool, len(reads))
+	var err error
+	for i, r := range reads {
+		if gone[i], err = c.fetch(ctx, r.slice, plans[i], r.headOnly); err != nil {
+			break
+		}
+	}
+	if err := cmp.Or(<-counted, err); err != nil {
 		return err
 	}
 	// The period, the one before and the slices merged at once, each
-	// as soon as its pieces are decoded.
-	for i, r := range reads[1:] {
-		c.merge(r.slice, r.periods[0], covers[i+1][0])
+	// as soon as its pieces are decoded (a plan whose rollups went is
+	// made again when asked).
+	for i, r := range reads {
+		if i > 0 && !gone[i] {
+			c.merge(r.slice, r.periods[0], plans[i][0])
+		}
 	}
 	return nil
 }
@@ -458,7 +492,7 @@ func (c *counter) Count(ctx context.Context, steps []metrics.Period) ([]metrics.
 	if err := c.prepare(ctx, steps, oneKept); err != nil {
 		return nil, err
 	}
-	covers, err := c.cover(ctx, "", steps, oneKept, nil)
+	covers, err := c.cover(ctx, "", steps, oneKept)
 	if err != nil {
 		return nil, err
 	}
@@ -484,7 +518,7 @@ func (c *counter) Count(ctx context.Context, steps []metrics.Period) ([]metrics.
 }
 
 func (c *counter) CountBy(ctx context.Context, p metrics.Period, by string) (map[string]metrics.Partial, error) {
-	covers, err := c.cover(ctx, by, []metrics.Period{p}, nil, nil)
+	covers, err := c.cover(ctx, by, []metrics.Period{p}, nil)
 	if err != nil {
 		return nil, err
 	}
