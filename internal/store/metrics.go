@@ -116,10 +116,13 @@ func (s *Store) metricTopics(ctx context.Context, f metrics.Facts, index map[int
 }
 
 // metricConversationColumns are the columns scanMetricConversation
-// reads, with start and answered for metrics.Conversation's.
+// reads, with start and answered for metrics.Conversation's. LIMIT 1
+// OFFSET 0 keeps PostgreSQL from finding whether an expert was asked in
+// by hashing every participant of every workspace (126 ms for a day of
+// a large one) rather than looking each conversation up (17 ms).
 func metricConversationColumns(start, answered string) string {
 	return `c.id, ch.name, COALESCE(u.login, ''), c.status, c.status_at, c.resolved_at, c.response_due_at, c.last_activity_at,
-		EXISTS (SELECT 1 FROM participants pa WHERE pa.conversation_id = c.id), ` + start + `, ` + answered
+		EXISTS (SELECT 1 FROM participants pa WHERE pa.conversation_id = c.id LIMIT 1 OFFSET 0), ` + start + `, ` + answered
 }
 
 // scanMetricConversation reads a conversation of metricConversationColumns.
