@@ -72,6 +72,8 @@ func commands() []command {
 		{"export", "export a workspace's messages as NDJSON or CSV", runExport},
 		{"report", "write a workspace's monthly client report as PDF, HTML or CSV", runReport},
 		{"rollups", "count a workspace's metrics rollups again from every message (serve keeps them up to date)", runRollups},
+		{"backup", "write a consistent copy of the SQLite database, while palabre runs", runBackup},
+		{"restore", "put a backup in place of a SQLite database that does not exist yet", runRestore},
 		{"analyze", "analyse JSON lines from standard input (language, sentiment, intent, spam, topics)", runAnalyze},
 		{"reanalyze", "analyse a workspace's stored messages again (after a model or vocabulary change)", runReanalyze},
 		{"correct", "correct a message's sentiment, intent, spam or needs_response; the workspace learns it", runCorrect},

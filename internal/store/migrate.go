@@ -32,10 +32,9 @@ func migrate(ctx context.Context, db *sql.DB, migrations fs.FS) error {
 	}
 	for _, name := range names {
 		base := strings.TrimPrefix(name, "migrations/")
-		num, _, ok := strings.Cut(base, "_")
-		version, err := strconv.Atoi(num)
-		if !ok || err != nil {
-			return fmt.Errorf("migrate: step %s: name must start with a number and an underscore", base)
+		version, err := stepVersion(base)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
 		}
 		if version <= current {
 			continue
@@ -67,4 +66,31 @@ func applyStep(ctx context.Context, db *sql.DB, version int, body string) error 
 		return err
 	}
 	return tx.Commit()
+}
+
+// stepVersion is the number a migration step's file name begins with.
+func stepVersion(base string) (int, error) {
+	num, _, ok := strings.Cut(base, "_")
+	version, err := strconv.Atoi(num)
+	if !ok || err != nil {
+		return 0, fmt.Errorf("step %s: name must start with a number and an underscore", base)
+	}
+	return version, nil
+}
+
+// latestMigration is the number of the last step of migrations.
+func latestMigration(migrations fs.FS) (int, error) {
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		return 0, fmt.Errorf("migrations: %w", err)
+	}
+	latest := 0
+	for _, name := range names {
+		v, err := stepVersion(strings.TrimPrefix(name, "migrations/"))
+		if err != nil {
+			return 0, fmt.Errorf("migrations: %w", err)
+		}
+		latest = max(latest, v)
+	}
+	return latest, nil
 }
