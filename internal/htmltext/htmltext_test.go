@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"golang.org/x/net/html"
 )
 
 func TestPlainText(t *testing.T) {
@@ -145,5 +147,43 @@ func FuzzPlainText(f *testing.F) {
 			t.Fatalf("PlainText(%q) = %q: more than one blank line", in, out)
 		}
 		_ = Sanitize(in)
+	})
+}
+
+// FuzzSanitize sanitises any input: what comes out sanitises to itself,
+// and carries no script, no event handler and no javascript: link.
+func FuzzSanitize(f *testing.F) {
+	for _, seed := range []string{
+		"", "<p>bonjour</p>", "<script>alert(1)</script>", `<a href="javascript:alert(1)">x</a>`,
+		`<img src=x onerror=alert(1)>`, `<svg onload=alert(1)>`, "<a href='https://palabre.example/'>lien</a>",
+		"&lt;script&gt;", "<<script>script>", `<iframe src="data:text/html,<script>alert(1)</script>">`,
+		"<p style='background:url(javascript:x)'>a</p>", "\xff<p\xfe>", "<math><mi xlink:href=javascript:x>",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		out := Sanitize(in)
+		if again := Sanitize(out); again != out {
+			t.Fatalf("Sanitize(%q) = %q, and sanitised again %q", in, out, again)
+		}
+		// Read as a browser would: no element that runs or styles, no
+		// event handler, no javascript: URL.
+		z := html.NewTokenizer(strings.NewReader(out))
+		for tt := z.Next(); tt != html.ErrorToken; tt = z.Next() {
+			tok := z.Token()
+			if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+				continue
+			}
+			switch tok.Data {
+			case "script", "style", "iframe", "svg", "math", "object", "embed":
+				t.Fatalf("Sanitize(%q) = %q: a <%s>", in, out, tok.Data)
+			}
+			for _, a := range tok.Attr {
+				v := strings.ToLower(strings.Join(strings.Fields(a.Val), ""))
+				if strings.HasPrefix(a.Key, "on") || strings.HasPrefix(v, "javascript:") || a.Key == "style" {
+					t.Fatalf("Sanitize(%q) = %q: %s=%q", in, out, a.Key, a.Val)
+				}
+			}
+		}
 	})
 }
