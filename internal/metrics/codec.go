@@ -256,7 +256,7 @@ func (d *decoder) table(n int) *memberTable {
 			}
 			b = b[size:]
 			if j == 0 {
-				list[j] = int64(v>>1) ^ -int64(v&1) // the first as binary.Varint reads it
+				list[j] = unzigzag(v) // the first, signed
 				continue
 			}
 			if v == 0 || v > math.MaxInt64/2 || list[j-1] > math.MaxInt64-int64(v) {
@@ -279,7 +279,9 @@ func (d *decoder) counts(col []int32) bool {
 	b := d.b
 	for i := range col {
 		if len(b) > 0 && b[0] < 0x80 {
-			col[i], b = int32(b[0]), b[1:] // most take one byte
+			// Most take one byte: read here, as uvarint does, the loop
+			// being too hot for a call per count.
+			col[i], b = int32(b[0]), b[1:]
 			continue
 		}
 		v, size := binary.Uvarint(b)
@@ -296,6 +298,9 @@ func (d *decoder) counts(col []int32) bool {
 	d.b = b
 	return true
 }
+
+// unzigzag is the signed value of a varint binary.AppendVarint wrote.
+func unzigzag(u uint64) int64 { return int64(u>>1) ^ -int64(u&1) }
 
 // decoder reads a binary partial; its first error sticks.
 type decoder struct {
@@ -332,8 +337,7 @@ func (d *decoder) bool() bool {
 }
 
 func (d *decoder) varint() int64 {
-	u := d.uvarint()
-	return int64(u>>1) ^ -int64(u&1) // as binary.Varint reads it
+	return unzigzag(d.uvarint())
 }
 
 func (d *decoder) uvarint() uint64 {

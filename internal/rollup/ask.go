@@ -48,7 +48,7 @@ func ask(ctx context.Context, src Source, workspaceID int64, q metrics.Query, no
 		c = &counter{src: src, workspaceID: workspaceID, clock: res.Clock, loc: loc, zone: loc.String(), now: now, dirty: dirty,
 			begins: begins, by: q.By, period: res.Period, before: res.Before(),
 			kept: map[string]map[unit]store.Rollup{}, full: map[string]map[unit]bool{}, loaded: map[string][][2]int32{},
-			decoded: map[string]map[unit]*decoding{}, merges: map[mergeKey]*merging{}, workers: make(chan struct{}, runtime.GOMAXPROCS(0)), live: map[int32]dayParts{}}
+			decoded: map[string]map[unit]*pending{}, merges: map[mergeKey]*pending{}, workers: make(chan struct{}, runtime.GOMAXPROCS(0)), live: map[int32]dayParts{}}
 		return c, nil
 	})
 	return a, c, err
@@ -75,20 +75,22 @@ type counter struct {
 	// kept are the rollups read, by slice kind, over the day ranges
 	// loaded (full: with their members); decoded those read with their
 	// members, decoded (or being decoded, by at most workers at once);
-	// live the days counted from the facts.
+	// merges the periods merged (or being merged); live the days counted
+	// from the facts.
 	kept    map[string]map[unit]store.Rollup
 	full    map[string]map[unit]bool
 	loaded  map[string][][2]int32
-	decoded map[string]map[unit]*decoding
-	merges  map[mergeKey]*merging
+	decoded map[string]map[unit]*pending
+	merges  map[mergeKey]*pending
 	workers chan struct{}
 	live    map[int32]dayParts
 }
 
-// decoding is a rollup read with its members, decoded in the background
-// while the days not kept are counted from the facts: its whole
-// workspace's partial, or its slices'.
-type decoding struct {
+// pending is partials made in the background — a rollup read with its
+// members, decoded while the days not kept are counted from the facts,
+// or the pieces of a period merged — and then done: the whole
+// workspace's partial, or a slice kind's.
+type pending struct {
 	done   chan struct{}
 	whole  metrics.Partial
 	slices map[string]metrics.Partial
@@ -97,14 +99,14 @@ type decoding struct {
 
 // decode starts decoding the rollup of u kept for slice kind, unless
 // started already.
-func (c *counter) decode(kind string, u unit) *decoding {
+func (c *counter) decode(kind string, u unit) *pending {
 	if c.decoded[kind] == nil {
-		c.decoded[kind] = map[unit]*decoding{}
+		c.decoded[kind] = map[unit]*pending{}
 	}
 	if d, ok := c.decoded[kind][u]; ok {
 		return d
 	}
-	d := &decoding{done: make(chan struct{})}
+	d := &pending{done: make(chan struct{})}
 	c.decoded[kind][u] = d
 	r := c.kept[kind][u] // read here: the maps are the counter's alone
 	go func() {
@@ -357,15 +359,6 @@ func (c *counter) counts(p piece) (metrics.Partial, error) {
 	return part, nil
 }
 
-// merging is the merge of the pieces of a period, of the whole workspace
-// or of a slice kind: under way in the background, or done.
-type merging struct {
-	done   chan struct{}
-	whole  metrics.Partial
-	slices map[string]metrics.Partial
-	err    error
-}
-
 // mergeKey names a merge: a slice kind ("" for the whole workspace) over
 // a period.
 type mergeKey struct {
@@ -375,15 +368,15 @@ type mergeKey struct {
 
 // merge returns the merge of the pieces of p for slice kind, started
 // in the background unless started already.
-func (c *counter) merge(kind string, p metrics.Period, pieces []piece) *merging {
+func (c *counter) merge(kind string, p metrics.Period, pieces []piece) *pending {
 	key := mergeKey{kind, p.From, p.To}
 	if m, ok := c.merges[key]; ok {
 		return m
 	}
-	m := &merging{done: make(chan struct{})}
+	m := &pending{done: make(chan struct{})}
 	c.merges[key] = m
 	// What each piece is, found here: the maps are the counter's alone.
-	decodings := make([]*decoding, len(pieces))
+	decodings := make([]*pending, len(pieces))
 	wholes := make([]metrics.Partial, len(pieces))
 	parts := make([]map[string]metrics.Partial, len(pieces))
 	for i, pc := range pieces {

@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"palabre/internal/store/sqlite"
 )
@@ -46,7 +45,7 @@ func Restore(ctx context.Context, from, dsn string) error {
 	if IsPostgresDSN(dsn) {
 		return fmt.Errorf("restore: %w", ErrPostgresBackup)
 	}
-	to := strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+	to := sqlite.Path(dsn)
 	if _, err := os.Lstat(to); err == nil {
 		return fmt.Errorf("restore: %s exists: move it aside first (with palabre stopped)", to)
 	}

@@ -225,7 +225,7 @@ func (s *Store) SaveRollups(ctx context.Context, workspaceID, generation int64, 
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 				ON CONFLICT (workspace_id, slice, grain, day) DO UPDATE SET zone = excluded.zone, built_at = excluded.built_at,
 					data = excluded.data, members = excluded.members`,
-				workspaceID, r.Slice, r.Grain, r.Day, r.Zone, toMicros(r.BuiltAt), r.Data, append([]byte{}, r.Members...)); err != nil {
+				workspaceID, r.Slice, r.Grain, r.Day, r.Zone, toMicros(r.BuiltAt), r.Data, notNull(r.Members)); err != nil {
 				return err
 			}
 		}
@@ -235,6 +235,14 @@ func (s *Store) SaveRollups(ctx context.Context, workspaceID, generation int64, 
 		return false, fmt.Errorf("save rollups of workspace %d: %w", workspaceID, err)
 	}
 	return saved, nil
+}
+
+// notNull is b, or no bytes rather than NULL (the column is NOT NULL).
+func notNull(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
 }
 
 // DirtySpans reads the spans of a workspace whose rollups changed and are
@@ -494,8 +502,7 @@ func (s *Store) BacklogNow(ctx context.Context, workspaceID int64, end time.Time
 		if !ok {
 			return nil, false, wrapBacklog(workspaceID, fmt.Errorf("%s %d has no name", by, g.id))
 		}
-		out[name] = metrics.Backlog{Open: g.open, Unanswered: g.unanswered,
-			MedianAge: int64(end.Sub(fromMicros(g.kth)) / time.Second), OldestAge: int64(end.Sub(fromMicros(g.oldest)) / time.Second)}
+		out[name] = openBacklog(end, g.open, g.unanswered, g.kth, g.oldest)
 	}
 	return out, true, nil
 }
@@ -555,10 +562,17 @@ func (s *Store) backlogNowByTopic(ctx context.Context, workspaceID int64, end ti
 		// index of the other slices.
 		slices.SortFunc(g.opened, func(a, b int64) int { return cmp.Compare(b, a) })
 		kth, oldest := g.opened[metrics.NearestRank(len(g.opened), 50)-1], g.opened[len(g.opened)-1]
-		out[t] = metrics.Backlog{Open: len(g.opened), Unanswered: g.unanswered,
-			MedianAge: int64(end.Sub(fromMicros(kth)) / time.Second), OldestAge: int64(end.Sub(fromMicros(oldest)) / time.Second)}
+		out[t] = openBacklog(end, len(g.opened), g.unanswered, kth, oldest)
 	}
 	return out, nil
+}
+
+// openBacklog is the backlog at end of open conversations, unanswered of
+// them unanswered, the k-th youngest (the median) and the oldest opened
+// at kth and oldest (Unix microseconds).
+func openBacklog(end time.Time, open, unanswered int, kth, oldest int64) metrics.Backlog {
+	return metrics.Backlog{Open: open, Unanswered: unanswered,
+		MedianAge: int64(end.Sub(fromMicros(kth)) / time.Second), OldestAge: int64(end.Sub(fromMicros(oldest)) / time.Second)}
 }
 
 func wrapBacklog(workspaceID int64, err error) error {

@@ -30,10 +30,15 @@ type DB struct {
 	Reader *sql.DB
 }
 
+// Path is the file a SQLite database URL names: sqlite:path,
+// file:path or the path alone.
+func Path(dsn string) string {
+	return strings.TrimPrefix(strings.TrimPrefix(dsn, "sqlite:"), "file:")
+}
+
 // Open opens (creating when needed) the SQLite database at path.
 func Open(ctx context.Context, path string) (*DB, error) {
-	path = strings.TrimPrefix(path, "sqlite:")
-	path = strings.TrimPrefix(path, "file:")
+	path = Path(path)
 	if path == "" {
 		return nil, errors.New("sqlite: empty database path")
 	}
