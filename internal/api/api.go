@@ -112,6 +112,11 @@ type Store interface {
 	MemberSentiment(ctx context.Context, workspaceID int64, memberID string) ([]store.SentimentPoint, error)
 	MergeMembers(ctx context.Context, workspaceID int64, into, from string, actor string, now time.Time) (model.Member, error)
 	UnmergeMember(ctx context.Context, workspaceID int64, from string, actor string, now time.Time) (model.Member, error)
+	ExportMember(ctx context.Context, workspace model.Workspace, id, actor string, now time.Time) (store.MemberData, error)
+	EraseMember(ctx context.Context, workspaceID int64, id, mode, actor string, now time.Time) (store.Erasure, error)
+	PrivacySettings(ctx context.Context, workspaceID int64) (model.PrivacySettings, error)
+	SetPrivacySettings(ctx context.Context, workspaceID int64, set model.PrivacySettings, actor string, now time.Time) (model.PrivacySettings, error)
+	ApplyRetention(ctx context.Context, workspaceID int64, actor string, now time.Time) (store.Retention, error)
 	MemberMerges(ctx context.Context, workspaceID int64, into string) ([]model.MemberMerge, error)
 	SaveView(ctx context.Context, userID int64, name, query string) (model.SavedView, error)
 	SavedViews(ctx context.Context, userID int64) ([]model.SavedView, error)
@@ -237,6 +242,11 @@ func (h *handler) routes() []endpoint {
 		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/notes", serve: h.addMemberNote},
 		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/merge", serve: h.mergeMember},
 		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/unmerge", serve: h.unmergeMember},
+		{pattern: "GET /api/v1/workspaces/{slug}/people/{id}/export", serve: h.exportMember},
+		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/erase", serve: h.eraseMember},
+		{pattern: "GET /api/v1/workspaces/{slug}/privacy", serve: h.showPrivacy},
+		{pattern: "PUT /api/v1/workspaces/{slug}/privacy", serve: h.putPrivacy},
+		{pattern: "POST /api/v1/workspaces/{slug}/privacy/retention", serve: h.applyRetention},
 		{pattern: "GET /api/v1/workspaces/{slug}/canned-replies", serve: h.listCanned},
 		{pattern: "POST /api/v1/workspaces/{slug}/canned-replies", serve: h.createCanned},
 		{pattern: "PUT /api/v1/workspaces/{slug}/canned-replies/{id}", serve: h.putCanned},

@@ -811,6 +811,44 @@ func matrixRoutes() []matrixRoute {
 					t.Errorf("m_from_%s not given back: %s", who, body)
 				}
 			}},
+		// Personal data: managers export m_person and erase the member
+		// of their own that was merged and given back above.
+		{pattern: "GET /api/v1/workspaces/{slug}/people/{id}/export", path: in("/people/m_person/export"), inWorkspace: true, roles: managing,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"member": "m_person"`)) || !bytes.Contains(body, []byte(`"table": "identities"`)) {
+					t.Errorf("not m_person's export: %.300s", body)
+				}
+			}},
+		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/erase",
+			path:        func(w *world, who string, own bool) string { return w.wsPath(own, "/people/m_from_"+who+"/erase") },
+			inWorkspace: true, roles: managing,
+			body: func(_ *world, _ string, _ bool) string { return `{"mode":"anonymise"}` },
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"mode":"anonymise","members":1,`)) || !bytes.Contains(body, []byte(`"messages":1,`)) {
+					t.Errorf("m_from_%s not erased: %s", who, body)
+				}
+			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/privacy", path: in("/privacy"), inWorkspace: true, roles: managing,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"erasure":"`)) {
+					t.Errorf("not a privacy policy: %s", body)
+				}
+			}},
+		{pattern: "PUT /api/v1/workspaces/{slug}/privacy", path: in("/privacy"), inWorkspace: true, roles: managing,
+			body: func(_ *world, _ string, _ bool) string {
+				return `{"erasure":"anonymise","retention_months":600,"retention_action":"purge"}`
+			},
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"erasure":"anonymise","retention_months":600,"retention_action":"purge"`)) {
+					t.Errorf("policy not set by %s: %s", who, body)
+				}
+			}},
+		{pattern: "POST /api/v1/workspaces/{slug}/privacy/retention", path: in("/privacy/retention"), inWorkspace: true, roles: managing,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.Contains(body, []byte(`"action":"purge","months":600,`)) || !bytes.Contains(body, []byte(`"messages":0,`)) {
+					t.Errorf("not a retention run: %s", body)
+				}
+			}},
 		{pattern: "GET /api/v1/me/views", path: fixed("/api/v1/me/views"), ok: 200,
 			check: func(t *testing.T, w *world, who string, body []byte) {
 				if !bytes.HasPrefix(body, []byte(`{"views":[{`)) || !bytes.Contains(body, []byte(`"name":"to delete"`)) {

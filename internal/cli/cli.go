@@ -74,6 +74,7 @@ func commands() []command {
 		{"rollups", "count a workspace's metrics rollups again from every message (serve keeps them up to date)", runRollups},
 		{"backup", "write a consistent copy of the SQLite database, while palabre runs", runBackup},
 		{"restore", "put a backup in place of a SQLite database that does not exist yet", runRestore},
+		{"privacy", "export or erase what palabre holds on a person; set and apply a workspace's retention", runPrivacy},
 		{"analyze", "analyse JSON lines from standard input (language, sentiment, intent, spam, topics)", runAnalyze},
 		{"reanalyze", "analyse a workspace's stored messages again (after a model or vocabulary change)", runReanalyze},
 		{"correct", "correct a message's sentiment, intent, spam or needs_response; the workspace learns it", runCorrect},
@@ -141,10 +142,19 @@ func printUsage(w io.Writer) {
 // parse binds the given settings, parses args and returns the positional
 // arguments left.
 func parse(name string, args []string, env Env, cfg *config.Config, settings ...config.Setting) ([]string, error) {
+	return parseWith(name, args, env, cfg, nil, settings...)
+}
+
+// parseWith is parse for a command with flags of its own, which extra
+// binds on the flag set.
+func parseWith(name string, args []string, env Env, cfg *config.Config, extra func(*flag.FlagSet), settings ...config.Setting) ([]string, error) {
 	fs := flag.NewFlagSet("palabre "+name, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	if err := cfg.Bind(fs, env.Getenv, settings...); err != nil {
 		return nil, usageError{err.Error()}
+	}
+	if extra != nil {
+		extra(fs)
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {

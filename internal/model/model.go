@@ -397,3 +397,20 @@ type Alert struct {
 	CreatedAt time.Time  `json:"created_at"`
 	EmailedAt *time.Time `json:"emailed_at,omitempty"`
 }
+
+// PrivacySettings are a workspace's privacy policy: how a person asking
+// to be forgotten is erased, and how long messages are kept.
+type PrivacySettings struct {
+	// Erasure is "delete" (their messages go, with the conversations
+	// only they wrote in) or "anonymise" (their messages stay, written by
+	// an anonymous member).
+	Erasure string `json:"erasure"`
+	// RetentionMonths is how long messages are kept; 0 keeps them for
+	// ever. Older ones are purged or anonymised (RetentionAction "purge"
+	// or "anonymise").
+	RetentionMonths int    `json:"retention_months"`
+	RetentionAction string `json:"retention_action"`
+	// RetainedAt is when the retention was last applied.
+	RetainedAt *time.Time `json:"retained_at,omitempty"`
+	UpdatedAt  time.Time  `json:"updated_at,omitzero"`
+}

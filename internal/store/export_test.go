@@ -31,3 +31,13 @@ func (s *Store) ReaderForTest(ctx context.Context) (*sql.Conn, error) {
 func (s *Store) SearchDenseForTest(query string) {
 	s.dense.remember(parseSearchQuery(query).fts5(), time.Now())
 }
+
+// ScrubClassesForTest returns the tables an erasure scrubs, with their
+// text columns, and those it leaves alone, with why.
+func ScrubClassesForTest() (map[string][]string, map[string]string) {
+	swept := make(map[string][]string)
+	for _, t := range scrubTargets {
+		swept[t.table] = t.columns
+	}
+	return swept, unscrubbed
+}

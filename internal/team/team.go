@@ -35,6 +35,9 @@ const (
 	reportsEvery  = 5 * time.Minute
 	alertsEvery   = time.Minute
 	rollupsEvery  = time.Minute
+	// retentionEvery is how often the server looks for a retention due
+	// (each workspace's runs once a day).
+	retentionEvery = 10 * time.Minute
 )
 
 // Team is what a server runs besides answering requests. Make one with
@@ -93,6 +96,7 @@ func New(st *store.Store, tc Config, logger *slog.Logger) *Team {
 		// New messages wake the alerts too: a watched keyword is told at once.
 		jobs.Kicked(jobs.Alerts(st, tc.Mailer, alertsEvery)),
 		jobs.Rollups(st, rollupsEvery),
+		jobs.Retention(st, retentionEvery),
 		jobs.Job{Name: "presence", Every: presenceSweep, Run: func(_ context.Context, now time.Time) error {
 			t.presence.Sweep(now)
 			return nil
