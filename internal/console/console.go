@@ -91,12 +91,13 @@ func (c *Console) Register(mux *http.ServeMux) {
 	c.registerReports(mux)
 	c.registerSettings(mux)
 	c.registerSources(mux)
+	c.registerPrivacy(mux)
 }
 
 // pageNames are the templates under templates/, each rendered inside
 // layout.html (but login.html, which stands alone).
 var pageNames = []string{"login.html", "inbox.html", "conversation.html", "member.html", "error.html",
-	"settings.html", "settings_import.html", "settings_routing.html", "settings_team.html", "settings_sources.html", "reports.html"}
+	"settings.html", "settings_import.html", "settings_routing.html", "settings_team.html", "settings_sources.html", "settings_privacy.html", "reports.html"}
 
 // parsePages parses every page once per interface language, with the
 // printing functions of that language bound: executing a page then costs

@@ -18,10 +18,14 @@ func (c *Console) registerMembers(mux *http.ServeMux) {
 
 // memberData fills member.html.
 type memberData struct {
-	Member        model.Member
-	Workspace     model.Workspace
-	CanWork       bool
-	ShowNotes     bool
+	Member    model.Member
+	Workspace model.Workspace
+	CanWork   bool
+	ShowNotes bool
+	// CanManage shows the personal data section; Erasure is the
+	// workspace's erasure mode, the form's default.
+	CanManage     bool
+	Erasure       string
 	Notes         []model.MemberNote
 	Conversations []store.MemberConversation
 	Sentiment     []store.SentimentPoint
@@ -84,7 +88,14 @@ func (c *Console) member(w http.ResponseWriter, r *http.Request, v *viewer) erro
 		http.Redirect(w, r, "/workspaces/"+ws.Slug+"/people/"+url.PathEscape(m.MergedInto), http.StatusSeeOther)
 		return nil
 	}
-	d := memberData{Member: m, Workspace: ws, CanWork: v.works(ws.ID), ShowNotes: v.works(ws.ID)}
+	d := memberData{Member: m, Workspace: ws, CanWork: v.works(ws.ID), ShowNotes: v.works(ws.ID), CanManage: v.manages(ws.ID)}
+	if d.CanManage {
+		set, err := c.store.PrivacySettings(ctx, ws.ID)
+		if err != nil {
+			return err
+		}
+		d.Erasure = set.Erasure
+	}
 	if d.ShowNotes {
 		if d.Notes, err = c.store.MemberNotes(ctx, ws.ID, m.ID); err != nil {
 			return err
