@@ -74,6 +74,7 @@ func commands() []command {
 		{"rollups", "count a workspace's metrics rollups again from every message (serve keeps them up to date)", runRollups},
 		{"backup", "write a consistent copy of the SQLite database, while palabre runs", runBackup},
 		{"restore", "put a backup in place of a SQLite database that does not exist yet", runRestore},
+		{"migrate-db", "copy a SQLite database into an empty PostgreSQL database, checked table by table", runMigrateDB},
 		{"analyze", "analyse JSON lines from standard input (language, sentiment, intent, spam, topics)", runAnalyze},
 		{"reanalyze", "analyse a workspace's stored messages again (after a model or vocabulary change)", runReanalyze},
 		{"correct", "correct a message's sentiment, intent, spam or needs_response; the workspace learns it", runCorrect},
