@@ -144,7 +144,7 @@ func checkSourceVersion(ctx context.Context, tx *sql.Tx) error {
 	switch {
 	case version < latest:
 		return fmt.Errorf("its schema (version %d) is older than this palabre's (%d): open it once with this palabre "+
-			"(palabre serve, or palabre rollups --db …) so that it is brought up to date, then migrate it", version, latest)
+			"(start palabre serve on it, then stop it) so that its schema is brought up to date, then migrate it", version, latest)
 	case version > latest:
 		return fmt.Errorf("its schema (version %d) is newer than this palabre's (%d): migrate it with the palabre that wrote it",
 			version, latest)

@@ -144,8 +144,9 @@ func TestMigrateDBValues(t *testing.T) {
 }
 
 // TestMigrateDBRefusals: a missing source, a file that is no palabre
-// database, a source at another schema version, a destination that holds
-// data, and a value that does not fit are refused, saying why, and leave
+// database, a source at another schema version, a destination that
+// cannot be reached or holds data, and a value that does not fit are
+// refused, saying why, and leave
 // the destination as it was — a failure in the middle of the copy
 // included.
 func TestMigrateDBRefusals(t *testing.T) {
@@ -173,6 +174,14 @@ func TestMigrateDBRefusals(t *testing.T) {
 		wantErr(t, err, "must be a postgres:// URL")
 		_, err = store.MigrateDB(ctx, "postgres://somebody@127.0.0.1/db", src)
 		wantErr(t, err, "must be a SQLite database")
+	})
+	t.Run("unreachable destination", func(t *testing.T) {
+		src, _ := sqliteSource(t)
+		_, err := store.MigrateDB(ctx, src, "postgres://palabre:secret@127.0.0.1:1/palabre?sslmode=disable")
+		wantErr(t, err, "destination postgres://palabre:xxxxx@127.0.0.1:1/palabre", "connect")
+		if strings.Contains(err.Error(), "secret") {
+			t.Errorf("the error shows the password: %v", err)
+		}
 	})
 	for _, c := range []struct {
 		name, change, want string
