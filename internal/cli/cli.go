@@ -75,6 +75,7 @@ func commands() []command {
 		{"backup", "write a consistent copy of the SQLite database, while palabre runs", runBackup},
 		{"restore", "put a backup in place of a SQLite database that does not exist yet", runRestore},
 		{"privacy", "export or erase what palabre holds on a person; set and apply a workspace's retention", runPrivacy},
+		{"migrate-db", "copy a SQLite database into an empty PostgreSQL database, checked table by table", runMigrateDB},
 		{"analyze", "analyse JSON lines from standard input (language, sentiment, intent, spam, topics)", runAnalyze},
 		{"reanalyze", "analyse a workspace's stored messages again (after a model or vocabulary change)", runReanalyze},
 		{"correct", "correct a message's sentiment, intent, spam or needs_response; the workspace learns it", runCorrect},

@@ -57,3 +57,37 @@ func IsUniqueViolation(err error) bool {
 // as long to decode (the rollups' data). The statement is described
 // first, one more round trip.
 func BinaryResults() any { return pgx.QueryExecModeDescribeExec }
+
+// CopyFrom loads rows into table through PostgreSQL's COPY protocol, on
+// conn and so within whatever transaction conn is in. next returns each
+// row's values in the order of columns, and false after the last one.
+func CopyFrom(ctx context.Context, conn *sql.Conn, table string, columns []string, next func() ([]any, bool, error)) (int64, error) {
+	var n int64
+	err := conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("postgres: copy into %s: not a pgx connection (%T)", table, dc)
+		}
+		var err error
+		n, err = c.Conn().CopyFrom(ctx, pgx.Identifier{table}, columns, &copySource{next: next})
+		return err
+	})
+	return n, err
+}
+
+// copySource adapts a row function to pgx.CopyFromSource.
+type copySource struct {
+	next func() ([]any, bool, error)
+	row  []any
+	err  error
+}
+
+func (s *copySource) Next() bool {
+	var ok bool
+	s.row, ok, s.err = s.next()
+	return ok && s.err == nil
+}
+
+func (s *copySource) Values() ([]any, error) { return s.row, nil }
+
+func (s *copySource) Err() error { return s.err }
