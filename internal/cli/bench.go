@@ -41,6 +41,7 @@ func runBench(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintln(env.Stderr, "       palabre bench console [--db sqlite|postgres://…] [--messages N] [--cms C] [--requests R] [--keep] [--json]")
 		fmt.Fprintln(env.Stderr, "       palabre bench sources [--db sqlite|postgres://…] [--sources N] [--hosts H] [--interval 30s] [--change 1m] [--duration 5m] [--json]")
 		fmt.Fprintln(env.Stderr, "       palabre bench metrics [--db sqlite|postgres://…] [--messages N] [--workspaces W] [--years Y] [--share S] [--requests R] [--keep] [--json]")
+		fmt.Fprintln(env.Stderr, "       palabre bench soak [--db sqlite|postgres://…] [--duration 1m] [--clients 500] [--rate 200] [--reads 50] [--json]")
 		return flag.ErrHelp
 	}
 	if len(args) > 0 && args[0] == "team" {
@@ -55,8 +56,11 @@ func runBench(ctx context.Context, args []string, env Env) error {
 	if len(args) > 0 && args[0] == "metrics" {
 		return runBenchMetrics(ctx, args[1:], env)
 	}
+	if len(args) > 0 && args[0] == "soak" {
+		return runBenchSoak(ctx, args[1:], env)
+	}
 	if len(args) == 0 || args[0] != "import" {
-		return usagef("bench takes the name of a benchmark: palabre bench import, team, console, sources or metrics [flags]")
+		return usagef("bench takes the name of a benchmark: palabre bench import, team, console, sources, metrics or soak [flags]")
 	}
 	f, err := parseBenchFlags(args[1:], env)
 	if err != nil {
