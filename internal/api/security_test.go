@@ -1,8 +1,11 @@
 package api_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -56,6 +59,9 @@ func (w *world) deviceOf(t *testing.T, ip, who string, opts ...opt) *http.Cookie
 // anywhere. A forged device cookie, another login's, or the owner's stolen
 // one does not lift the limit for long: each valid cookie has a limit of
 // its own, and the per-address limit holds whatever cookie is shown.
+//
+// The short mode runs all of it; PALABRE_SECURITY_LONG=1 adds 50 more
+// guesses from 50 more addresses, each refused.
 func TestLoginBruteForce(t *testing.T) {
 	t.Parallel()
 	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
@@ -92,6 +98,13 @@ func TestLoginBruteForce(t *testing.T) {
 		} {
 			checkRetryAfter(t, "the right password, device cookie: "+name,
 				w.signIn(t, ip(121), "owner", owner.password, withCookie(api.DeviceCookie, value)))
+		}
+		// The long mode keeps guessing, from 50 more addresses: every guess
+		// is refused before its password is checked.
+		if os.Getenv("PALABRE_SECURITY_LONG") != "" {
+			for i := range 50 {
+				checkRetryAfter(t, fmt.Sprintf("guess %d past the limit", 11+i), w.signIn(t, fmt.Sprintf("127.0.4.%d", i), "owner", fmt.Sprintf("guess %d", 11+i)))
+			}
 		}
 		// The owner, with either device cookie, signs in from a new address.
 		res := w.signIn(t, ip(122), "owner", owner.password, withCookie(api.DeviceCookie, first.Value))
@@ -316,6 +329,70 @@ func TestSessionCrossSite(t *testing.T) {
 		// A token is not a browser's ambient credential: Origin is not asked.
 		if res := w.call(t, "PUT", topic, `{"terms":["colis"]}`, withToken(w.people[model.RoleOwner].token), withHeader("Origin", "https://evil.example")); res.status != http.StatusOK {
 			t.Errorf("PUT with an API token and a foreign Origin: status %d, body %s", res.status, res.body)
+		}
+	})
+}
+
+// TestEveryUnsafeRouteRefusesCrossSite sends, under a session and with
+// its right CSRF token, a request to every route openapi.json documents
+// with a method that changes something (but the inbound hooks, which
+// other sites call by design), from another site: each is refused with
+// 403 before it acts. The short mode sends each one foreign Origin;
+// PALABRE_SECURITY_LONG=1 sends every kind of foreign origin to each.
+func TestEveryUnsafeRouteRefusesCrossSite(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		w := newWorld(t, st)
+		secret, csrf := w.session(t, model.RoleOwner)
+		res := w.call(t, "GET", "/api/v1/openapi.json", "", withSession(secret))
+		var doc struct {
+			Paths map[string]map[string]json.RawMessage `json:"paths"`
+		}
+		if err := json.Unmarshal(res.body, &doc); err != nil {
+			t.Fatalf("openapi.json: %v", err)
+		}
+		foreign := []map[string]string{{"Origin": "https://evil.example"}}
+		if os.Getenv("PALABRE_SECURITY_LONG") != "" {
+			foreign = append(foreign, map[string]string{"Origin": "null"}, map[string]string{"Referer": "https://evil.example/x"},
+				map[string]string{"Origin": "http://127.0.0.1:1"}, map[string]string{"Origin": "https://evil.example", "Referer": w.base + "/"})
+		}
+		fill := strings.NewReplacer("{slug}", "velo", "{id}", "1", "{cid}", "1", "{login}", "owner", "{name}", "x",
+			"{file}", "x", "{channel}", "x")
+		paths := slices.Sorted(func(yield func(string) bool) {
+			for p := range doc.Paths {
+				if !yield(p) {
+					return
+				}
+			}
+		})
+		n := 0
+		for _, path := range paths {
+			if strings.HasPrefix(path, "/api/v1/hooks/") {
+				continue
+			}
+			for method := range doc.Paths[path] {
+				method = strings.ToUpper(method)
+				if method == "GET" || method == "HEAD" || method == "OPTIONS" {
+					continue
+				}
+				for _, header := range foreign {
+					opts := []opt{withSession(secret), withCSRF(csrf)}
+					for k, v := range header {
+						opts = append(opts, withHeader(k, v))
+					}
+					res := w.call(t, method, fill.Replace(path), "{}", opts...)
+					if res.status != http.StatusForbidden || !strings.Contains(string(res.body), "cross-site") {
+						t.Errorf("%s %s with %v: status %d, body %s; want 403 cross-site", method, path, header, res.status, res.body)
+					}
+					n++
+				}
+			}
+		}
+		if n < 30 {
+			t.Fatalf("only %d requests sent: openapi.json lists fewer unsafe routes than palabre has", n)
+		}
+		if res := w.call(t, "GET", "/api/v1/me", "", withSession(secret)); res.status != http.StatusOK {
+			t.Errorf("the session after the refused requests: status %d", res.status)
 		}
 	})
 }
