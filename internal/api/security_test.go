@@ -396,3 +396,24 @@ func TestEveryUnsafeRouteRefusesCrossSite(t *testing.T) {
 		}
 	})
 }
+
+// TestRetryAfterSeconds: the header says the time left, rounded up, at
+// least a second; an error that is not a throttling gives the window.
+func TestRetryAfterSeconds(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{&api.ThrottledError{RetryAfter: 1500 * time.Millisecond}, "2"},
+		{&api.ThrottledError{RetryAfter: 14*time.Minute + 59*time.Second}, "899"},
+		{&api.ThrottledError{RetryAfter: time.Millisecond}, "1"},
+		{&api.ThrottledError{}, "1"},
+		{fmt.Errorf("sign in: %w", &api.ThrottledError{RetryAfter: time.Minute}), "60"},
+		{api.ErrThrottled, "900"},
+	} {
+		if got := api.RetryAfterSeconds(c.err); got != c.want {
+			t.Errorf("RetryAfterSeconds(%v) = %q, want %q", c.err, got, c.want)
+		}
+	}
+}
