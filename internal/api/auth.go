@@ -478,7 +478,7 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in, err := h.authn.SignIn(r.Context(), SignInAttempt{Login: req.Login, Password: req.Password,
-		IP: ClientIP(r), Device: deviceOf(r), Secure: SecureRequest(r)})
+		IP: ClientIP(r), Device: DeviceOf(r), Secure: SecureRequest(r)})
 	switch {
 	case errors.Is(err, ErrThrottled):
 		w.Header().Set("Retry-After", RetryAfterSeconds(err))

@@ -56,8 +56,9 @@ func deviceMAC(key []byte, login, nonce string) []byte {
 	return m.Sum(nil)
 }
 
-// deviceOf is the device cookie a request carries, or "".
-func deviceOf(r *http.Request) string {
+// DeviceOf is the value of the device cookie a request carries, or "",
+// for SignInAttempt.Device.
+func DeviceOf(r *http.Request) string {
 	if c, err := r.Cookie(DeviceCookie); err == nil {
 		return c.Value
 	}

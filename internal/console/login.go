@@ -68,7 +68,7 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 	}
 	login := r.PostForm.Get("login")
 	in, err := c.authn.SignIn(r.Context(), api.SignInAttempt{Login: login, Password: r.PostForm.Get("password"),
-		IP: api.ClientIP(r), Device: deviceOf(r), Secure: api.SecureRequest(r)})
+		IP: api.ClientIP(r), Device: api.DeviceOf(r), Secure: api.SecureRequest(r)})
 	switch {
 	case errors.Is(err, api.ErrWrongCredentials):
 		c.renderLogin(w, r, http.StatusUnauthorized, login, p.T("Wrong login or password."))
@@ -113,12 +113,4 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Set-Cookie", sc)
 	}
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// deviceOf is the device cookie a request carries, or "".
-func deviceOf(r *http.Request) string {
-	if ck, err := r.Cookie(api.DeviceCookie); err == nil {
-		return ck.Value
-	}
-	return ""
 }
