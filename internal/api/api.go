@@ -210,17 +210,22 @@ type endpoint struct {
 	// readOnly marks a POST that changes nothing (analysing a text,
 	// logging out), which a read-only API token may make.
 	readOnly bool
+	// sameSite marks a public route that only pages of this site may
+	// call from a browser (see CheckOrigin): signing in, which another
+	// site could otherwise do in the user's browser as someone else.
+	sameSite bool
 }
 
 // routes is the whole route table of the API.
 func (h *handler) routes() []endpoint {
 	return []endpoint{
-		{pattern: "POST /api/v1/login", serve: h.login, public: true},
+		{pattern: "POST /api/v1/login", serve: h.login, public: true, sameSite: true},
 		{pattern: "POST /api/v1/hooks/{slug}/{channel}", serve: h.inboundHook, public: true},
 		{pattern: "POST /api/v1/logout", serve: h.logout, readOnly: true},
 		{pattern: "DELETE /api/v1/sessions", serve: h.logoutEverywhere},
 		{pattern: "GET /api/v1/me", serve: h.me},
 		{pattern: "PUT /api/v1/me/status", serve: h.putMyStatus},
+		{pattern: "PUT /api/v1/me/password", serve: h.changePassword},
 		{pattern: "GET /api/v1/users/{login}/profile", serve: h.showProfile},
 		{pattern: "PUT /api/v1/users/{login}/profile", serve: h.putProfile},
 		{pattern: "GET /api/v1/me/tokens", serve: h.listTokens},

@@ -9,7 +9,9 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"palabre/internal/auth"
@@ -38,6 +40,8 @@ type Accounts interface {
 	DeleteSession(ctx context.Context, idHash string) error
 	DeleteUserSessions(ctx context.Context, userID int64, actor string) (int64, error)
 	APITokenUser(ctx context.Context, secretHash string, now time.Time) (model.User, model.APIToken, error)
+	SetPasswordHash(ctx context.Context, userID int64, passwordHash, actor string) error
+	ServerKey(ctx context.Context, name string) ([]byte, error)
 	Role(ctx context.Context, userID, workspaceID int64) (string, error)
 	Memberships(ctx context.Context, userID int64) ([]model.Membership, error)
 }
@@ -98,6 +102,12 @@ func (h *handler) authenticate(mux *http.ServeMux, table map[string]endpoint, ne
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		_, pattern := mux.Handler(r)
 		rt, ok := table[pattern]
+		if ok && rt.public && rt.sameSite {
+			if err := CheckOrigin(r); err != nil {
+				httpx.WriteProblem(w, http.StatusForbidden, err.Error())
+				return
+			}
+		}
 		if !ok || rt.public {
 			next.ServeHTTP(w, r)
 			return
@@ -118,6 +128,10 @@ func (h *handler) authenticate(mux *http.ServeMux, table map[string]endpoint, ne
 			if subtle.ConstantTimeCompare([]byte(got), []byte(p.csrf)) != 1 {
 				httpx.WriteProblem(w, http.StatusForbidden,
 					"a request that changes something under a session needs the "+CSRFHeader+" header the login answered")
+				return
+			}
+			if err := CheckOrigin(r); err != nil {
+				httpx.WriteProblem(w, http.StatusForbidden, err.Error())
 				return
 			}
 		}
@@ -247,10 +261,18 @@ type meResponse struct {
 // per client address and per login, and opens sessions. The API's login
 // and the sign-in page share one, so that they share its throttling. It
 // is safe for concurrent use.
+//
+// A browser that once signed in as a login holds a device cookie for it
+// (see DeviceCookie): its sign-ins as that login are throttled by that
+// cookie rather than by the login, so that whoever guesses at an account
+// from elsewhere locks out unknown devices only, never its owner's.
 type Authenticator struct {
 	accounts Accounts
 	limiter  *auth.Limiter
 	logger   *slog.Logger
+
+	keyMu     sync.Mutex
+	deviceKey []byte // nil until first read from the store
 }
 
 // NewAuthenticator returns an Authenticator over accounts.
@@ -264,52 +286,150 @@ var (
 	ErrThrottled        = errors.New("too many failed sign-ins; try again later")
 )
 
-// SignIn checks login and password for a client at ip and opens a
-// session. It answers the session cookie to set and the user. A failure
-// is ErrWrongCredentials (whether or not the login exists, in the same
-// time), ErrThrottled, or the store's error.
-func (a *Authenticator) SignIn(ctx context.Context, login, password, ip string, secure bool) (*http.Cookie, model.User, error) {
-	login = strings.ToLower(strings.TrimSpace(login))
+// ThrottledError is a sign-in refused before any password was checked,
+// because of too many recent failures; it wraps ErrThrottled.
+type ThrottledError struct {
+	// RetryAfter is how long until an attempt may be made again.
+	RetryAfter time.Duration
+}
+
+func (e *ThrottledError) Error() string { return ErrThrottled.Error() }
+func (e *ThrottledError) Unwrap() error { return ErrThrottled }
+
+// RetryAfterSeconds is the value of a Retry-After header for a throttled
+// sign-in: the seconds until one may be made, rounded up, at least 1.
+// Anything but a ThrottledError gives the whole window.
+func RetryAfterSeconds(err error) string {
+	var t *ThrottledError
+	if !errors.As(err, &t) {
+		return strconv.Itoa(int(loginWindow.Seconds()))
+	}
+	return strconv.Itoa(max(1, int((t.RetryAfter+time.Second-1)/time.Second)))
+}
+
+// SignInAttempt is one try at signing in, as a client made it.
+type SignInAttempt struct {
+	Login, Password string
+	// IP is the client's address (ClientIP), throttled whatever else.
+	IP string
+	// Device is the value of the DeviceCookie the client sent, or "".
+	Device string
+	// Secure makes the cookies set Secure (SecureRequest).
+	Secure bool
+}
+
+// SignedIn is a successful sign-in: the user, their new session's cookie
+// and a new device cookie, both to set.
+type SignedIn struct {
+	User    model.User
+	Session *http.Cookie
+	Device  *http.Cookie
+}
+
+// SignIn checks a login and password and opens a session. A failure is
+// ErrWrongCredentials (whether or not the login exists, in the same time),
+// a *ThrottledError, or the store's error.
+//
+// Failures count against the client's address and against the login —
+// or, when the client shows a valid device cookie of that login, against
+// that cookie instead: such a client is not refused because others fail
+// at the same login, only when it fails too often itself.
+func (a *Authenticator) SignIn(ctx context.Context, at SignInAttempt) (SignedIn, error) {
+	login := strings.ToLower(strings.TrimSpace(at.Login))
+	key, err := a.key(ctx)
+	if err != nil {
+		return SignedIn{}, err
+	}
+	ipKey := "ip:" + at.IP
 	// The limiter holds its keys in memory: a hash bounds what a long
 	// login, sent by many addresses, can make it hold.
-	loginKey := "login:" + auth.HashSecret(login)
-	for _, key := range []string{"ip:" + ip, loginKey} {
-		if ok, _ := a.limiter.Allow(key); !ok {
-			return nil, model.User{}, ErrThrottled
-		}
+	accountKey := "login:" + auth.HashSecret(login)
+	if nonce, ok := checkDeviceToken(key, login, at.Device); ok {
+		accountKey = "device:" + nonce
+	}
+	if err := a.allow(ipKey, accountKey); err != nil {
+		return SignedIn{}, err
 	}
 	u, hash, err := a.accounts.UserCredentials(ctx, login)
 	ok := false
 	switch {
 	case err == nil:
-		ok, _, err = auth.VerifyPassword(hash, password)
+		ok, _, err = auth.VerifyPassword(hash, at.Password)
 		if err != nil {
 			a.logger.ErrorContext(ctx, "stored password hash unreadable", "user", u.Login, "error", err)
 			ok = false
 		}
 	case errors.Is(err, store.ErrNotFound):
-		auth.DummyVerify(password)
+		auth.DummyVerify(at.Password)
 	default:
-		return nil, model.User{}, err
+		return SignedIn{}, err
 	}
 	if !ok {
-		a.limiter.Fail("ip:" + ip)
-		a.limiter.Fail(loginKey)
-		return nil, model.User{}, ErrWrongCredentials
+		a.limiter.Fail(ipKey)
+		a.limiter.Fail(accountKey)
+		return SignedIn{}, ErrWrongCredentials
 	}
-	a.limiter.Reset(loginKey)
+	// Only what this client was throttled by is forgiven: signing in with
+	// a device cookie leaves the login's count to whoever is guessing.
+	a.limiter.Reset(accountKey)
+	session, err := a.openSession(ctx, u, at.Secure)
+	if err != nil {
+		return SignedIn{}, err
+	}
+	device, err := newDeviceToken(key, login)
+	if err != nil {
+		return SignedIn{}, err
+	}
+	return SignedIn{User: u, Session: session, Device: &http.Cookie{
+		Name: DeviceCookie, Value: device, Path: "/", Expires: time.Now().Add(DeviceLifetime),
+		HttpOnly: true, Secure: at.Secure, SameSite: http.SameSiteLaxMode,
+	}}, nil
+}
+
+// allow refuses an attempt when any of keys has failed too often, saying
+// how long until every one of them allows it again.
+func (a *Authenticator) allow(keys ...string) error {
+	var wait time.Duration
+	for _, k := range keys {
+		if ok, retry := a.limiter.Allow(k); !ok {
+			wait = max(wait, retry)
+		}
+	}
+	if wait > 0 {
+		return &ThrottledError{RetryAfter: wait}
+	}
+	return nil
+}
+
+// openSession opens a new session for u and answers its cookie.
+func (a *Authenticator) openSession(ctx context.Context, u model.User, secure bool) (*http.Cookie, error) {
 	secret, err := auth.NewSecret()
 	if err != nil {
-		return nil, model.User{}, err
+		return nil, err
 	}
 	expires := time.Now().Add(SessionLifetime)
 	if err := a.accounts.CreateSession(ctx, auth.HashSecret(secret), u.ID, expires); err != nil {
-		return nil, model.User{}, err
+		return nil, fmt.Errorf("open a session for %s: %w", u.Login, err)
 	}
 	return &http.Cookie{
 		Name: SessionCookie, Value: secret, Path: "/", Expires: expires,
 		HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode,
-	}, u, nil
+	}, nil
+}
+
+// key is the server key device cookies are signed with, read from the
+// store once (and again after a failure).
+func (a *Authenticator) key(ctx context.Context) ([]byte, error) {
+	a.keyMu.Lock()
+	defer a.keyMu.Unlock()
+	if a.deviceKey == nil {
+		k, err := a.accounts.ServerKey(ctx, deviceKeyName)
+		if err != nil {
+			return nil, fmt.Errorf("sign in: %w", err)
+		}
+		a.deviceKey = k
+	}
+	return a.deviceKey, nil
 }
 
 // SessionUser returns the user of a request's session cookie.
@@ -357,10 +477,11 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	cookie, u, err := h.authn.SignIn(r.Context(), req.Login, req.Password, ClientIP(r), SecureRequest(r))
+	in, err := h.authn.SignIn(r.Context(), SignInAttempt{Login: req.Login, Password: req.Password,
+		IP: ClientIP(r), Device: DeviceOf(r), Secure: SecureRequest(r)})
 	switch {
 	case errors.Is(err, ErrThrottled):
-		w.Header().Set("Retry-After", fmt.Sprint(int(loginWindow.Seconds())))
+		w.Header().Set("Retry-After", RetryAfterSeconds(err))
 		httpx.WriteProblem(w, http.StatusTooManyRequests, err.Error())
 		return
 	case errors.Is(err, ErrWrongCredentials):
@@ -371,8 +492,9 @@ func (h *handler) login(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	http.SetCookie(w, cookie)
-	h.respondMe(w, r, u, csrfToken(cookie.Value), &cookie.Expires)
+	http.SetCookie(w, in.Session)
+	http.SetCookie(w, in.Device)
+	h.respondMe(w, r, in.User, csrfToken(in.Session.Value), &in.Session.Expires)
 }
 
 // logout ends the current session (a token stays valid: revoke it).

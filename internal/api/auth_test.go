@@ -410,6 +410,11 @@ func matrixRoutes() []matrixRoute {
 					t.Errorf("not %s's profile, away: %s", who, body)
 				}
 			}},
+		// A password is changed under a session, never with a token.
+		{pattern: "PUT /api/v1/me/password", path: fixed("/api/v1/me/password"), ok: 403,
+			body: func(w *world, who string, _ bool) string {
+				return fmt.Sprintf(`{"current_password":%q,"new_password":"a new pass phrase"}`, w.people[who].password)
+			}},
 		{pattern: "GET /api/v1/users/{login}/profile", path: profilePath, status: profileStatus, check: checkProfile},
 		{pattern: "PUT /api/v1/users/{login}/profile", path: profilePath, status: profileStatus, check: checkProfile,
 			body: func(_ *world, who string, _ bool) string {

@@ -196,6 +196,8 @@ func fillEveryTable(t *testing.T, path string) fixture {
 	_, err = st.SetPrivacySettings(ctx, ws.ID, model.PrivacySettings{Erasure: store.ErasureAnonymise, RetentionMonths: 600,
 		RetentionAction: store.RetentionPurge}, "test", now)
 	check(t, "privacy settings", err)
+	_, err = st.ServerKey(ctx, "device")
+	check(t, "server key", err)
 
 	raw, err := sql.Open("sqlite", "file:"+path+"?_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)")
 	if err != nil {

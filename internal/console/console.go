@@ -259,6 +259,10 @@ func (c *Console) page(h handlerFunc) http.HandlerFunc {
 				c.renderError(w, r, v, http.StatusForbidden, v.P.T("The form expired; please try again."))
 				return
 			}
+			if api.CheckOrigin(r) != nil {
+				c.renderError(w, r, v, http.StatusForbidden, v.P.T("This form was sent from another site; nothing was done."))
+				return
+			}
 		}
 		if err := h(w, r, v); err != nil {
 			c.fail(w, r, v, err)

@@ -62,21 +62,27 @@ func (c *Console) login(w http.ResponseWriter, r *http.Request) {
 		c.renderLogin(w, r, http.StatusForbidden, "", p.T("The form expired; please sign in again."))
 		return
 	}
+	if api.CheckOrigin(r) != nil {
+		c.renderLogin(w, r, http.StatusForbidden, "", p.T("This form was sent from another site; nothing was done."))
+		return
+	}
 	login := r.PostForm.Get("login")
-	cookie, _, err := c.authn.SignIn(r.Context(), login, r.PostForm.Get("password"), api.ClientIP(r), api.SecureRequest(r))
+	in, err := c.authn.SignIn(r.Context(), api.SignInAttempt{Login: login, Password: r.PostForm.Get("password"),
+		IP: api.ClientIP(r), Device: api.DeviceOf(r), Secure: api.SecureRequest(r)})
 	switch {
 	case errors.Is(err, api.ErrWrongCredentials):
 		c.renderLogin(w, r, http.StatusUnauthorized, login, p.T("Wrong login or password."))
 		return
 	case errors.Is(err, api.ErrThrottled):
-		w.Header().Set("Retry-After", "900")
+		w.Header().Set("Retry-After", api.RetryAfterSeconds(err))
 		c.renderLogin(w, r, http.StatusTooManyRequests, login, p.T("Too many failed sign-ins; try again later."))
 		return
 	case err != nil:
 		c.fail(w, r, anonymous(r), err)
 		return
 	}
-	http.SetCookie(w, cookie)
+	http.SetCookie(w, in.Session)
+	http.SetCookie(w, in.Device)
 	http.SetCookie(w, &http.Cookie{Name: loginCSRFCookie, Path: "/login", MaxAge: -1})
 	http.Redirect(w, r, localPath(r.PostForm.Get("next"), "/"), http.StatusSeeOther)
 }
@@ -92,6 +98,10 @@ func (c *Console) logout(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
 	if err := r.ParseForm(); err != nil || !sameToken(r.PostForm.Get("csrf"), v.CSRF) {
 		c.renderError(w, r, v, http.StatusForbidden, v.P.T("The form expired; please try again."))
+		return
+	}
+	if api.CheckOrigin(r) != nil {
+		c.renderError(w, r, v, http.StatusForbidden, v.P.T("This form was sent from another site; nothing was done."))
 		return
 	}
 	a, err := c.callAPI(r, v, http.MethodPost, "/api/v1/logout", nil)

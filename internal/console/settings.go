@@ -47,6 +47,7 @@ func (c *Console) registerSettings(mux *http.ServeMux) {
 	mux.HandleFunc("GET /settings/tokens", c.page(c.tokensPage))
 	mux.HandleFunc("POST /settings/tokens", c.page(c.tokenCreate))
 	mux.HandleFunc("POST /settings/tokens/{id}/revoke", c.page(c.tokenRevoke))
+	mux.HandleFunc("POST /settings/password", c.page(c.passwordChange))
 
 	mux.HandleFunc("GET /settings/workspaces", c.page(c.workspacesPage))
 	mux.HandleFunc("POST /settings/workspaces", c.page(c.workspaceCreate))

@@ -839,5 +839,13 @@ func frenchTexts() map[string]string {
 		"The person was erased.":                          "La personne a été effacée.",
 		"The retention must be a whole number of months.": "La durée de conservation doit être un nombre entier de mois.",
 		"Type the member id to confirm the erasure.":      "Saisissez l'identifiant du membre pour confirmer l'effacement.",
+		// Sign-in hardening: cross-site forms, password change.
+		"This form was sent from another site; nothing was done.": "Ce formulaire a été envoyé depuis un autre site ; rien n'a été fait.",
+		"My password": "Mon mot de passe",
+		"Changing it signs you out everywhere else; this browser stays signed in.": "Le changer vous déconnecte partout ailleurs ; ce navigateur reste connecté.",
+		"Current password":                                      "Mot de passe actuel",
+		"New password (10 characters or more)":                  "Nouveau mot de passe (10 caractères ou plus)",
+		"Change my password":                                    "Changer mon mot de passe",
+		"Password changed; you are signed out everywhere else.": "Mot de passe changé ; vous êtes déconnecté partout ailleurs.",
 	}
 }

@@ -32,12 +32,16 @@ func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
 
 // secureHeaders sets the headers every response carries. The policy forbids
 // framing, inline scripts and styles, and anything not from this origin;
-// it is meant for HTML and harmless on JSON.
+// it is meant for HTML and harmless on JSON. Addresses are told to this
+// site alone ("same-origin"), never to others: with "no-referrer" a
+// browser would send "Origin: null" with the console's own forms, and the
+// cross-site check (api.CheckOrigin) could not tell them from another
+// site's.
 func secureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Content-Security-Policy", "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 		next.ServeHTTP(w, r)

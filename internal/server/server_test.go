@@ -139,7 +139,7 @@ func checkSecurityHeaders(t *testing.T, res response) {
 	t.Helper()
 	for name, want := range map[string]string{
 		"X-Content-Type-Options": "nosniff",
-		"Referrer-Policy":        "no-referrer",
+		"Referrer-Policy":        "same-origin",
 		"X-Frame-Options":        "DENY",
 	} {
 		if got := res.header.Get(name); got != want {

@@ -647,7 +647,7 @@ var unscrubbed = map[string]string{
 	"alert_settings": "the brand's settings", "metric_rollups": "numbers", "metric_dirty": "times",
 	"metric_claims": "numbers", "metric_members": "ids", "privacy_settings": "the brand's settings",
 	"schema_migrations": "versions", "message_search": "indexed again from the scrubbed messages",
-	"member_search": "the person's entries are deleted",
+	"member_search": "the person's entries are deleted", "server_keys": "the server's own secrets",
 }
 
 // scrub replaces terms (compared without case) by "[erased]" in every
