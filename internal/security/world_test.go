@@ -229,8 +229,8 @@ type plantResult struct {
 // plant pushes texts through every input of s's workspace, as its owner:
 // an import (every text, as a message's body and its author's name, in a
 // conversation of its own), then, for each of the first `each` texts, a
-// note, a reply, a tag, a member's note and tag, a canned reply, a topic,
-// a source, a webhook and a saved view; then all of them at once in the
+// topic (before the import), a note, a reply, a tag, a member's note and
+// tag, a canned reply, a source, a webhook and a saved view; then all of them at once in the
 // service levels' names, routing rules, alert keywords and the owner's
 // specialisations. A refusal (4xx) is fine, a 5xx fails the test. It
 // fills the ids of s that routes need.
@@ -259,6 +259,10 @@ func (w *world) plant(t *testing.T, s *side, texts []string, each int) plantResu
 		return string(b)
 	}
 
+	// Topics first, so that the import files its messages under them.
+	for _, text := range texts[:min(each, len(texts))] {
+		call(http.MethodPut, in("/topics/"+url.PathEscape(text)), enc(map[string]any{"terms": []string{text}}))
+	}
 	var nd strings.Builder
 	now := time.Now().UTC().Add(-time.Hour)
 	for i, text := range texts {
@@ -268,7 +272,7 @@ func (w *world) plant(t *testing.T, s *side, texts []string, each int) plantResu
 			{"external_id": root, "conversation_external_id": root, "kind": "post", "author_name": text,
 				"author_email": fmt.Sprintf("p%d@example.org", i), "body": text, "created_at": at},
 			{"external_id": root + "-r", "conversation_external_id": root, "parent_external_id": root, "kind": "comment",
-				"author_name": "Re " + text, "author_email": fmt.Sprintf("q%d@example.org", i), "body": "Re: " + text + " ?", "created_at": at},
+				"author_name": "Re " + text, "author_email": fmt.Sprintf("q%d@example.org", i), "body": text + " — pourquoi ?", "created_at": at},
 		} {
 			nd.WriteString(enc(m) + "\n")
 		}
@@ -276,11 +280,7 @@ func (w *world) plant(t *testing.T, s *side, texts []string, each int) plantResu
 	if res := call(http.MethodPost, in("/imports?format=ndjson&channel="+s.channel), nd.String()); res.status != http.StatusOK {
 		t.Fatalf("import into %s: status %d: %s", s.ws.Slug, res.status, res.body)
 	}
-	page, err := w.st.Conversations(ctx, s.ws.ID, store.ConversationFilter{Limit: 100})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range page.Conversations {
+	for _, c := range w.conversations(t, s) {
 		if c.RootExternalID == "t0" {
 			s.conv = c.ID
 		}
@@ -319,7 +319,6 @@ func (w *world) plant(t *testing.T, s *side, texts []string, each int) plantResu
 		call(http.MethodPost, in("/people/"+s.member+"/notes"), enc(map[string]any{"body": text}))
 		call(http.MethodPatch, in("/people/"+s.member), enc(map[string]any{"add_tags": []string{text}}))
 		keep(&s.canned, idOf(call(http.MethodPost, in("/canned-replies"), enc(map[string]any{"name": text, "language": "fr", "body": text}))))
-		call(http.MethodPut, in("/topics/"+url.PathEscape(text)), enc(map[string]any{"terms": []string{text}}))
 		keep(&s.source, idOf(call(http.MethodPost, in("/sources"), enc(map[string]any{"channel": "hooks", "kind": "webhook", "name": text, "config": map[string]any{}}))))
 		keep(&s.webhook, idOf(call(http.MethodPost, in("/webhooks"), enc(map[string]any{"url": "https://hooks.example.com/in?x=" + url.QueryEscape(text), "events": []string{"conversation."}}))))
 		call(http.MethodPost, in("/webhooks"), enc(map[string]any{"url": text, "events": []string{"conversation."}}))
@@ -371,6 +370,24 @@ func (w *world) plant(t *testing.T, s *side, texts []string, each int) plantResu
 		}
 	}
 	return pr
+}
+
+// conversations are every conversation of s's workspace.
+func (w *world) conversations(t *testing.T, s *side) []model.Conversation {
+	t.Helper()
+	var out []model.Conversation
+	f := store.ConversationFilter{Limit: 500}
+	for {
+		page, err := w.st.Conversations(context.Background(), s.ws.ID, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, page.Conversations...)
+		if page.Next == "" {
+			return out
+		}
+		f.Cursor = page.Next
+	}
 }
 
 // askExpert has the own workspace's owner ask its expert into the
