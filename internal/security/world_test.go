@@ -137,10 +137,11 @@ type side struct {
 // world is a server over two workspaces: own (velo), where one user per
 // role works, and foreign (banque), whose owner alone works there.
 type world struct {
-	st      *store.Store
-	base    string
-	own     *side
-	foreign *side
+	st        *store.Store
+	base      string
+	own       *side
+	foreign   *side
+	passwords map[string]string // by login
 	// callers are everyone the matrix acts as: each role of own by session,
 	// the CM's read-write API token, the owner's read-only API token, and
 	// a stranger.
@@ -156,7 +157,7 @@ var ownRoles = []string{model.RoleOwner, model.RoleManager, model.RoleCM, model.
 func newWorld(t *testing.T, st *store.Store, foreignName string) *world {
 	t.Helper()
 	ctx := context.Background()
-	w := &world{st: st}
+	w := &world{st: st, passwords: map[string]string{}}
 	a, err := st.CreateWorkspace(ctx, model.Workspace{Slug: "velo", Name: "Vélo Atelier", Language: "fr"})
 	if err != nil {
 		t.Fatal(err)
@@ -168,7 +169,7 @@ func newWorld(t *testing.T, st *store.Store, foreignName string) *world {
 	w.base = webtest.Start(t, st)
 	w.own = &side{ws: a, channel: "blog", login: model.RoleCM}
 	w.foreign = &side{ws: b, channel: "forum", login: "bcm"}
-	passwords := map[string]string{}
+	passwords := w.passwords
 	ids := map[string]int64{}
 	user := func(login, name string, ws model.Workspace, role string) {
 		password := "pass phrase of " + login
@@ -400,3 +401,5 @@ func (w *world) askExpert(t *testing.T) {
 		t.Fatalf("ask the expert in: status %d: %s", res.status, res.body)
 	}
 }
+
+func itoa(n int64) string { return fmt.Sprint(n) }
