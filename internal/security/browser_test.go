@@ -51,7 +51,7 @@ func TestXSSBrowser(t *testing.T) {
 	if long() {
 		each = corpus
 	}
-	w := newWorld(t, testutil.NewStore(t, "sqlite"), "Banque")
+	w := newWorld(t, testutil.NewStore(t, "sqlite"), hostileName, "Banque")
 	w.plant(t, w.own, texts(append(append([]payload{}, each...), corpus...)), len(each))
 
 	ctx := webtest.Browser(t)

@@ -386,11 +386,31 @@ func verdict(rt route, c caller, where string, res response) string {
 		return "a stranger's call succeeded"
 	case where != "own" && (ok || redirect):
 		return "a call about another workspace's things succeeded"
+	case where == "own" && rt.console && c.session != nil && ok && !slices.Contains(consoleRoles(rt), c.role):
+		return "a page its role may not open answered"
 	case c.token != "" && !c.canWrite() && rt.method != http.MethodGet && ok &&
 		!(rt.method == http.MethodPost && slices.Contains(readOnlyPosts, rt.path)):
 		return "a read-only token changed something"
 	}
 	return ""
+}
+
+// consoleRoles are the roles of a workspace that may open a console page
+// about it (the API's TestAuthorizationMatrix checks the forms' changes,
+// which the console hands to the API): its settings are its owners' and
+// managers', administrators' pages nobody's here, and an expert sees only
+// the conversations they were asked into, not the workspace's reports or
+// people.
+func consoleRoles(rt route) []string {
+	switch p := rt.path; {
+	case p == "/settings/workspaces" || p == "/settings/users":
+		return nil
+	case strings.HasPrefix(p, "/settings/workspaces/"):
+		return []string{model.RoleOwner, model.RoleManager}
+	case strings.HasPrefix(p, "/reports/") || strings.HasPrefix(p, "/workspaces/{slug}/people/"):
+		return []string{model.RoleOwner, model.RoleManager, model.RoleCM, model.RoleClient}
+	}
+	return ownRoles
 }
 
 func (c caller) canWrite() bool { return !strings.Contains(c.name, "read-only") }
@@ -399,7 +419,8 @@ func (c caller) canWrite() bool { return !strings.Contains(c.name, "read-only") 
 // lists them) and of the console (as it registers them) as every caller —
 // the owner, manager, CM, expert and client of the own workspace signed
 // in, the CM's read-write API token, the owner's read-only API token, and
-// a stranger — about the own workspace's things and about a foreign
+// a stranger — about the own workspace's things (console pages as each
+// role may open them: see consoleRoles) and about a foreign
 // workspace's (and, for routes naming two things, the own workspace's
 // first thing with the foreign one's others, and bodies naming foreign
 // things). Nothing about the foreign workspace may succeed, no stranger
@@ -418,7 +439,7 @@ func (c caller) canWrite() bool { return !strings.Contains(c.name, "read-only") 
 func TestCrossWorkspaceMatrix(t *testing.T) {
 	t.Parallel()
 	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st, "Banque "+marker)
+		w := newWorld(t, st, "Vélo Atelier", "Banque "+marker)
 		w.plant(t, w.own, []string{"zorglub velo-own"}, 1)
 		w.plant(t, w.foreign, []string{"zorglub " + marker}, 1)
 		w.askExpert(t)

@@ -17,7 +17,7 @@ import (
 func TestNULCharacters(t *testing.T) {
 	t.Parallel()
 	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st, "Banque")
+		w := newWorld(t, st, "Vélo Atelier", "Banque")
 		w.plant(t, w.own, []string{"plain"}, 1)
 		owner, token := w.callers[0], w.own.owner
 		conv := "/api/v1/conversations/" + itoa(w.own.conv)

@@ -151,14 +151,15 @@ type world struct {
 // Roles of the own workspace, by login.
 var ownRoles = []string{model.RoleOwner, model.RoleManager, model.RoleCM, model.RoleExpert, model.RoleClient}
 
-// newWorld makes two workspaces named after names (foreignName may carry
-// a marker that must never reach the own workspace's users) and serves
-// them.
-func newWorld(t *testing.T, st *store.Store, foreignName string) *world {
+// newWorld makes two workspaces, named ownName and foreignName, whose
+// users' names end with their workspace's (the foreign one may carry a
+// marker that must never reach the own workspace's users, the own one a
+// hostile text), and serves them.
+func newWorld(t *testing.T, st *store.Store, ownName, foreignName string) *world {
 	t.Helper()
 	ctx := context.Background()
 	w := &world{st: st, passwords: map[string]string{}}
-	a, err := st.CreateWorkspace(ctx, model.Workspace{Slug: "velo", Name: "Vélo Atelier", Language: "fr"})
+	a, err := st.CreateWorkspace(ctx, model.Workspace{Slug: "velo", Name: ownName, Language: "fr"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,7 @@ func newWorld(t *testing.T, st *store.Store, foreignName string) *world {
 		passwords[login], ids[login] = password, u.ID
 	}
 	for _, role := range ownRoles {
-		user(role, strings.ToUpper(role[:1])+role[1:], a, role)
+		user(role, strings.ToUpper(role[:1])+role[1:]+" of "+ownName, a, role)
 	}
 	user("bowner", "Owner of "+foreignName, b, model.RoleOwner)
 	user("bcm", "CM of "+foreignName, b, model.RoleCM)

@@ -89,6 +89,10 @@ func whose(corpus []payload, snippet string) string {
 	return ""
 }
 
+// hostileName names the own workspace, and ends its users' names, in the
+// XSS suites: names are shown on every page.
+const hostileName = `Vélo "'><img src=x onerror=window.__xss=1><script>window.__xss=1</script>`
+
 // output is one answer the XSS suite reads.
 type output struct {
 	what string // method, path and who asked
@@ -97,7 +101,8 @@ type output struct {
 
 // TestXSSCorpus pushes the hostile texts of testdata/xss.txt through
 // every input — an import's message bodies and author names (every
-// payload, in short mode too), and, per payload, conversation notes,
+// payload, in short mode too; the workspace's and its users' names are
+// hostile too), and, per payload, conversation notes,
 // replies and tags, members' notes and tags, canned replies, topics,
 // sources, webhooks' addresses, saved views, then service levels, routing
 // rules, alert keywords and a CM's specialisations — and reads every
@@ -128,7 +133,7 @@ func TestXSSCorpus(t *testing.T) {
 		each = corpus
 	}
 	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st, "Banque")
+		w := newWorld(t, st, hostileName, "Banque")
 		// The corpus goes in order: representatives first, so that
 		// texts[:len(each)] are the ones planted everywhere.
 		ordered := append(append([]payload{}, each...), corpus...)
@@ -438,7 +443,7 @@ func checkEvents(t *testing.T, corpus []payload, o output) {
 func TestSecurityHeaders(t *testing.T) {
 	t.Parallel()
 	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
-		w := newWorld(t, st, "Banque")
+		w := newWorld(t, st, "Vélo Atelier", "Banque")
 		owner, token, stranger := w.callers[0], w.own.owner, w.callers[len(w.callers)-1]
 		check := func(what string, res response, status int) {
 			t.Helper()
