@@ -48,7 +48,9 @@ func (c caller) client() *http.Client {
 	if c.session != nil {
 		return c.session.Client
 	}
-	return &http.Client{Timeout: 20 * time.Second,
+	// Long enough for an import of the whole corpus under -race on a
+	// busy machine.
+	return &http.Client{Timeout: 2 * time.Minute,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
