@@ -46,8 +46,14 @@ type analysisResponse struct {
 // and learned corrections; nothing is stored.
 func (h *handler) analyze(w http.ResponseWriter, r *http.Request) {
 	var req analyzeRequest
-	ws, ok := h.decodeForWorkspace(w, r, maxAnalyzeBody, &req, accessRead)
-	if !ok {
+	// The text is read, not stored: any text will do, NULs included.
+	if err := decodeJSON(w, r, maxAnalyzeBody, &req, true); err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	ws, err := h.workspace(r, r.PathValue("slug"), accessRead)
+	if err != nil {
+		h.fail(w, r, err)
 		return
 	}
 	if req.Text == nil {

@@ -1,11 +1,13 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 
 	"palabre/internal/model"
 	"palabre/internal/store"
@@ -91,17 +93,48 @@ func (h *handler) deleteTopic(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// decodeBody reads a request body of at most limit bytes holding exactly
-// one JSON object with no unknown fields into v. Its errors wrap
-// store.ErrInvalid: the request is malformed.
-func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, limit))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil {
-		if _, extra := dec.Token(); extra != io.EOF {
-			err = errors.New("more than one JSON value")
+// holdsNUL reports whether a JSON document has a string (a value or a
+// key) with a NUL character in it.
+func holdsNUL(raw []byte) bool {
+	if !bytes.Contains(raw, []byte(`\u0000`)) {
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
 		}
+		if s, ok := tok.(string); ok && strings.ContainsRune(s, 0) {
+			return true
+		}
+	}
+}
+
+// decodeBody reads a request body of at most limit bytes holding exactly
+// one JSON object with no unknown fields and no NUL character in its
+// texts into v. Its errors wrap store.ErrInvalid: the request is
+// malformed.
+func decodeBody(w http.ResponseWriter, r *http.Request, limit int64, v any) error {
+	return decodeJSON(w, r, limit, v, false)
+}
+
+// decodeJSON is decodeBody, whose texts may hold NUL characters when
+// allowNUL (for a text that is read, never stored).
+func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, v any, allowNUL bool) error {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.DisallowUnknownFields()
+		if err = dec.Decode(v); err == nil {
+			if _, extra := dec.Token(); extra != io.EOF {
+				err = errors.New("more than one JSON value")
+			}
+		}
+	}
+	if err == nil && !allowNUL && holdsNUL(raw) {
+		// PostgreSQL cannot store it in text, and no one types it.
+		err = errors.New(`a text holds a NUL character (\u0000)`)
 	}
 	var tooBig *http.MaxBytesError
 	switch {

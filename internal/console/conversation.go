@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -367,7 +368,13 @@ func (c *Console) correct(w http.ResponseWriter, r *http.Request, v *viewer) err
 	if err != nil || id <= 0 {
 		return fmt.Errorf("message %q: %w", r.PathValue("id"), store.ErrNotFound)
 	}
-	path := "/api/v1/workspaces/" + f.Get("ws") + "/messages/" + strconv.FormatInt(id, 10) + "/corrections"
+	// The workspace comes from the form: a slug, never a path of its own
+	// (which could steer the call to another route of the API).
+	slug := f.Get("ws")
+	if store.ValidateSlug(slug) != nil {
+		return fmt.Errorf("workspace %q: %w", slug, store.ErrNotFound)
+	}
+	path := "/api/v1/workspaces/" + url.PathEscape(slug) + "/messages/" + strconv.FormatInt(id, 10) + "/corrections"
 	a, err := c.callAPI(r, v, http.MethodPost, path, map[string]string{"field": f.Get("field"), "value": f.Get("value")})
 	if err != nil {
 		return err

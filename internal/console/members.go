@@ -11,7 +11,7 @@ import (
 	"palabre/internal/store"
 )
 
-func (c *Console) registerMembers(mux *http.ServeMux) {
+func (c *Console) registerMembers(mux Router) {
 	mux.HandleFunc("GET /workspaces/{slug}/people/{id}", c.page(c.member))
 	mux.HandleFunc("POST /workspaces/{slug}/people/{id}/{action}", c.page(c.memberAction))
 }

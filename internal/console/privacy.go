@@ -16,7 +16,7 @@ import (
 	"palabre/internal/store"
 )
 
-func (c *Console) registerPrivacy(mux *http.ServeMux) {
+func (c *Console) registerPrivacy(mux Router) {
 	mux.HandleFunc("GET /settings/workspaces/{slug}/privacy", c.page(c.privacyPage))
 	mux.HandleFunc("POST /settings/workspaces/{slug}/privacy", c.page(c.privacySave))
 	mux.HandleFunc("POST /settings/workspaces/{slug}/privacy/retention", c.page(c.privacyRetain))
@@ -92,6 +92,9 @@ func (c *Console) memberErase(w http.ResponseWriter, r *http.Request, v *viewer)
 		return err
 	}
 	id := r.PathValue("id")
+	if _, err := c.store.Member(r.Context(), ws.ID, id); err != nil {
+		return err
+	}
 	page := "/workspaces/" + url.PathEscape(ws.Slug) + "/people/" + url.PathEscape(id)
 	if strings.TrimSpace(r.PostForm.Get("confirm")) != id {
 		setFlash(w, flash{Text: v.P.T("Type the member id to confirm the erasure."), Error: true})

@@ -27,7 +27,7 @@ import (
 	"palabre/internal/store"
 )
 
-func (c *Console) registerReports(mux *http.ServeMux) {
+func (c *Console) registerReports(mux Router) {
 	mux.HandleFunc("GET /reports", c.page(c.reportsHome))
 	mux.HandleFunc("GET /reports/{slug}", c.page(c.reports))
 	mux.HandleFunc("GET /reports/{slug}/csv", c.page(c.reportsCSV))

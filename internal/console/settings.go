@@ -24,7 +24,7 @@ import (
 	"palabre/internal/store"
 )
 
-func (c *Console) registerSettings(mux *http.ServeMux) {
+func (c *Console) registerSettings(mux Router) {
 	mux.HandleFunc("GET /settings", c.page(c.settingsHome))
 	mux.HandleFunc("GET /settings/workspaces/{slug}", c.page(c.workspaceSettings))
 

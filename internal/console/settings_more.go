@@ -23,7 +23,7 @@ import (
 	"palabre/internal/store"
 )
 
-func (c *Console) registerSettingsMore(mux *http.ServeMux) {
+func (c *Console) registerSettingsMore(mux Router) {
 	mux.HandleFunc("GET /settings/workspaces/{slug}/import", c.page(c.importPage))
 	mux.HandleFunc("POST /settings/workspaces/{slug}/import", c.importUpload)
 	mux.HandleFunc("GET /settings/workspaces/{slug}/routing", c.page(c.routingPage))

@@ -19,7 +19,7 @@ import (
 	"palabre/internal/store"
 )
 
-func (c *Console) registerSources(mux *http.ServeMux) {
+func (c *Console) registerSources(mux Router) {
 	mux.HandleFunc("GET /settings/workspaces/{slug}/sources", c.page(c.sourcesPage))
 	mux.HandleFunc("POST /settings/workspaces/{slug}/sources", c.page(c.sourceAdd))
 	mux.HandleFunc("POST /settings/workspaces/{slug}/sources/{id}/{action}", c.page(c.sourceAction))

@@ -76,6 +76,8 @@ func (s *Store) afterCommit() {
 type dialect struct {
 	greatest, least string
 	isUnique        func(error) bool
+	// badText tells an error of a text the engine cannot store.
+	badText         func(error) bool
 	anonymousParams bool // bind parameters written "?" instead of "$N"
 	// oneByOneMemberUpdates: without planner statistics SQLite runs the
 	// bulk UPDATE … FROM (VALUES …) of members as a walk over the table.
@@ -110,7 +112,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, err
 		}
 		s = &Store{engine: EnginePostgres, w: db, r: db, close: db.Close,
-			d: dialect{greatest: "GREATEST", least: "LEAST", isUnique: postgres.IsUniqueViolation, forUpdate: " FOR UPDATE OF c"}}
+			d: dialect{greatest: "GREATEST", least: "LEAST", isUnique: postgres.IsUniqueViolation, badText: postgres.IsUnstorableText, forUpdate: " FOR UPDATE OF c"}}
 		migrations = postgres.Migrations
 	} else {
 		db, err := sqlite.Open(ctx, dsn)
@@ -193,6 +195,8 @@ func (s *Store) translate(err error) error {
 		return ErrNotFound
 	case s.d.isUnique(err):
 		return fmt.Errorf("%w: %v", ErrConflict, err)
+	case s.d.badText != nil && s.d.badText(err):
+		return fmt.Errorf("%w: a text holds a NUL character: %v", ErrInvalid, err)
 	}
 	return err
 }

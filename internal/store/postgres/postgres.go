@@ -52,6 +52,14 @@ func IsUniqueViolation(err error) bool {
 	return errors.As(err, &pe) && pe.Code == "23505"
 }
 
+// IsUnstorableText reports whether err is PostgreSQL refusing a text it
+// cannot hold (a NUL character: character_not_in_repertoire, 22021, or
+// untranslatable_character, 22P05), which SQLite stores.
+func IsUnstorableText(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "22021" || pe.Code == "22P05")
+}
+
 // BinaryResults, given as a query's first argument, has its results sent
 // in binary rather than as text: bytea comes as it is, not in hex twice
 // as long to decode (the rollups' data). The statement is described
