@@ -480,6 +480,9 @@ func (s *Store) MergeMembers(ctx context.Context, workspaceID int64, into, from 
 		if err := s.unindexMember(ctx, tx, workspaceID, from); err != nil {
 			return err
 		}
+		if err := s.unindexMatchKeys(ctx, tx, workspaceID, from); err != nil {
+			return err
+		}
 		return memberEvent(ctx, tx, workspaceID, into, actor, "member.merge", now,
 			map[string]any{"into": into, "from": from, "identities": identities, "messages": messages})
 	})

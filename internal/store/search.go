@@ -425,6 +425,9 @@ func (s *Store) indexMembers(ctx context.Context, tx *sql.Tx, workspaceID int64,
 	if len(ids) == 0 {
 		return nil
 	}
+	if err := s.indexMatchKeys(ctx, tx, workspaceID, ids); err != nil {
+		return err
+	}
 	text := make(map[string]*strings.Builder, len(ids))
 	var order []string
 	p1 := s.d.p1()
