@@ -14,9 +14,9 @@ const MemberPeriodDays = 90
 // scored as the analytics score members (same formula, same weights).
 type MemberEngagement struct {
 	Engagement
-	Period  Period  `json:"period"`
-	Days    int     `json:"period_days"`
-	Weights Weights `json:"weights"`
+	Period     Period  `json:"period"`
+	PeriodDays int     `json:"period_days"`
+	Weights    Weights `json:"weights"`
 }
 
 // MemberSource reads what one member's engagement is computed from.
@@ -50,5 +50,5 @@ func MemberScore(ctx context.Context, src MemberSource, workspaceID int64, membe
 		e.Positive, e.Helpful, e.Negative = m.Positive, m.Helpful, m.Negative
 	}
 	e.Score = weights.Score(e)
-	return MemberEngagement{Engagement: e, Period: p, Days: MemberPeriodDays, Weights: weights}, nil
+	return MemberEngagement{Engagement: e, Period: p, PeriodDays: MemberPeriodDays, Weights: weights}, nil
 }

@@ -151,7 +151,7 @@ func TestMemberScoreIsTheAnalyticsScore(t *testing.T) {
 					want = e
 				}
 			}
-			if want.MemberID == "" || got.Score != want.Score || got.Messages != want.Messages || got.Helpful != want.Helpful || got.Days != metrics.MemberPeriodDays {
+			if want.MemberID == "" || got.Score != want.Score || got.Messages != want.Messages || got.Helpful != want.Helpful || got.Days != want.Days || got.PeriodDays != metrics.MemberPeriodDays {
 				t.Errorf("member %s: panel %+v, analytics %+v", id, got, want)
 			}
 			if got.Weights != weights || !got.Period.To.Equal(now) || !got.Period.From.Equal(now.AddDate(0, 0, -90)) {
