@@ -50,7 +50,7 @@ func TestNameKeysMatch(t *testing.T) {
 		var shared []Shared
 		for _, k := range ka {
 			if slices.Contains(kb, k) {
-				shared = append(shared, Shared{Key: k, SourceA: c.a, SourceB: c.b})
+				shared = append(shared, Shared{Key: k, SourceA: c.a, SourceB: c.b, WordsA: Words(c.a), WordsB: Words(c.b)})
 			}
 		}
 		score, ev := Weigh(shared, 0)
@@ -90,7 +90,8 @@ func TestDomain(t *testing.T) {
 func TestWeigh(t *testing.T) {
 	t.Parallel()
 	score, ev := Weigh([]Shared{
-		{Key: "i:j dupont", SourceA: "J. Dupont", SourceB: "Jean Dupont"},
+		{Key: "i:j dupont", SourceA: "J. Dupont", SourceB: "Jean Dupont", WordsA: 2, WordsB: 2},
+		{Key: "h:jdupont", SourceA: "J. Dupont", SourceB: "Jean Dupont", WordsA: 2, WordsB: 2},
 		{Key: "n:jean dupont", SourceA: "Jean Dupont", SourceB: "jean dupont"},
 		{Key: "d:dupont.fr", SourceA: "https://dupont.fr", SourceB: "dupont.fr"},
 	}, 10)

@@ -40,19 +40,41 @@ type Evidence struct {
 }
 
 // Shared is a blocking key two members share, with what each signed that
-// gave it (a name, a handle, an address).
+// gave it (a name, a handle, an address) and how many words that has
+// (Words).
 type Shared struct {
-	Key     string
-	SourceA string
-	SourceB string
+	Key            string
+	SourceA        string
+	SourceB        string
+	WordsA, WordsB int
 }
+
+// Words is how many words a name or handle has, as Tokens reads it.
+func Words(s string) int { return len(Tokens(s)) }
+
+// Useless reports whether a key two members share says nothing on its
+// own: a handle both make of names of several words ("Jean Dupont" and
+// "Jean-Marc Dupont" both make jdupont), which their names and initials
+// already compare.
+func (s Shared) Useless() bool {
+	return strings.HasPrefix(s.Key, keyHandle) && s.WordsA > 1 && s.WordsB > 1
+}
+
+// IsInitials reports whether key is of the initial-and-surname family,
+// the weakest likeness of names.
+func IsInitials(key string) bool { return strings.HasPrefix(key, keyInitial) }
+
+// MaxInitialsScore is the highest score of two members whose names only
+// share an initial and a surname (with the most conversations in common).
+const MaxInitialsScore = 1 - (1-weightInitials)*(1-maxThreads)
 
 // Weigh turns the keys two members share, and the number of conversations
 // both wrote in, into evidence, strongest first, and a score from 0 to 1:
 // the chance that at least one piece of evidence is right, taking each as
 // independent (1 − Π(1 − weight)). Of the names, only the strongest
 // likeness counts (the same name implies the same initials); a handle
-// counts only against a name of several words. No evidence scores 0.
+// counts only against a one-word name or handle (Useless). No evidence
+// scores 0.
 func Weigh(shared []Shared, threads int) (float64, []Evidence) {
 	var name, domain *Evidence
 	better := func(cur *Evidence, e Evidence) *Evidence {
@@ -76,7 +98,7 @@ func Weigh(shared []Shared, threads int) (float64, []Evidence) {
 		case keyHandle:
 			// Two names of several words that make the same handle are
 			// told apart by their names and initials already.
-			if len(Tokens(s.SourceA)) > 1 && len(Tokens(s.SourceB)) > 1 {
+			if name != nil && name.Weight >= weightHandle || s.Useless() {
 				continue
 			}
 			name = better(name, Evidence{Kind: KindHandle, A: s.SourceA, B: s.SourceB, Weight: weightHandle,

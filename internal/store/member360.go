@@ -50,7 +50,9 @@ func (s *Store) MemberIdentityGroups(ctx context.Context, workspaceID int64, mem
 			g.Values = append(g.Values, value)
 		}
 	}
-	err := queryEach(ctx, s.r, `SELECT key, kind, value FROM identities WHERE workspace_id = $1 AND member_id = $2 ORDER BY key`,
+	// Sorted here: ORDER BY key would have SQLite walk the workspace's
+	// identities by key rather than the member's index.
+	err := queryEach(ctx, s.r, `SELECT key, kind, value FROM identities WHERE workspace_id = $1 AND member_id = $2`,
 		[]any{workspaceID, memberID}, func(r *sql.Rows) error {
 			var key, kind, value string
 			if err := r.Scan(&key, &kind, &value); err != nil {
@@ -77,6 +79,7 @@ func (s *Store) MemberIdentityGroups(ctx context.Context, workspaceID int64, mem
 	}
 	out := make([]IdentityGroup, 0, len(groups))
 	for _, g := range groups {
+		slices.Sort(g.Values)
 		out = append(out, *g)
 	}
 	slices.SortFunc(out, func(a, b IdentityGroup) int {

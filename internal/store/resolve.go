@@ -29,14 +29,17 @@ const matchBlockCap = 50
 // gave.
 func (s *Store) indexMatchKeys(ctx context.Context, tx *sql.Tx, workspaceID int64, ids []string) error {
 	p1 := s.d.p1()
-	type keyed struct{ member, key, source string }
+	type keyed struct {
+		member, key, source string
+		words               int
+	}
 	var rows []keyed
 	seen := map[[2]string]bool{}
 	add := func(member, source string, keys ...string) {
 		for _, k := range keys {
 			if k != "" && !seen[[2]string{member, k}] {
 				seen[[2]string{member, k}] = true
-				rows = append(rows, keyed{member, k, source})
+				rows = append(rows, keyed{member, k, source, namematch.Words(source)})
 			}
 		}
 	}
@@ -74,7 +77,7 @@ func (s *Store) indexMatchKeys(ctx context.Context, tx *sql.Tx, workspaceID int6
 			if err := r.Scan(&id, &u); err != nil {
 				return err
 			}
-			add(id, u, namematch.DomainKey(u))
+			add(id, u, namematch.DomainKey(u)) // a web address has no words to compare
 			return nil
 		})
 	if err != nil {
@@ -84,11 +87,11 @@ func (s *Store) indexMatchKeys(ctx context.Context, tx *sql.Tx, workspaceID int6
 		[]any{workspaceID}, ids, ``, nil); err != nil {
 		return fmt.Errorf("match keys: %w", err)
 	}
-	args := make([]any, 0, 4*len(rows))
+	args := make([]any, 0, 5*len(rows))
 	for _, k := range rows {
-		args = append(args, workspaceID, k.key, k.member, k.source)
+		args = append(args, workspaceID, k.key, k.member, k.source, k.words)
 	}
-	if err := s.d.bulkInsert(ctx, tx, `INSERT INTO member_match_keys (workspace_id, key, member_id, source)`, 4, args,
+	if err := s.d.bulkInsert(ctx, tx, `INSERT INTO member_match_keys (workspace_id, key, member_id, source, words)`, 5, args,
 		`ON CONFLICT (workspace_id, key, member_id) DO NOTHING`, nil); err != nil {
 		return fmt.Errorf("match keys: %w", err)
 	}
@@ -108,12 +111,12 @@ func (s *Store) matchDomains(ctx context.Context, tx *sql.Tx, workspaceID int64,
 			continue
 		}
 		seen[[2]string{id, key}] = true
-		args = append(args, workspaceID, key, id, it.Message.AuthorURL)
+		args = append(args, workspaceID, key, id, it.Message.AuthorURL, 0)
 	}
 	if len(args) == 0 {
 		return nil
 	}
-	if err := s.d.bulkInsert(ctx, tx, `INSERT INTO member_match_keys (workspace_id, key, member_id, source)`, 4, args,
+	if err := s.d.bulkInsert(ctx, tx, `INSERT INTO member_match_keys (workspace_id, key, member_id, source, words)`, 5, args,
 		`ON CONFLICT (workspace_id, key, member_id) DO NOTHING`, nil); err != nil {
 		return fmt.Errorf("match keys of web domains: %w", err)
 	}
@@ -157,12 +160,21 @@ func newPair(a, b string) pairKey {
 }
 
 // matchKey is one blocking key of a member, with what gave it.
-type matchKey struct{ key, member, source string }
+type matchKey struct {
+	key, member, source string
+	words               int
+}
+
+// shared is what members a and b share through one key.
+func (a matchKey) shared(b matchKey) namematch.Shared {
+	return namematch.Shared{Key: a.key, SourceA: a.source, SourceB: b.source, WordsA: a.words, WordsB: b.words}
+}
 
 // liveMatchKeys are the keys of members who may be suggested: not merged
-// away, not staff.
-const liveMatchKeys = ` FROM member_match_keys k JOIN members m ON m.workspace_id = k.workspace_id AND m.id = k.member_id
-	WHERE k.workspace_id = $1 AND m.merged_into IS NULL AND NOT m.is_staff`
+// away, not staff. The member is looked up by key from each key's row
+// (the keys drive, whatever the planner knows of the tables).
+const liveMatchKeys = ` FROM member_match_keys k WHERE k.workspace_id = $1 AND NOT EXISTS (SELECT 1 FROM members m
+	WHERE m.workspace_id = k.workspace_id AND m.id = k.member_id AND (m.merged_into IS NOT NULL OR m.is_staff))`
 
 // MemberSuggestions returns the members of the workspace who may be the
 // same person as member id, best first (ties by id), at most limit (0
@@ -181,23 +193,29 @@ func (s *Store) MemberSuggestions(ctx context.Context, workspaceID int64, id str
 		return []MergeSuggestion{}, nil
 	}
 	var own []matchKey
-	err = queryEach(ctx, s.r, `SELECT key, source FROM member_match_keys WHERE workspace_id = $1 AND member_id = $2 ORDER BY key`,
+	// No ORDER BY: SQLite would walk the keys' primary key in order
+	// rather than the member's index.
+	err = queryEach(ctx, s.r, `SELECT key, source, words FROM member_match_keys WHERE workspace_id = $1 AND member_id = $2`,
 		[]any{workspaceID, id}, func(r *sql.Rows) error {
 			k := matchKey{member: id}
+			if err := r.Scan(&k.key, &k.source, &k.words); err != nil {
+				return err
+			}
 			own = append(own, k)
-			return r.Scan(&own[len(own)-1].key, &own[len(own)-1].source)
+			return nil
 		})
 	if err != nil {
 		return nil, fmt.Errorf("suggestions for member %s: %w", id, err)
 	}
+	slices.SortFunc(own, func(a, b matchKey) int { return strings.Compare(a.key, b.key) })
 	shared := map[string][]namematch.Shared{}
 	var order []string
 	for _, k := range own {
 		var block []matchKey
-		err := queryEach(ctx, s.r, `SELECT k.member_id, k.source`+liveMatchKeys+` AND k.key = $2 AND k.member_id <> $3 ORDER BY k.member_id LIMIT $4`,
+		err := queryEach(ctx, s.r, `SELECT k.member_id, k.source, k.words`+liveMatchKeys+` AND k.key = $2 AND k.member_id <> $3 LIMIT $4`,
 			[]any{workspaceID, k.key, id, matchBlockCap + 1}, func(r *sql.Rows) error {
 				b := matchKey{key: k.key}
-				if err := r.Scan(&b.member, &b.source); err != nil {
+				if err := r.Scan(&b.member, &b.source, &b.words); err != nil {
 					return err
 				}
 				block = append(block, b)
@@ -210,10 +228,14 @@ func (s *Store) MemberSuggestions(ctx context.Context, workspaceID int64, id str
 			continue // too common to tell
 		}
 		for _, b := range block {
+			sh := k.shared(b)
+			if sh.Useless() {
+				continue
+			}
 			if _, ok := shared[b.member]; !ok {
 				order = append(order, b.member)
 			}
-			shared[b.member] = append(shared[b.member], namematch.Shared{Key: k.key, SourceA: k.source, SourceB: b.source})
+			shared[b.member] = append(shared[b.member], sh)
 		}
 	}
 	dismissed, err := s.dismissedWith(ctx, workspaceID, id)
@@ -331,49 +353,16 @@ func (s *Store) describeSuggested(ctx context.Context, workspaceID int64, out []
 // be one person, best first, at most limit (0 means 10, at most 100).
 // Pairs are found through the blocking keys two members share (a key
 // held by more than matchBlockCap members is left out), never by
-// comparing every pair; members merged away, staff, and pairs dismissed
-// are left out. The conversations in common are counted for the best
-// pairs only, which they reorder.
+// comparing every pair: first through the keys of same names, handles
+// and web domains, then, only if those give too few pairs scoring above
+// what initials alone can reach, through initials. Members merged away,
+// staff, and pairs dismissed are left out. The conversations in common
+// are counted for the best pairs only, which they reorder.
 func (s *Store) MergeSuggestions(ctx context.Context, workspaceID int64, limit int) ([]MergeSuggestion, error) {
 	limit, err := suggestionLimit(limit)
 	if err != nil {
 		return nil, err
 	}
-	shared := map[pairKey][]namematch.Shared{}
-	var block []matchKey
-	flush := func() {
-		for i, a := range block {
-			for _, b := range block[i+1:] {
-				if a.member == b.member {
-					continue
-				}
-				p := newPair(a.member, b.member)
-				sa, sb := a.source, b.source
-				if p[0] != a.member {
-					sa, sb = sb, sa
-				}
-				shared[p] = append(shared[p], namematch.Shared{Key: a.key, SourceA: sa, SourceB: sb})
-			}
-		}
-		block = block[:0]
-	}
-	err = queryEach(ctx, s.r, `SELECT k.key, k.member_id, k.source`+liveMatchKeys+`
-		AND k.key IN (SELECT key FROM member_match_keys WHERE workspace_id = $1 GROUP BY key HAVING COUNT(*) BETWEEN 2 AND $2)
-		ORDER BY k.key, k.member_id`, []any{workspaceID, matchBlockCap}, func(r *sql.Rows) error {
-		var k matchKey
-		if err := r.Scan(&k.key, &k.member, &k.source); err != nil {
-			return err
-		}
-		if len(block) > 0 && block[0].key != k.key {
-			flush()
-		}
-		block = append(block, k)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("merge suggestions: %w", err)
-	}
-	flush()
 	dismissed := map[pairKey]bool{}
 	err = queryEach(ctx, s.r, `SELECT member_a, member_b FROM member_dismissals WHERE workspace_id = $1`, []any{workspaceID},
 		func(r *sql.Rows) error {
@@ -387,14 +376,28 @@ func (s *Store) MergeSuggestions(ctx context.Context, workspaceID int64, limit i
 	if err != nil {
 		return nil, fmt.Errorf("merge suggestions: dismissed: %w", err)
 	}
-	out := make([]MergeSuggestion, 0, len(shared))
-	for p, sh := range shared {
-		if dismissed[p] {
-			continue
+	shared := map[pairKey][]namematch.Shared{}
+	var out []MergeSuggestion
+	for _, pass := range []string{`NOT LIKE 'i:%'`, `LIKE 'i:%'`} {
+		if err := s.sharedKeys(ctx, workspaceID, pass, shared); err != nil {
+			return nil, err
 		}
-		score, ev := namematch.Weigh(sh, 0)
-		if len(ev) > 0 {
-			out = append(out, MergeSuggestion{Member: SuggestedMember{ID: p[0]}, Other: SuggestedMember{ID: p[1]}, Score: score, Evidence: ev})
+		out = out[:0]
+		strong := 0
+		for p, sh := range shared {
+			if dismissed[p] {
+				continue
+			}
+			score, ev := namematch.Weigh(sh, 0)
+			if len(ev) > 0 {
+				out = append(out, MergeSuggestion{Member: SuggestedMember{ID: p[0]}, Other: SuggestedMember{ID: p[1]}, Score: score, Evidence: ev})
+				if score > namematch.MaxInitialsScore {
+					strong++
+				}
+			}
+		}
+		if strong >= 3*limit {
+			break // no pair found by initials alone could rank
 		}
 	}
 	sortSuggestions(out)
@@ -420,6 +423,49 @@ func (s *Store) MergeSuggestions(ctx context.Context, workspaceID int64, limit i
 		return nil, err
 	}
 	return head, nil
+}
+
+// sharedKeys adds to shared what pairs of members share through the
+// blocking keys that match family (an SQL condition on the key) and that
+// 2 to matchBlockCap members hold, leaving out staff, members merged away
+// and keys that say nothing on their own (namematch.Shared.Useless): a
+// handle's key counts only where a one-word name or handle holds it.
+func (s *Store) sharedKeys(ctx context.Context, workspaceID int64, family string, shared map[pairKey][]namematch.Shared) error {
+	var block []matchKey
+	flush := func() {
+		for i, a := range block {
+			for _, b := range block[i+1:] {
+				p := newPair(a.member, b.member)
+				sh := a.shared(b)
+				if p[0] != a.member {
+					sh = b.shared(a)
+				}
+				if !sh.Useless() {
+					shared[p] = append(shared[p], sh)
+				}
+			}
+		}
+		block = block[:0]
+	}
+	err := queryEach(ctx, s.r, `SELECT k.key, k.member_id, k.source, k.words`+liveMatchKeys+` AND k.key `+family+`
+		AND k.key IN (SELECT key FROM member_match_keys WHERE workspace_id = $1 AND key `+family+` GROUP BY key
+			HAVING COUNT(*) BETWEEN 2 AND $2 AND (key NOT LIKE 'h:%' OR MIN(words) <= 1))
+		ORDER BY k.key, k.member_id`, []any{workspaceID, matchBlockCap}, func(r *sql.Rows) error {
+		var k matchKey
+		if err := r.Scan(&k.key, &k.member, &k.source, &k.words); err != nil {
+			return err
+		}
+		if len(block) > 0 && block[0].key != k.key {
+			flush()
+		}
+		block = append(block, k)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("merge suggestions: %w", err)
+	}
+	flush()
+	return nil
 }
 
 // DismissSuggestion records that members a and b of the workspace are not

@@ -1,7 +1,8 @@
 -- Member 360 and identity resolution: the custom fields a CM sets on a
 -- member ("customer id", "city"), the blocking keys that find members who
 -- may be one person (namematch: folded names, initials, handles, personal
--- web domains, each with what the member signed that gave it), and the
+-- web domains, each with what the member signed that gave it and how
+-- many words that has), and the
 -- pairs a CM said are not the same person (member_a < member_b).
 
 CREATE TABLE member_fields (
@@ -19,6 +20,7 @@ CREATE TABLE member_match_keys (
     key          TEXT    NOT NULL,
     member_id    TEXT    NOT NULL,
     source       TEXT    NOT NULL,
+    words        INTEGER NOT NULL,
     PRIMARY KEY (workspace_id, key, member_id),
     FOREIGN KEY (workspace_id, member_id) REFERENCES members (workspace_id, id) ON DELETE CASCADE
 );
@@ -34,6 +36,8 @@ CREATE TABLE member_dismissals (
     FOREIGN KEY (workspace_id, member_a) REFERENCES members (workspace_id, id) ON DELETE CASCADE,
     FOREIGN KEY (workspace_id, member_b) REFERENCES members (workspace_id, id) ON DELETE CASCADE
 );
+
+CREATE INDEX member_dismissals_b ON member_dismissals (workspace_id, member_b);
 
 -- The members stored before are given their keys by BackfillSearch,
 -- which indexes every member again (the messages are indexed already).
