@@ -24,9 +24,9 @@ import (
 const matchBlockCap = 50
 
 // indexMatchKeys computes again the blocking keys of members of the
-// workspace from their display names, identities (names, handles, the
-// local part of e-mail addresses) and the web addresses their messages
-// gave.
+// workspace from their display names and identities (names, handles, the
+// local part of e-mail addresses); their web domains are left as they
+// are (indexMatchDomains).
 func (s *Store) indexMatchKeys(ctx context.Context, tx *sql.Tx, workspaceID int64, ids []string) error {
 	p1 := s.d.p1()
 	type keyed struct {
@@ -71,19 +71,9 @@ func (s *Store) indexMatchKeys(ctx context.Context, tx *sql.Tx, workspaceID int6
 	if err != nil {
 		return fmt.Errorf("match keys: %w", err)
 	}
-	err = s.d.inList(ctx, tx, `SELECT DISTINCT member_id, author_url FROM messages WHERE workspace_id = `+p1+` AND author_url <> '' AND member_id`,
-		[]any{workspaceID}, ids, ``, func(r *sql.Rows) error {
-			var id, u string
-			if err := r.Scan(&id, &u); err != nil {
-				return err
-			}
-			add(id, u, namematch.DomainKey(u)) // a web address has no words to compare
-			return nil
-		})
-	if err != nil {
-		return fmt.Errorf("match keys: %w", err)
-	}
-	if err := s.d.inList(ctx, tx, `DELETE FROM member_match_keys WHERE workspace_id = `+p1+` AND member_id`,
+	// Web domains are kept apart (matchDomains, indexMatchDomains): they
+	// come from messages, which an import must not read again.
+	if err := s.d.inList(ctx, tx, `DELETE FROM member_match_keys WHERE workspace_id = `+p1+` AND key NOT LIKE 'd:%' AND member_id`,
 		[]any{workspaceID}, ids, ``, nil); err != nil {
 		return fmt.Errorf("match keys: %w", err)
 	}
@@ -119,6 +109,42 @@ func (s *Store) matchDomains(ctx context.Context, tx *sql.Tx, workspaceID int64,
 	if err := s.d.bulkInsert(ctx, tx, `INSERT INTO member_match_keys (workspace_id, key, member_id, source, words)`, 5, args,
 		`ON CONFLICT (workspace_id, key, member_id) DO NOTHING`, nil); err != nil {
 		return fmt.Errorf("match keys of web domains: %w", err)
+	}
+	return nil
+}
+
+// indexMatchDomains computes again the web-domain keys of members of the
+// workspace from the web addresses their messages gave (after a merge or
+// an unmerge moved messages), member by member on their index.
+func (s *Store) indexMatchDomains(ctx context.Context, tx *sql.Tx, workspaceID int64, ids []string) error {
+	for _, id := range ids {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM member_match_keys WHERE workspace_id = $1 AND member_id = $2 AND key LIKE 'd:%'`,
+			workspaceID, id); err != nil {
+			return fmt.Errorf("web domains of member %s: %w", id, err)
+		}
+		var args []any
+		seen := map[string]bool{}
+		err := queryEach(ctx, tx, `SELECT DISTINCT author_url FROM messages WHERE workspace_id = $1 AND member_id = $2 AND author_url <> ''`,
+			[]any{workspaceID, id}, func(r *sql.Rows) error {
+				var u string
+				if err := r.Scan(&u); err != nil {
+					return err
+				}
+				if k := namematch.DomainKey(u); k != "" && !seen[k] {
+					seen[k] = true
+					args = append(args, workspaceID, k, id, u, 0)
+				}
+				return nil
+			})
+		if err != nil {
+			return fmt.Errorf("web domains of member %s: %w", id, err)
+		}
+		if len(args) > 0 {
+			if err := s.d.bulkInsert(ctx, tx, `INSERT INTO member_match_keys (workspace_id, key, member_id, source, words)`, 5, args,
+				`ON CONFLICT (workspace_id, key, member_id) DO NOTHING`, nil); err != nil {
+				return fmt.Errorf("web domains of member %s: %w", id, err)
+			}
+		}
 	}
 	return nil
 }

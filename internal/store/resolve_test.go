@@ -221,5 +221,18 @@ func TestSameNameOnTwoChannelsIsNotMergedButSuggested(t *testing.T) {
 		if sg, err := st.MemberSuggestions(ctx, w.ws.ID, w.jean, 0); err != nil || others(sg)[w.jeanForum] != namematch.KindSameName {
 			t.Errorf("after the unmerge: %+v %v", sg, err)
 		}
+		// A merge carries the web domain of the messages it moves.
+		if _, err := st.MergeMembers(ctx, w.ws.ID, w.med1, w.site2, "cm", pt0); err != nil {
+			t.Fatal(err)
+		}
+		if sg, err := st.MemberSuggestions(ctx, w.ws.ID, w.site, 0); err != nil || others(sg)[w.med1] != namematch.KindDomain || len(sg) != 1 {
+			t.Errorf("after merging the page's author into Ann: %+v %v", sg, err)
+		}
+		if _, err := st.UnmergeMember(ctx, w.ws.ID, w.site2, "cm", pt0); err != nil {
+			t.Fatal(err)
+		}
+		if sg, err := st.MemberSuggestions(ctx, w.ws.ID, w.site, 0); err != nil || others(sg)[w.site2] != namematch.KindDomain || len(sg) != 1 {
+			t.Errorf("after the unmerge: %+v %v", sg, err)
+		}
 	})
 }

@@ -609,6 +609,9 @@ func (s *Store) backfillStep(ctx context.Context, tx *sql.Tx) (bool, error) {
 		if err := s.indexMembers(ctx, tx, ws, byWS[ws]); err != nil {
 			return false, err
 		}
+		if err := s.indexMatchDomains(ctx, tx, ws, byWS[ws]); err != nil {
+			return false, err
+		}
 	}
 	if n < backfillBatch {
 		_, err = tx.ExecContext(ctx, `DELETE FROM search_backfill`)
