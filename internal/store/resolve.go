@@ -403,7 +403,7 @@ func (s *Store) MergeSuggestions(ctx context.Context, workspaceID int64, limit i
 		return nil, fmt.Errorf("merge suggestions: dismissed: %w", err)
 	}
 	shared := map[pairKey][]namematch.Shared{}
-	var out []MergeSuggestion
+	out := []MergeSuggestion{}
 	for _, pass := range []string{`NOT LIKE 'i:%'`, `LIKE 'i:%'`} {
 		if err := s.sharedKeys(ctx, workspaceID, pass, shared); err != nil {
 			return nil, err
