@@ -118,6 +118,14 @@ type Store interface {
 	SetPrivacySettings(ctx context.Context, workspaceID int64, set model.PrivacySettings, actor string, now time.Time) (model.PrivacySettings, error)
 	ApplyRetention(ctx context.Context, workspaceID int64, actor string, now time.Time) (store.Retention, error)
 	MemberMerges(ctx context.Context, workspaceID int64, into string) ([]model.MemberMerge, error)
+	MemberIdentityGroups(ctx context.Context, workspaceID int64, memberID string) ([]store.IdentityGroup, error)
+	MemberChannels(ctx context.Context, workspaceID int64, memberID string) ([]store.ChannelActivity, error)
+	MemberFields(ctx context.Context, workspaceID int64, memberID string) ([]store.MemberField, error)
+	SetMemberFields(ctx context.Context, workspaceID int64, memberID string, set map[string]string, remove []string, actor string, now time.Time) ([]store.MemberField, error)
+	MemberFacts(ctx context.Context, workspaceID int64, memberID string, p metrics.Period, now time.Time) (metrics.Facts, error)
+	MemberSuggestions(ctx context.Context, workspaceID int64, id string, limit int) ([]store.MergeSuggestion, error)
+	MergeSuggestions(ctx context.Context, workspaceID int64, limit int) ([]store.MergeSuggestion, error)
+	DismissSuggestion(ctx context.Context, workspaceID int64, a, b, actor string, now time.Time) error
 	SaveView(ctx context.Context, userID int64, name, query string) (model.SavedView, error)
 	SavedViews(ctx context.Context, userID int64) ([]model.SavedView, error)
 	DeleteSavedView(ctx context.Context, userID, id int64) error
@@ -247,6 +255,9 @@ func (h *handler) routes() []endpoint {
 		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/notes", serve: h.addMemberNote},
 		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/merge", serve: h.mergeMember},
 		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/unmerge", serve: h.unmergeMember},
+		{pattern: "GET /api/v1/workspaces/{slug}/people/{id}/suggestions", serve: h.memberSuggestions},
+		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/dismiss", serve: h.dismissSuggestion},
+		{pattern: "GET /api/v1/workspaces/{slug}/merge-suggestions", serve: h.mergeSuggestions},
 		{pattern: "GET /api/v1/workspaces/{slug}/people/{id}/export", serve: h.exportMember},
 		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/erase", serve: h.eraseMember},
 		{pattern: "GET /api/v1/workspaces/{slug}/privacy", serve: h.showPrivacy},

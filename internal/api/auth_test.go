@@ -816,6 +816,27 @@ func matrixRoutes() []matrixRoute {
 					t.Errorf("m_from_%s not given back: %s", who, body)
 				}
 			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/people/{id}/suggestions", path: in("/people/m_person/suggestions"), inWorkspace: true, roles: working,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"suggestions":[`)) {
+					t.Errorf("not a list of suggestions: %s", body)
+				}
+			}},
+		// Each caller says their own member is not the same person as
+		// m_person.
+		{pattern: "POST /api/v1/workspaces/{slug}/people/{id}/dismiss", path: in("/people/m_person/dismiss"), inWorkspace: true, roles: working,
+			body: func(_ *world, who string, _ bool) string { return `{"other":"m_from_` + who + `"}` },
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"suggestions":[`)) || bytes.Contains(body, []byte(`"m_from_`+who+`"`)) {
+					t.Errorf("m_from_%s still suggested: %s", who, body)
+				}
+			}},
+		{pattern: "GET /api/v1/workspaces/{slug}/merge-suggestions", path: in("/merge-suggestions"), inWorkspace: true, roles: working,
+			check: func(t *testing.T, w *world, who string, body []byte) {
+				if !bytes.HasPrefix(body, []byte(`{"suggestions":[`)) {
+					t.Errorf("not a list of suggestions: %s", body)
+				}
+			}},
 		// Personal data: managers export m_person and erase the member
 		// of their own that was merged and given back above.
 		{pattern: "GET /api/v1/workspaces/{slug}/people/{id}/export", path: in("/people/m_person/export"), inWorkspace: true, roles: managing,

@@ -11,8 +11,10 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
+	"palabre/internal/metrics"
 	"palabre/internal/model"
 	"palabre/internal/store"
 )
@@ -25,6 +27,15 @@ type memberPanel struct {
 	Merges        []model.MemberMerge        `json:"merges"`
 	Conversations []store.MemberConversation `json:"conversations"`
 	Sentiment     []store.SentimentPoint     `json:"sentiment"`
+	// IdentityGroups are every identity, by kind and channel.
+	IdentityGroups []store.IdentityGroup   `json:"identity_groups"`
+	Channels       []store.ChannelActivity `json:"channels"`
+	Fields         []store.MemberField     `json:"fields"`
+	// Engagement is scored as the analytics score members, over the
+	// period it names.
+	Engagement metrics.MemberEngagement `json:"engagement"`
+	// Suggestions are left out (null) for those who cannot merge.
+	Suggestions []store.MergeSuggestion `json:"suggestions"`
 }
 
 // showMember answers a member's panel. Experts, who see no whole
@@ -62,7 +73,126 @@ func (h *handler) showMember(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	if err := h.member360(r, ws.ID, role, &p); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	h.respond(w, r, p)
+}
+
+// member360 fills in the rest of a member's panel: identities by kind
+// and channel, messages by channel, custom fields, engagement, and, for
+// those who may merge, the members who may be the same person.
+func (h *handler) member360(r *http.Request, workspaceID int64, role string, p *memberPanel) error {
+	ctx, id := r.Context(), p.Member.ID
+	var err error
+	if p.IdentityGroups, err = h.store.MemberIdentityGroups(ctx, workspaceID, id); err != nil {
+		return err
+	}
+	if p.Channels, err = h.store.MemberChannels(ctx, workspaceID, id); err != nil {
+		return err
+	}
+	if p.Fields, err = h.store.MemberFields(ctx, workspaceID, id); err != nil {
+		return err
+	}
+	if p.Engagement, err = metrics.MemberScore(ctx, h.store, workspaceID, id, time.Now()); err != nil {
+		return err
+	}
+	if accessWork.allows(role) {
+		if p.Suggestions, err = h.store.MemberSuggestions(ctx, workspaceID, id, 0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// suggestionsResponse lists merge suggestions.
+type suggestionsResponse struct {
+	Suggestions []store.MergeSuggestion `json:"suggestions"`
+}
+
+// suggestionLimit reads the limit of a list of suggestions: 10 when
+// absent, else a whole number the store checks.
+func suggestionLimit(r *http.Request) (int, error) {
+	raw := r.URL.Query().Get("limit")
+	if raw == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(raw)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("%w: limit %q: must be a whole number between 1 and 100", store.ErrInvalid, raw)
+	}
+	return n, nil
+}
+
+// memberSuggestions answers the members who may be the same person as
+// the path's, best first.
+func (h *handler) memberSuggestions(w http.ResponseWriter, r *http.Request) {
+	ws, err := h.workspace(r, r.PathValue("slug"), accessWork)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	limit, err := suggestionLimit(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	sg, err := h.store.MemberSuggestions(r.Context(), ws.ID, r.PathValue("id"), limit)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, suggestionsResponse{Suggestions: sg})
+}
+
+// mergeSuggestions answers the pairs of members of the workspace who may
+// be one person, best first.
+func (h *handler) mergeSuggestions(w http.ResponseWriter, r *http.Request) {
+	ws, err := h.workspace(r, r.PathValue("slug"), accessWork)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	limit, err := suggestionLimit(r)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	sg, err := h.store.MergeSuggestions(r.Context(), ws.ID, limit)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, suggestionsResponse{Suggestions: sg})
+}
+
+// dismissSuggestion records that the member the body names (other) is
+// not the same person as the path's, and answers the path's suggestions
+// after.
+func (h *handler) dismissSuggestion(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		Other string `json:"other"`
+	}
+	ws, ok := h.decodeForWorkspace(w, r, 4<<10, &req, accessWork)
+	if !ok {
+		return
+	}
+	if req.Other == "" {
+		h.fail(w, r, fmt.Errorf("%w: other: give the id of the member who is not the same person", store.ErrInvalid))
+		return
+	}
+	id := r.PathValue("id")
+	if err := h.store.DismissSuggestion(r.Context(), ws.ID, id, req.Other, actor(r), time.Now()); err != nil {
+		h.fail(w, r, unprocessableIfInvalid(err))
+		return
+	}
+	sg, err := h.store.MemberSuggestions(r.Context(), ws.ID, id, 0)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.respond(w, r, suggestionsResponse{Suggestions: sg})
 }
 
 // addMemberNote adds a staff note on a member.
@@ -82,24 +212,37 @@ func (h *handler) addMemberNote(w http.ResponseWriter, r *http.Request) {
 	h.respondStatus(w, r, http.StatusCreated, note)
 }
 
-// patchMember adds and removes a member's tags, and answers the member.
+// patchMember adds and removes a member's tags, sets and removes its
+// custom fields, and answers the member.
 func (h *handler) patchMember(w http.ResponseWriter, r *http.Request) {
 	var req struct {
-		AddTags    []string `json:"add_tags"`
-		RemoveTags []string `json:"remove_tags"`
+		AddTags      []string          `json:"add_tags"`
+		RemoveTags   []string          `json:"remove_tags"`
+		SetFields    map[string]string `json:"set_fields"`
+		RemoveFields []string          `json:"remove_fields"`
 	}
-	ws, ok := h.decodeForWorkspace(w, r, 16<<10, &req, accessWork)
+	ws, ok := h.decodeForWorkspace(w, r, 64<<10, &req, accessWork)
 	if !ok {
 		return
 	}
 	id := r.PathValue("id")
-	if len(req.AddTags) == 0 && len(req.RemoveTags) == 0 {
-		h.fail(w, r, fmt.Errorf("%w: nothing to change: give add_tags or remove_tags", store.ErrInvalid))
+	tags := len(req.AddTags) > 0 || len(req.RemoveTags) > 0
+	fields := len(req.SetFields) > 0 || len(req.RemoveFields) > 0
+	if !tags && !fields {
+		h.fail(w, r, fmt.Errorf("%w: nothing to change: give add_tags, remove_tags, set_fields or remove_fields", store.ErrInvalid))
 		return
 	}
-	if _, err := h.store.SetMemberTags(r.Context(), ws.ID, id, req.AddTags, req.RemoveTags, actor(r)); err != nil {
-		h.fail(w, r, err)
-		return
+	if fields {
+		if _, err := h.store.SetMemberFields(r.Context(), ws.ID, id, req.SetFields, req.RemoveFields, actor(r), time.Now()); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	if tags {
+		if _, err := h.store.SetMemberTags(r.Context(), ws.ID, id, req.AddTags, req.RemoveTags, actor(r)); err != nil {
+			h.fail(w, r, err)
+			return
+		}
 	}
 	h.respondMember(w, r, ws.ID, id)
 }

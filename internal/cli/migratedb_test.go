@@ -56,7 +56,7 @@ func TestMigrateDB(t *testing.T) {
 		reported[m[1]] = m[2]
 	}
 	for table, n := range want {
-		if table == "search_backfill" || table == "member_search_keys" {
+		if table == "search_backfill" || table == "member_search_keys" || table == "member_match_keys" {
 			if _, ok := reported[table]; ok {
 				t.Errorf("%s, part of SQLite's search index, was copied", table)
 			}
@@ -78,6 +78,14 @@ func TestMigrateDB(t *testing.T) {
 	defer raw.Close()
 	for table, n := range want {
 		if table == "search_backfill" || table == "member_search_keys" {
+			continue
+		}
+		if table == "member_match_keys" {
+			// Indexed again with the members: there must be some.
+			var got int
+			if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM member_match_keys`).Scan(&got); err != nil || got == 0 {
+				t.Errorf("PostgreSQL's member_match_keys holds %d rows (%v) after the move", got, err)
+			}
 			continue
 		}
 		var got int
@@ -204,6 +212,21 @@ func fillEveryTable(t *testing.T, path string) fixture {
 		t.Fatal(err)
 	}
 	defer raw.Close()
+	var two []string
+	idRows, err := raw.QueryContext(ctx, `SELECT id FROM members WHERE workspace_id = ? AND NOT is_staff AND merged_into IS NULL ORDER BY id LIMIT 2`, ws.ID)
+	check(t, "members", err)
+	for idRows.Next() {
+		var id string
+		check(t, "member id", idRows.Scan(&id))
+		two = append(two, id)
+	}
+	idRows.Close()
+	if len(two) < 2 {
+		t.Fatalf("two members to dismiss as one person: %v", two)
+	}
+	_, err = st.SetMemberFields(ctx, ws.ID, two[0], map[string]string{"city": "Lyon"}, nil, "test", now)
+	check(t, "member fields", err)
+	check(t, "dismissal", st.DismissSuggestion(ctx, ws.ID, two[0], two[1], "test", now))
 	// A conversation with a customer message, and a word found in it only.
 	fx.word = "zygomorphe"
 	var msgID, chID int64

@@ -252,6 +252,53 @@ func TestConsolePages(t *testing.T) {
 			lacks(t, "client's member page", marc.Get("/workspaces/velo/people/"+camille), "Cliente fidèle depuis 2019", "/merge")
 		})
 
+		t.Run("member 360", func(t *testing.T) {
+			ctx := context.Background()
+			camille := "m-camille@example.org"
+			forum, err := st.EnsureChannel(ctx, a.velo.ID, "forum", "discourse")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Camille Martin on the forum: a handle, no e-mail — another member.
+			twin := "m-forum-camille_m"
+			if _, err := st.NewImporter(a.velo, forum).Write(ctx, []store.IngestItem{{Root: "t1", NewMemberID: twin, DisplayName: "Camille Martin", Subject: "Selle",
+				Identities: []store.IdentityKey{{Key: "handle:forum:camille_m", Kind: model.IdentityHandle, Value: "camille_m"}},
+				Message: model.Message{ExternalID: "t1", Kind: model.KindPost, Status: model.StatusApproved, Body: "Quelle selle ?", CreatedAt: time.Now().Add(-time.Hour),
+					AuthorName: "Camille Martin", AuthorHandle: "camille_m", AuthorURL: "https://camille-martin.fr/"}}}); err != nil {
+				t.Fatal(err)
+			}
+			page := lea.Get("/workspaces/velo/people/" + camille)
+			contains(t, "member 360", page, "Engagement score", "over the last 90 days", "Messages by channel", "Custom fields", "No custom field.",
+				"Maybe the same person", "same name: Camille Martin and Camille Martin", "/people/"+twin, `name="other" value="`+twin+`"`,
+				"/people/"+camille+"/dismiss", `name="from" value="`+twin+`"`)
+			contains(t, "the twin's identities", lea.Get("/workspaces/velo/people/"+twin), "camille_m", "https://camille-martin.fr/", ">forum<")
+			if res := lea.Submit("/workspaces/velo/people/"+camille+"/fields", url.Values{"key": {"Numéro client"}, "value": {"C-1789"}}); res.Status != http.StatusSeeOther {
+				t.Fatalf("set a field: %d", res.Status)
+			}
+			contains(t, "a field set", lea.Get("/workspaces/velo/people/"+camille), "Numéro client", "C-1789", "Fields changed.")
+			if res := lea.Submit("/workspaces/velo/people/"+camille+"/fields", url.Values{"remove": {"Numéro client"}}); res.Status != http.StatusSeeOther {
+				t.Fatalf("remove a field: %d", res.Status)
+			}
+			lacks(t, "a field removed", lea.Get("/workspaces/velo/people/"+camille), "C-1789")
+			if f, err := st.MemberFields(ctx, a.velo.ID, camille); err != nil || len(f) != 0 {
+				t.Errorf("fields after the removal: %+v %v", f, err)
+			}
+			marc := a.session(t, "marc")
+			lacks(t, "client's member page", marc.Get("/workspaces/velo/people/"+camille), "Maybe the same person", "/dismiss", "/fields")
+			if res := marc.Submit("/workspaces/velo/people/"+camille+"/dismiss", url.Values{"other": {twin}}); res.Status != http.StatusSeeOther {
+				t.Fatalf("client's dismissal: %d", res.Status)
+			}
+			if sg, err := st.MemberSuggestions(ctx, a.velo.ID, camille, 0); err != nil || len(sg) != 1 {
+				t.Fatalf("a client dismissed a suggestion: %+v %v", sg, err)
+			}
+			if res := lea.Submit("/workspaces/velo/people/"+camille+"/dismiss", url.Values{"other": {twin}}); res.Status != http.StatusSeeOther {
+				t.Fatalf("dismiss: %d", res.Status)
+			}
+			after := lea.Get("/workspaces/velo/people/" + camille)
+			contains(t, "after the dismissal", after, "Not suggested again.", "No suggestion.")
+			lacks(t, "after the dismissal", after, `name="other" value="`+twin+`"`)
+		})
+
 		t.Run("client", func(t *testing.T) {
 			marc := a.session(t, "marc")
 			p := marc.Get(fmt.Sprintf("/conversations/%d", a.samedi))

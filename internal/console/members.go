@@ -2,11 +2,14 @@ package console
 
 import (
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
+	"palabre/internal/metrics"
 	"palabre/internal/model"
 	"palabre/internal/store"
 )
@@ -32,6 +35,20 @@ type memberData struct {
 	Merges        []model.MemberMerge
 	Chart         []chartBar
 	ChartWidth    int
+	// The member 360.
+	IdentityGroups []store.IdentityGroup
+	Channels       []store.ChannelActivity
+	Fields         []store.MemberField
+	Engagement     metrics.MemberEngagement
+	EngagementText string // the score, rounded to one decimal
+	Suggestions    []suggestionView
+}
+
+// suggestionView is a merge suggestion as the member page shows it: the
+// score as a percentage.
+type suggestionView struct {
+	store.MergeSuggestion
+	Percent int
 }
 
 // chartBar is one month of the member's sentiment chart, in the chart's
@@ -110,6 +127,9 @@ func (c *Console) member(w http.ResponseWriter, r *http.Request, v *viewer) erro
 	if d.Merges, err = c.store.MemberMerges(ctx, ws.ID, m.ID); err != nil {
 		return err
 	}
+	if err := c.member360(r, ws.ID, &d); err != nil {
+		return err
+	}
 	d.Chart = sentimentChart(v, d.Sentiment)
 	d.ChartWidth = max(24*len(d.Chart), 24)
 	name := m.DisplayName
@@ -117,6 +137,38 @@ func (c *Console) member(w http.ResponseWriter, r *http.Request, v *viewer) erro
 		name = m.ID
 	}
 	c.render(w, r, v, http.StatusOK, "member.html", &layoutData{Title: name, Nav: "inbox"}, d)
+	return nil
+}
+
+// member360 fills in the member page's identities by kind and channel,
+// messages by channel, custom fields, engagement score and, for those who
+// may merge, its merge suggestions.
+func (c *Console) member360(r *http.Request, workspaceID int64, d *memberData) error {
+	ctx, id := r.Context(), d.Member.ID
+	var err error
+	if d.IdentityGroups, err = c.store.MemberIdentityGroups(ctx, workspaceID, id); err != nil {
+		return err
+	}
+	if d.Channels, err = c.store.MemberChannels(ctx, workspaceID, id); err != nil {
+		return err
+	}
+	if d.Fields, err = c.store.MemberFields(ctx, workspaceID, id); err != nil {
+		return err
+	}
+	if d.Engagement, err = metrics.MemberScore(ctx, c.store, workspaceID, id, time.Now()); err != nil {
+		return err
+	}
+	d.EngagementText = fmt.Sprintf("%.1f", d.Engagement.Score)
+	if !d.CanWork {
+		return nil
+	}
+	sg, err := c.store.MemberSuggestions(ctx, workspaceID, id, 0)
+	if err != nil {
+		return err
+	}
+	for _, s := range sg {
+		d.Suggestions = append(d.Suggestions, suggestionView{MergeSuggestion: s, Percent: int(math.Round(100 * s.Score))})
+	}
 	return nil
 }
 
@@ -141,6 +193,15 @@ func (c *Console) memberAction(w http.ResponseWriter, r *http.Request, v *viewer
 	case "merge":
 		from := strings.TrimSpace(f.Get("from"))
 		path, body, done = base+"/merge", map[string]string{"from": from}, v.P.T("Members merged.")
+	case "fields":
+		method, path = http.MethodPatch, base
+		set := map[string]string{}
+		if k := f.Get("key"); strings.TrimSpace(k) != "" {
+			set[k] = f.Get("value")
+		}
+		body, done = map[string]any{"set_fields": set, "remove_fields": f["remove"]}, v.P.T("Fields changed.")
+	case "dismiss":
+		path, body, done = base+"/dismiss", map[string]string{"other": f.Get("other")}, v.P.T("Not suggested again.")
 	case "unmerge":
 		path, done = base+"/unmerge", v.P.T("Merge undone.")
 		back = localPath(f.Get("back"), back)

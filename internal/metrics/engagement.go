@@ -52,6 +52,13 @@ func (w Weights) Validate() error {
 	return fmt.Errorf("engagement weights: %s", strings.Join(errs, "; "))
 }
 
+// Score weighs what a member did (e's counts) into their engagement
+// score: the one formula of the metrics and the member panel.
+func (w Weights) Score(e Engagement) float64 {
+	return float64(e.Messages)*w.Messages + float64(e.Conversations)*w.Conversations + float64(e.Days)*w.Days +
+		float64(e.Positive)*w.Positive + float64(e.Helpful)*w.Helpful - float64(e.Negative)*w.Negative
+}
+
 // Engagement is a member's engagement over a period: what they did and
 // its score.
 type Engagement struct {
@@ -103,10 +110,7 @@ func (t Partial) EngagedNamed(ctx context.Context, w Weights, n int, who Who) ([
 	if n <= 0 || t.MemberCount() == 0 {
 		return []Engagement{}, nil
 	}
-	score := func(e Engagement) float64 {
-		return float64(e.Messages)*w.Messages + float64(e.Conversations)*w.Conversations + float64(e.Days)*w.Days +
-			float64(e.Positive)*w.Positive + float64(e.Helpful)*w.Helpful - float64(e.Negative)*w.Negative
-	}
+	score := w.Score
 	tab := t.table
 	row := func(i int) Engagement {
 		return Engagement{Messages: int(tab.messages[i]), Conversations: tab.conversations(i), Days: int(tab.days[i]),

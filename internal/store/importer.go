@@ -171,6 +171,9 @@ func (im *Importer) write(ctx context.Context, tx *sql.Tx, items []IngestItem) (
 	}
 	res.Inserted = inserted
 	res.Duplicates += len(fresh) - inserted
+	if err := im.s.matchDomains(ctx, tx, im.ws.ID, fresh, memberIDs); err != nil {
+		return res, err
+	}
 	touched := make([]int64, 0, len(fresh))
 	for _, it := range fresh {
 		touched = append(touched, convIDs[it.Root])

@@ -34,11 +34,12 @@ type MovedTable struct {
 
 // Tables that derive from others and are built again on PostgreSQL
 // instead of copied: the search index (SQLite's FTS5 tables, with the
-// integer keys FTS5 gives members, and PostgreSQL's tsvectors) and the
-// mark of how far indexing has gone.
+// integer keys FTS5 gives members, and PostgreSQL's tsvectors), the
+// members' match keys (indexed with them), and the mark of how far
+// indexing has gone.
 var (
-	derivedSQLite   = []string{"member_search_keys", "search_backfill"}
-	derivedPostgres = []string{"message_search", "member_search", "search_backfill"}
+	derivedSQLite   = []string{"member_search_keys", "member_match_keys", "search_backfill"}
+	derivedPostgres = []string{"message_search", "member_search", "member_match_keys", "search_backfill"}
 )
 
 // MigrateDB copies the SQLite database from (a path, or a sqlite: or

@@ -480,6 +480,12 @@ func (s *Store) MergeMembers(ctx context.Context, workspaceID int64, into, from 
 		if err := s.unindexMember(ctx, tx, workspaceID, from); err != nil {
 			return err
 		}
+		if err := s.unindexMatchKeys(ctx, tx, workspaceID, from); err != nil {
+			return err
+		}
+		if err := s.indexMatchDomains(ctx, tx, workspaceID, []string{into}); err != nil {
+			return err
+		}
 		return memberEvent(ctx, tx, workspaceID, into, actor, "member.merge", now,
 			map[string]any{"into": into, "from": from, "identities": identities, "messages": messages})
 	})
@@ -591,6 +597,9 @@ func (s *Store) UnmergeMember(ctx context.Context, workspaceID int64, from strin
 			return err
 		}
 		if err := s.indexMembers(ctx, tx, workspaceID, []string{rec.into, from}); err != nil {
+			return err
+		}
+		if err := s.indexMatchDomains(ctx, tx, workspaceID, []string{rec.into, from}); err != nil {
 			return err
 		}
 		return memberEvent(ctx, tx, workspaceID, rec.into, actor, "member.unmerge", now,

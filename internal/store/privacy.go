@@ -187,6 +187,9 @@ var memberTables = []struct{ table, where, engine string }{
 	{"member_search_keys", `workspace_id = $1 AND member_id IN {ids}`, EngineSQLite},
 	{"member_search", `workspace_id = $1 AND member_id IN {ids}`, EnginePostgres},
 	{"metric_members", `workspace_id = $1 AND member_id IN {ids}`, ""},
+	{"member_fields", `workspace_id = $1 AND member_id IN {ids}`, ""},
+	{"member_match_keys", `workspace_id = $1 AND member_id IN {ids}`, ""},
+	{"member_dismissals", `workspace_id = $1 AND (member_a IN {ids} OR member_b IN {ids})`, ""},
 	{"search_backfill", `member_workspace_id = $1 AND member_id IN {ids}`, ""},
 	{"messages", `workspace_id = $1 AND member_id IN {ids}`, ""},
 	{"conversations", `workspace_id = $1 AND id IN (SELECT conversation_id FROM messages WHERE workspace_id = $1 AND member_id IN {ids})`, ""},
@@ -590,6 +593,9 @@ func (s *Store) forgetMembers(ctx context.Context, tx *sql.Tx, workspaceID int64
 		`DELETE FROM identities WHERE workspace_id = $1 AND member_id IN ` + in,
 		`DELETE FROM member_notes WHERE workspace_id = $1 AND member_id IN ` + in,
 		`DELETE FROM member_tags WHERE workspace_id = $1 AND member_id IN ` + in,
+		`DELETE FROM member_fields WHERE workspace_id = $1 AND member_id IN ` + in,
+		`DELETE FROM member_match_keys WHERE workspace_id = $1 AND member_id IN ` + in,
+		`DELETE FROM member_dismissals WHERE workspace_id = $1 AND (member_a IN ` + in + ` OR member_b IN ` + in + `)`,
 		`DELETE FROM metric_members WHERE workspace_id = $1 AND member_id IN ` + in,
 		`UPDATE search_backfill SET member_id = '' WHERE member_workspace_id = $1 AND member_id IN ` + in,
 		// Merged-away members point at their survivor: the last first.
@@ -618,6 +624,7 @@ var scrubTargets = []struct {
 	{"events", []string{"id"}, []string{"subject", "detail"}, `workspace_id = $1`},
 	{"notes", []string{"id"}, []string{"body"}, `workspace_id = $1`},
 	{"member_notes", []string{"id"}, []string{"body"}, `workspace_id = $1`},
+	{"member_fields", []string{"workspace_id", "member_id", "key"}, []string{"value"}, `workspace_id = $1`},
 	{"members", []string{"workspace_id", "id"}, []string{"display_name"}, `workspace_id = $1`},
 	{"corrections", []string{"id"}, []string{"old_value", "new_value", "text"}, `workspace_id = $1`},
 	{"outbox", []string{"id"}, []string{"body", "last_error", "url"}, `workspace_id = $1`},
@@ -648,6 +655,7 @@ var unscrubbed = map[string]string{
 	"metric_claims": "numbers", "metric_members": "ids", "privacy_settings": "the brand's settings",
 	"schema_migrations": "versions", "message_search": "indexed again from the scrubbed messages",
 	"member_search": "the person's entries are deleted", "server_keys": "the server's own secrets",
+	"member_match_keys": "the person's own are deleted; others' are other people's names", "member_dismissals": "ids",
 }
 
 // scrub replaces terms (compared without case) by "[erased]" in every

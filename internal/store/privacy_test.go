@@ -190,6 +190,16 @@ func erasureWorld(t *testing.T, st *store.Store, slug string) (peopleWorld, peop
 			t.Fatal(err)
 		}
 	}
+	zoe := slug + "-email-zoe-example.org"
+	if _, err := st.SetMemberFields(ctx, w.ws.ID, w.ana, map[string]string{"backup address": "ana@example.org"}, nil, "cm", pt0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.SetMemberFields(ctx, w.ws.ID, zoe, map[string]string{"friend": "Ana Lopes"}, nil, "cm", pt0); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.DismissSuggestion(ctx, w.ws.ID, w.ana, zoe, "cm", pt0); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := st.ExportMember(ctx, w.ws, w.ana, "cm", pt0); err != nil {
 		t.Fatal(err)
 	}

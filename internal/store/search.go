@@ -425,6 +425,9 @@ func (s *Store) indexMembers(ctx context.Context, tx *sql.Tx, workspaceID int64,
 	if len(ids) == 0 {
 		return nil
 	}
+	if err := s.indexMatchKeys(ctx, tx, workspaceID, ids); err != nil {
+		return err
+	}
 	text := make(map[string]*strings.Builder, len(ids))
 	var order []string
 	p1 := s.d.p1()
@@ -604,6 +607,9 @@ func (s *Store) backfillStep(ctx context.Context, tx *sql.Tx) (bool, error) {
 	}
 	for _, ws := range wss {
 		if err := s.indexMembers(ctx, tx, ws, byWS[ws]); err != nil {
+			return false, err
+		}
+		if err := s.indexMatchDomains(ctx, tx, ws, byWS[ws]); err != nil {
 			return false, err
 		}
 	}
