@@ -150,6 +150,11 @@ type Config struct {
 	// Mail says the server sends e-mail: without it, monthly reports are
 	// scheduled but not sent, and the schedule says so.
 	Mail bool
+	// BackgroundRouting says the server's routing job gives new
+	// conversations to the CMs, woken by their arrival: imports and
+	// inbound webhooks then leave routing to it, rather than routing the
+	// whole workspace in each request.
+	BackgroundRouting bool
 }
 
 func (c Config) withDefaults() Config {
@@ -173,7 +178,8 @@ func New(cfg Config, st Store, an Analysis, authn *Authenticator, logger *slog.L
 	if authn == nil {
 		authn = NewAuthenticator(st, logger)
 	}
-	h := &handler{cfg: cfg.withDefaults(), store: st, accounts: st, analysis: an, authn: authn, logger: logger, live: cfg.Live}
+	h := &handler{cfg: cfg.withDefaults(), store: st, accounts: st, analysis: an, authn: authn, logger: logger, live: cfg.Live,
+		answers: rollup.NewCache(answersTTL, answersKept, answersCounted)}
 	mux := http.NewServeMux()
 	table := make(map[string]endpoint)
 	for _, rt := range h.routes() {
@@ -206,7 +212,20 @@ type handler struct {
 	authn    *Authenticator
 	logger   *slog.Logger
 	live     Live
+	// answers shares metrics answers between requests for a few
+	// seconds, and bounds how many are counted at once.
+	answers *rollup.Cache
 }
+
+// Metrics answers are shared for answersTTL (a dashboard is at most that
+// old), at most answersKept of them, at most answersCounted counted at
+// once: fewer than the SQLite readers, so that reads and ingest always
+// find a connection.
+const (
+	answersTTL     = 5 * time.Second
+	answersKept    = 256
+	answersCounted = 2
+)
 
 // endpoint is one line of the route table: a ServeMux pattern (method and
 // path) and its handler.

@@ -117,9 +117,13 @@ func (h *handler) createImport(w http.ResponseWriter, r *http.Request) {
 }
 
 // routeAfterImport gives the imported conversations to the workspace's
-// CMs now rather than at the server's next round. The import is done
+// CMs now rather than at the server's next round, unless the server's
+// routing job does as they arrive (Config.BackgroundRouting). The import is done
 // whatever happens here: a failure is logged, and the next round retries.
 func (h *handler) routeAfterImport(r *http.Request, ws model.Workspace) {
+	if h.cfg.BackgroundRouting {
+		return
+	}
 	_, err := routing.RouteWorkspace(r.Context(), h.store, ws.ID, time.Now())
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		h.logger.WarnContext(r.Context(), "api: route after import", slog.String("workspace", ws.Slug), slog.Any("error", err))

@@ -174,13 +174,17 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Cache-Control", "no-store")
 	hd.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	send := func(e model.Event) error {
+	write := func(e model.Event) error {
 		frame, err := h.live.Hub.Frame(e)
 		if err != nil {
 			return err
 		}
 		writeDeadline()
-		if _, err := w.Write(frame); err != nil {
+		_, err = w.Write(frame)
+		return err
+	}
+	send := func(e model.Event) error {
+		if err := write(e); err != nil {
 			return err
 		}
 		return rc.Flush()
@@ -200,6 +204,8 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 	rc.Flush()
 	beat := time.NewTicker(h.live.heartbeat())
 	defer beat.Stop()
+	gather := time.NewTimer(flushDelay)
+	gather.Stop()
 	for {
 		select {
 		case <-r.Context().Done():
@@ -207,7 +213,24 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		case <-sub.Dropped():
 			return // too slow, or the hub stopped: the client reconnects
 		case e := <-sub.C():
-			if send(e) != nil {
+			// What arrives within flushDelay goes in the same flush:
+			// under a stream of messages, one write to the connection
+			// carries many events instead of one each.
+			err := write(e)
+			gather.Reset(flushDelay)
+		more:
+			for n := 0; err == nil && n < maxEventsPerFlush; n++ {
+				select {
+				case e = <-sub.C():
+					err = write(e)
+				case <-gather.C:
+					break more
+				case <-r.Context().Done():
+					return
+				}
+			}
+			gather.Stop()
+			if err != nil || rc.Flush() != nil {
 				return
 			}
 		case <-beat.C:
@@ -225,6 +248,14 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 }
+
+// A live stream's events are flushed to the client at most flushDelay
+// after the first one arrives, with what else arrived meanwhile, at most
+// maxEventsPerFlush of them.
+const (
+	flushDelay        = 20 * time.Millisecond
+	maxEventsPerFlush = 64
+)
 
 func (l Live) heartbeat() time.Duration {
 	if l.Heartbeat <= 0 {

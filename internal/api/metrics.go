@@ -18,7 +18,6 @@ import (
 	"palabre/internal/insights"
 	"palabre/internal/metrics"
 	"palabre/internal/model"
-	"palabre/internal/rollup"
 	"palabre/internal/store"
 )
 
@@ -44,7 +43,7 @@ func (h *handler) askMetrics(r *http.Request) (string, metrics.Answer, error) {
 		return "", metrics.Answer{}, err
 	}
 	q := r.URL.Query()
-	a, err := rollup.Ask(r.Context(), h.store, ws.ID, metrics.Query{From: q.Get("from"), To: q.Get("to"), Every: q.Get("every"), By: q.Get("by")}, time.Now())
+	a, err := h.answers.Ask(r.Context(), h.store, ws.ID, metrics.Query{From: q.Get("from"), To: q.Get("to"), Every: q.Get("every"), By: q.Get("by")}, time.Now())
 	if errors.Is(err, metrics.ErrBadQuery) {
 		err = fmt.Errorf("%w: %v", store.ErrInvalid, err)
 	}

@@ -391,7 +391,7 @@ func startSoakServer(ctx context.Context, st *store.Store, dsn string) (string, 
 	}
 	an := analysis.NewRegistry(st, m)
 	tm := team.New(st, team.Config{DSN: dsn, Analysis: an}, logs)
-	srv := server.New(server.Config{Addr: "127.0.0.1:0", Live: tm.Live(), Sources: tm.Sources()}, st, an, logs)
+	srv := server.New(server.Config{Addr: "127.0.0.1:0", Live: tm.Live(), Sources: tm.Sources(), BackgroundRouting: true}, st, an, logs)
 	ln, err := srv.Listen()
 	if err != nil {
 		return "", nil, fmt.Errorf("bench: soak: %w", err)

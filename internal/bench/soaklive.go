@@ -196,6 +196,13 @@ func (l *ledger) lookup(id int64) int64 {
 	return l.state[i]
 }
 
+// highest is the highest event id the ledger has read.
+func (l *ledger) highest() int64 {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.high
+}
+
 // newEvents counts the message.new events read.
 func (l *ledger) newEvents() int {
 	l.mu.RLock()
@@ -237,9 +244,12 @@ type soakClient struct {
 	lose       func(client int, id int64) bool
 	errs       *errorCounts
 
-	last       int64
-	seen       []uint64 // bit i: message.new event start+1+i received
-	pending    []arrival
+	last    int64
+	seen    []uint64 // bit i: message.new event start+1+i received
+	pending []arrival
+	// known is how far the ledger had read when pending was last
+	// resolved: it is looked at again only once the ledger read more.
+	known      int64
 	hist       histogram
 	received   atomic.Int64 // distinct message.new events
 	duplicates int
@@ -362,7 +372,13 @@ func (c *soakClient) note(id int64, action string, at time.Time) {
 	c.seen[i/64] |= 1 << (i % 64)
 	c.received.Add(1)
 	c.pending = append(c.pending, arrival{id: id, at: at.UnixNano()})
-	c.resolve(false)
+	// Resolving walks every arrival pending: only when the ledger has
+	// read more (or this one is known already), else a lagging ledger
+	// makes each event cost the stream's whole backlog.
+	if h := c.led.highest(); h > c.known || id <= h {
+		c.known = h
+		c.resolve(false)
+	}
 }
 
 // resolve times the arrivals the ledger knows by now; at the end (final),

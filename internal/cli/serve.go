@@ -73,6 +73,8 @@ func serveStore(ctx context.Context, st *store.Store, tc team.Config, sc server.
 	defer cancel()
 	tm := team.New(st, tc, logger)
 	sc.Live, sc.Sources, sc.Mail = tm.Live(), tm.Sources(), tc.Mailer != nil
+	// The team's routing job is kicked by each new message.
+	sc.BackgroundRouting = true
 	stopped, indexed := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(stopped)

@@ -37,6 +37,9 @@ type Config struct {
 	Live            api.Live      // the live event stream and presence; none when zero
 	Sources         api.Sources   // the live sources' settings and scheduler; none when nil
 	Mail            bool          // the server sends e-mail (monthly reports)
+	// BackgroundRouting: the server's routing job routes what arrives
+	// (api.Config.BackgroundRouting).
+	BackgroundRouting bool
 }
 
 func (c Config) withDefaults() Config {
@@ -82,7 +85,8 @@ func (s *Server) routes(st *store.Store, an *analysis.Registry) http.Handler {
 	authn := api.NewAuthenticator(st, s.logger)
 	p := newPages(st, s.logger)
 	mux := http.NewServeMux()
-	apiHandler := api.New(api.Config{MaxSectors: s.cfg.MaxSectors, Live: s.cfg.Live, Sources: s.cfg.Sources, Mail: s.cfg.Mail}, st, an, authn, s.logger)
+	apiHandler := api.New(api.Config{MaxSectors: s.cfg.MaxSectors, Live: s.cfg.Live, Sources: s.cfg.Sources, Mail: s.cfg.Mail,
+		BackgroundRouting: s.cfg.BackgroundRouting}, st, an, authn, s.logger)
 	mux.Handle("/api/v1/", apiHandler)
 	mux.HandleFunc("GET /healthz", p.healthz)
 	console.New(console.Config{Store: st, Authn: authn, API: apiHandler, Analysis: an, Logger: s.logger}).Register(mux)

@@ -128,9 +128,15 @@ func (s *Store) EnsureChannel(ctx context.Context, workspaceID int64, name, kind
 	if err := ValidateSlug(name); err != nil {
 		return model.Channel{}, fmt.Errorf("channel: %w", err)
 	}
-	c, err := s.Channel(ctx, workspaceID, name)
-	if !errors.Is(err, ErrNotFound) {
-		return c, err
+	// Most imports find their channel: a reader finds it without waiting
+	// for the writer, which SQLite has only one of.
+	c, err := scanChannel(s.r.QueryRowContext(ctx,
+		`SELECT `+channelColumns+` FROM channels WHERE workspace_id = $1 AND name = $2`, workspaceID, name))
+	if err == nil {
+		return c, nil
+	}
+	if err = s.translate(err); !errors.Is(err, ErrNotFound) {
+		return c, fmt.Errorf("channel %q: %w", name, err)
 	}
 	_, err = s.w.ExecContext(ctx,
 		`INSERT INTO channels (workspace_id, name, kind, created_at) VALUES ($1, $2, $3, $4)
