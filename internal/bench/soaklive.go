@@ -306,25 +306,7 @@ func (c *soakClient) run(ctx context.Context, connected func()) {
 }
 
 func (c *soakClient) connect(ctx context.Context) (io.ReadCloser, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
-	req.Header.Set("Accept", "text/event-stream")
-	if c.last > 0 {
-		req.Header.Set("Last-Event-ID", strconv.FormatInt(c.last, 10))
-	}
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	if resp.StatusCode != http.StatusOK {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<10))
-		resp.Body.Close()
-		return nil, fmt.Errorf("status %d: %s", resp.StatusCode, bytes.TrimSpace(msg))
-	}
-	return resp.Body, nil
+	return openEvents(ctx, c.http, c.url, c.token, c.last)
 }
 
 // read reads events until the stream ends; it tells whether the server

@@ -397,16 +397,22 @@ func (c *sseClient) run(ctx context.Context, connected func()) {
 }
 
 func (c *sseClient) connect(ctx context.Context) (io.ReadCloser, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.url, nil)
+	return openEvents(ctx, c.http, c.url, c.token, c.last)
+}
+
+// openEvents opens the live event stream at url as a browser's
+// EventSource does, from after event last (0: from now).
+func openEvents(ctx context.Context, client *http.Client, url, token string, last int64) (io.ReadCloser, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Accept", "text/event-stream")
-	if c.last > 0 {
-		req.Header.Set("Last-Event-ID", strconv.FormatInt(c.last, 10))
+	if last > 0 {
+		req.Header.Set("Last-Event-ID", strconv.FormatInt(last, 10))
 	}
-	resp, err := c.http.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return nil, err
 	}
