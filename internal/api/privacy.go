@@ -5,8 +5,8 @@ package api
 // answer for the workspace's data.
 
 import (
-	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -75,19 +75,8 @@ func (h *handler) exportMember(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	data, err := h.store.ExportMember(r.Context(), ws, r.PathValue("id"), actor(r), time.Now())
-	if err != nil {
-		h.fail(w, r, unprocessableIfInvalid(err))
-		return
-	}
-	var b bytes.Buffer
-	if err := privacy.Write(&b, data, format); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", privacy.ContentType(format))
-	w.Header().Set("Content-Disposition", `attachment; filename="`+privacy.FileName(data, format)+`"`)
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write(b.Bytes())
+	h.sendFile(w, r, unprocessableIfInvalid(err), privacy.ContentType(format), privacy.FileName(data, format),
+		func(out io.Writer) error { return privacy.Write(out, data, format) })
 }
 
 // eraseMember erases a member (see store.EraseMember): mode "delete" or

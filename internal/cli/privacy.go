@@ -105,29 +105,13 @@ func privacyExport(ctx context.Context, args []string, env Env) error {
 	return writeNewFile(cfg.Out, func(w io.Writer) error { return privacy.Write(w, data, format) })
 }
 
-// writeNewFile writes a file that must not exist yet, through a temporary
-// file renamed at the end, so that a failure leaves nothing half written.
+// writeNewFile writes a file that must not exist yet, as writeFile does
+// (nothing half written is left under its name).
 func writeNewFile(path string, write func(io.Writer) error) error {
 	if _, err := os.Lstat(path); err == nil {
 		return fmt.Errorf("%s exists already: give a new file", path)
 	}
-	tmp := path + ".partial"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	err = write(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return writeFile(path, 0o600, write)
 }
 
 func privacyErase(ctx context.Context, args []string, env Env) error {

@@ -5,6 +5,7 @@ package store
 // (retention).
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -16,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"palabre/internal/model"
 )
@@ -263,7 +265,7 @@ func readRows(rows *sql.Rows, table string) (TableRows, error) {
 		}
 		row := make(map[string]any, len(cols))
 		for i, c := range cols {
-			if b, ok := vals[i].([]byte); ok && isText(b) {
+			if b, ok := vals[i].([]byte); ok && utf8.Valid(b) && bytes.IndexByte(b, 0) < 0 {
 				vals[i] = string(b)
 			}
 			row[c] = vals[i]
@@ -274,11 +276,6 @@ func readRows(rows *sql.Rows, table string) (TableRows, error) {
 		return tr, fmt.Errorf("export %s: %w", table, err)
 	}
 	return tr, nil
-}
-
-func isText(b []byte) bool {
-	s := string(b)
-	return strings.ToValidUTF8(s, "\uFFFD") == s && !strings.ContainsRune(s, 0)
 }
 
 // Erasure is what erasing a person did.
@@ -470,12 +467,13 @@ func (s *Store) deletePersonMessages(ctx context.Context, tx *sql.Tx, workspaceI
 	}
 	// Authors whose counters change: staff who answered in a deleted
 	// conversation.
+	wholeList := idList(append([]int64{0}, whole...)) // 0: no conversation, so the list is never empty
 	authors, err := column[string](ctx, tx, `SELECT DISTINCT member_id FROM messages WHERE workspace_id = $1
-		AND member_id IS NOT NULL AND member_id NOT IN `+in+` AND conversation_id IN (`+idList(append([]int64{0}, whole...))+`)`, workspaceID)
+		AND member_id IS NOT NULL AND member_id NOT IN `+in+` AND conversation_id IN (`+wholeList+`)`, workspaceID)
 	if err != nil {
 		return nil, fmt.Errorf("authors in the person's conversations: %w", err)
 	}
-	where := `workspace_id = $1 AND (member_id IN ` + in + ` OR conversation_id IN (` + idList(append([]int64{0}, whole...)) + `))`
+	where := `workspace_id = $1 AND (member_id IN ` + in + ` OR conversation_id IN (` + wholeList + `))`
 	gone, err := column[int64](ctx, tx, `SELECT id FROM messages WHERE `+where, workspaceID)
 	if err != nil {
 		return nil, fmt.Errorf("messages of the person: %w", err)
