@@ -130,13 +130,9 @@ func (s *Store) EnsureChannel(ctx context.Context, workspaceID int64, name, kind
 	}
 	// Most imports find their channel: a reader finds it without waiting
 	// for the writer, which SQLite has only one of.
-	c, err := scanChannel(s.r.QueryRowContext(ctx,
-		`SELECT `+channelColumns+` FROM channels WHERE workspace_id = $1 AND name = $2`, workspaceID, name))
-	if err == nil {
-		return c, nil
-	}
-	if err = s.translate(err); !errors.Is(err, ErrNotFound) {
-		return c, fmt.Errorf("channel %q: %w", name, err)
+	c, err := s.channelIn(ctx, s.r, workspaceID, name)
+	if !errors.Is(err, ErrNotFound) {
+		return c, err
 	}
 	_, err = s.w.ExecContext(ctx,
 		`INSERT INTO channels (workspace_id, name, kind, created_at) VALUES ($1, $2, $3, $4)
@@ -150,7 +146,12 @@ func (s *Store) EnsureChannel(ctx context.Context, workspaceID int64, name, kind
 
 // Channel returns the workspace's channel called name, or ErrNotFound.
 func (s *Store) Channel(ctx context.Context, workspaceID int64, name string) (model.Channel, error) {
-	c, err := scanChannel(s.w.QueryRowContext(ctx,
+	return s.channelIn(ctx, s.w, workspaceID, name)
+}
+
+// channelIn is Channel read through q.
+func (s *Store) channelIn(ctx context.Context, q queryer, workspaceID int64, name string) (model.Channel, error) {
+	c, err := scanChannel(q.QueryRowContext(ctx,
 		`SELECT `+channelColumns+` FROM channels WHERE workspace_id = $1 AND name = $2`, workspaceID, name))
 	if err != nil {
 		return model.Channel{}, fmt.Errorf("channel %q: %w", name, s.translate(err))
