@@ -139,11 +139,7 @@ func (h *handler) memberSuggestions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sg, err := h.store.MemberSuggestions(r.Context(), ws.ID, r.PathValue("id"), limit)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, suggestionsResponse{Suggestions: sg})
+	h.respondOr(w, r, suggestionsResponse{Suggestions: sg}, err)
 }
 
 // mergeSuggestions answers the pairs of members of the workspace who may
@@ -160,11 +156,7 @@ func (h *handler) mergeSuggestions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sg, err := h.store.MergeSuggestions(r.Context(), ws.ID, limit)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, suggestionsResponse{Suggestions: sg})
+	h.respondOr(w, r, suggestionsResponse{Suggestions: sg}, err)
 }
 
 // dismissSuggestion records that the member the body names (other) is
@@ -188,11 +180,7 @@ func (h *handler) dismissSuggestion(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sg, err := h.store.MemberSuggestions(r.Context(), ws.ID, id, 0)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, suggestionsResponse{Suggestions: sg})
+	h.respondOr(w, r, suggestionsResponse{Suggestions: sg}, err)
 }
 
 // addMemberNote adds a staff note on a member.
@@ -301,11 +289,7 @@ type viewsResponse struct {
 // listViews answers the caller's saved inbox views, by name.
 func (h *handler) listViews(w http.ResponseWriter, r *http.Request) {
 	views, err := h.store.SavedViews(r.Context(), principalOf(r.Context()).user.ID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, viewsResponse{Views: views})
+	h.respondOr(w, r, viewsResponse{Views: views}, err)
 }
 
 // saveView saves an inbox view of the caller; under a name they already
@@ -360,9 +344,5 @@ func (h *handler) putMyLanguage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	u, err := h.store.UserByID(r.Context(), me.ID)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	h.respond(w, r, u)
+	h.respondOr(w, r, u, err)
 }

@@ -34,11 +34,7 @@ func (h *handler) putPrivacy(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	set, err := h.store.SetPrivacySettings(r.Context(), ws.ID, set, actor(r), time.Now())
-	if err != nil {
-		h.fail(w, r, unprocessableIfInvalid(err))
-		return
-	}
-	h.respond(w, r, set)
+	h.respondOr(w, r, set, unprocessableIfInvalid(err))
 }
 
 // applyRetention applies a workspace's retention now, and answers what
@@ -50,11 +46,7 @@ func (h *handler) applyRetention(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ret, err := h.store.ApplyRetention(r.Context(), ws.ID, actor(r), time.Now())
-	if err != nil {
-		h.fail(w, r, unprocessableIfInvalid(err))
-		return
-	}
-	h.respond(w, r, ret)
+	h.respondOr(w, r, ret, unprocessableIfInvalid(err))
 }
 
 // exportMember answers everything the workspace holds on a member, as a
@@ -101,9 +93,5 @@ func (h *handler) eraseMember(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	er, err := h.store.EraseMember(r.Context(), ws.ID, r.PathValue("id"), req.Mode, actor(r), time.Now())
-	if err != nil {
-		h.fail(w, r, unprocessableIfInvalid(err))
-		return
-	}
-	h.respond(w, r, er)
+	h.respondOr(w, r, er, unprocessableIfInvalid(err))
 }
