@@ -10,6 +10,7 @@ package bench
 // process idle before and after the load.
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -17,6 +18,7 @@ import (
 	"net/http"
 	"runtime"
 	"runtime/metrics"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,6 +56,9 @@ type SoakOptions struct {
 	Seed   uint64
 	// Log, when not nil, is told each step as it starts.
 	Log io.Writer
+	// HeapProfile, when not nil, receives the process's heap profile
+	// (pprof) taken at the load's sample with the most heap in use.
+	HeapProfile io.Writer
 
 	// lose, when set (tests only), makes stream i forget event id as if
 	// it had never arrived: the accounting must notice.
@@ -291,9 +296,15 @@ func RunSoak(ctx context.Context, opts SoakOptions) (SoakResult, error) {
 
 	logf("soak: %d streams, %d messages/s, %d reads/s for %s", opts.Clients, opts.Rate, opts.Reads, opts.Duration)
 	sampler := newSampler(opts.Sample)
+	sampler.profile = opts.HeapProfile != nil
 	ph, err := run.phase(ctx, opts.Duration, sampler)
 	if err != nil {
 		return res, err
+	}
+	if opts.HeapProfile != nil {
+		if _, err := opts.HeapProfile.Write(sampler.peakProfile()); err != nil {
+			return res, fmt.Errorf("soak: heap profile: %w", err)
+		}
 	}
 	after := settle(ctx, &before)
 	res.Memory.HeapAfterMiB = heapAfterGC()
@@ -477,6 +488,12 @@ type sampler struct {
 	phase string
 	stop  chan struct{}
 	done  chan struct{}
+
+	// profile asks for the heap profile at the heap's peak: peak, taken
+	// when the heap in use passed peakHeap (the sampler's goroutine's).
+	profile  bool
+	peakHeap float64
+	peak     []byte
 }
 
 func newSampler(every time.Duration) *sampler {
@@ -496,8 +513,17 @@ func (s *sampler) begin() {
 			case <-s.stop:
 				return
 			case <-t.C:
+				x := readProcess(s.phase, time.Since(s.start).Seconds())
+				var prof bytes.Buffer
+				if s.profile && x.HeapMiB > s.peakHeap {
+					s.peakHeap = x.HeapMiB
+					pprof.Lookup("heap").WriteTo(&prof, 0)
+				}
 				s.mu.Lock()
-				s.list = append(s.list, readProcess(s.phase, time.Since(s.start).Seconds()))
+				s.list = append(s.list, x)
+				if prof.Len() > 0 {
+					s.peak = prof.Bytes()
+				}
 				s.mu.Unlock()
 			}
 		}
@@ -514,6 +540,14 @@ func (s *sampler) draining() {
 func (s *sampler) end() {
 	close(s.stop)
 	<-s.done
+}
+
+// peakProfile returns the heap profile taken at the sample with the most
+// heap in use, when asked for (profile).
+func (s *sampler) peakProfile() []byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
 }
 
 func (s *sampler) samples() []SoakSample {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -20,6 +22,7 @@ func runBenchSoak(ctx context.Context, args []string, env Env) error {
 	opts := bench.DefaultSoakOptions()
 	opts.Log = env.Stderr
 	var asJSON bool
+	var cpuProfile, heapProfile string
 	fs := newBenchFlags("soak", env, &opts.DB, &opts.Dir, &opts.Seed, &asJSON)
 	fs.DurationVar(&opts.Duration, "duration", opts.Duration, "how long the load runs, measured")
 	fs.IntVar(&opts.Clients, "clients", opts.Clients, "live event streams (GET /api/v1/events), each its own connection")
@@ -29,6 +32,8 @@ func runBenchSoak(ctx context.Context, args []string, env Env) error {
 	fs.DurationVar(&opts.WarmUp, "warmup", opts.WarmUp, "the same load, unmeasured, before the idle baseline is read")
 	fs.DurationVar(&opts.Drain, "drain", opts.Drain, "how long the streams get after the load to receive the last events")
 	fs.DurationVar(&opts.Sample, "sample", opts.Sample, "how often goroutines, open files and memory are read")
+	fs.StringVar(&cpuProfile, "cpuprofile", "", "write the process's CPU profile of the whole run to this `file` (go tool pprof)")
+	fs.StringVar(&heapProfile, "memprofile", "", "write the process's heap profile at the load's largest heap to this `file` (go tool pprof)")
 	if err := parseBench(fs, "soak", args, &opts.DB); err != nil {
 		return err
 	}
@@ -50,6 +55,21 @@ func runBenchSoak(ctx context.Context, args []string, env Env) error {
 	case opts.Sample < 100*time.Millisecond || opts.Sample > time.Hour:
 		return usagef("--sample must be between 100ms and 1h, not %s", opts.Sample)
 	}
+	if cpuProfile != "" {
+		stop, err := startCPUProfile(cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if heapProfile != "" {
+		f, err := os.OpenFile(heapProfile, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return fmt.Errorf("heap profile: %w", err)
+		}
+		defer f.Close()
+		opts.HeapProfile = f
+	}
 	res, err := bench.RunSoak(ctx, opts)
 	if err != nil {
 		return err
@@ -61,6 +81,23 @@ func runBenchSoak(ctx context.Context, args []string, env Env) error {
 		return fmt.Errorf("soak: goals missed: %s", strings.Join(res.Missed(), ", "))
 	}
 	return nil
+}
+
+// startCPUProfile profiles the process's CPU into a new file at path until
+// the returned function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cpu profile %s: %w", path, err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // printBenchSoak writes the result as a short report and the goals.

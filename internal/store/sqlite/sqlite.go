@@ -56,10 +56,11 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	writerDSN := "file:" + path + "?" + pragmas.Encode() + "&_txlock=immediate"
 	readerDSN := "file:" + path + "?" + pragmas.Encode()
 
-	w, err := sql.Open("sqlite", writerDSN)
+	wc, err := newCachingConnector(writerDSN)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	w := sql.OpenDB(wc)
 	w.SetMaxOpenConns(1)
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
@@ -68,11 +69,12 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", readerDSN)
+	rc, err := newCachingConnector(readerDSN)
 	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
+	r := sql.OpenDB(rc)
 	n := max(4, runtime.NumCPU())
 	r.SetMaxOpenConns(n)
 	r.SetMaxIdleConns(n)
