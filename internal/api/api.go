@@ -20,6 +20,7 @@ import (
 	"palabre/internal/auth"
 	"palabre/internal/httpx"
 	"palabre/internal/idempotency"
+	"palabre/internal/ingest"
 	"palabre/internal/insights"
 	"palabre/internal/metrics"
 	"palabre/internal/model"
@@ -180,6 +181,9 @@ func New(cfg Config, st Store, an Analysis, authn *Authenticator, logger *slog.L
 	}
 	h := &handler{cfg: cfg.withDefaults(), store: st, accounts: st, analysis: an, authn: authn, logger: logger, live: cfg.Live,
 		answers: rollup.NewCache(answersTTL, answersKept, answersCounted)}
+	if s, ok := st.(*store.Store); ok {
+		h.hooks = ingest.NewGrouper(s)
+	}
 	mux := http.NewServeMux()
 	table := make(map[string]endpoint)
 	for _, rt := range h.routes() {
@@ -215,6 +219,9 @@ type handler struct {
 	// answers shares metrics answers between requests for a few
 	// seconds, and bounds how many are counted at once.
 	answers *rollup.Cache
+	// hooks writes the inbound webhooks' deliveries for a channel that
+	// arrive together in one transaction; nil without a *store.Store.
+	hooks *ingest.Grouper
 }
 
 // Metrics answers are shared for answersTTL (a dashboard is at most that

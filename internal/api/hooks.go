@@ -61,7 +61,7 @@ func (h *handler) inboundHook(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	st, ok := h.store.(*store.Store)
-	if !ok {
+	if !ok || h.hooks == nil {
 		h.fail(w, r, errors.New("inbound webhook: the API's store cannot import"))
 		return
 	}
@@ -151,14 +151,20 @@ func (h *handler) inboundHook(w http.ResponseWriter, r *http.Request) {
 	for i := range records {
 		records[i].Message.Channel = src.Channel
 	}
-	sum, err := ingest.Import(ctx, st, ingest.FromRecords(records), opts)
+	ch, err := st.EnsureChannel(ctx, ws.ID, src.Channel, model.SourceWebhook)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if err := inbound.Remember(ctx, st, src.ChannelID, body, now, inbound.DefaultTolerance); err != nil {
-		h.logger.ErrorContext(ctx, "inbound webhook", "error", err)
+	// The messages and the delivery, remembered so that a replay is
+	// refused, are stored in one transaction, shared with the other
+	// deliveries to the channel that arrive meanwhile.
+	delivery := store.Delivery{Key: inbound.DeliveryKey(body), Until: inbound.RememberUntil(now, inbound.DefaultTolerance)}
+	sum, err := h.hooks.Write(ctx, ws, ch, store.Group{Items: ingest.Items(opts, records), Delivery: &delivery})
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	h.routeAfterImport(r, ws)
-	h.respond(w, r, hookResponse{Read: sum.Read, Inserted: sum.Inserted, Duplicates: sum.Duplicates})
+	h.respond(w, r, hookResponse{Read: len(records), Inserted: sum.Inserted, Duplicates: sum.Duplicates})
 }

@@ -100,9 +100,7 @@ func Import(ctx context.Context, st *store.Store, src connector.Source, opts Opt
 			report(opts.Bad, rec.Pos, err)
 			continue
 		}
-		if opts.Enrich != nil && !item.Message.Analysed() {
-			opts.Enrich(&item.Message)
-		}
+		enrich(opts, &item)
 		b := batches[name]
 		if b == nil {
 			ch, err := st.EnsureChannel(ctx, opts.Workspace.ID, name, opts.ChannelKind)
@@ -143,6 +141,14 @@ func prepareRecord(wsSlug, defaultChannel string, rec connector.Record) (store.I
 	}
 	item, err := Prepare(wsSlug, name, rec.Message)
 	return item, name, err
+}
+
+// enrich analyses item's message with opts.Enrich, unless it arrived
+// with an analysis of its own.
+func enrich(opts Options, item *store.IngestItem) {
+	if opts.Enrich != nil && !item.Message.Analysed() {
+		opts.Enrich(&item.Message)
+	}
 }
 
 func report(bad func(connector.Position, error), pos connector.Position, err error) {

@@ -21,13 +21,25 @@ type Job struct {
 	// Run does one round; its error is logged and the job goes on at its
 	// next round.
 	Run func(ctx context.Context, now time.Time) error
-	// OnKick makes Kick run it at once.
+	// OnKick makes Kick run it at once, or KickGap after its last
+	// round began if that is later.
 	OnKick bool
+	// KickGap spaces the rounds Kick starts: under a stream of arrivals,
+	// each kicking, a round then takes what arrived since the last one
+	// instead of running again and again for one message each.
+	KickGap time.Duration
 }
 
-// Kicked returns j made to run on Kick too.
+// DefaultKickGap is the KickGap Kicked gives: what arrives is looked at
+// within a fifth of a second, and a job kicked without pause runs at
+// most five rounds a second.
+const DefaultKickGap = 200 * time.Millisecond
+
+// Kicked returns j made to run on Kick too, at most once per
+// DefaultKickGap.
 func Kicked(j Job) Job {
 	j.OnKick = true
+	j.KickGap = DefaultKickGap
 	return j
 }
 
@@ -97,6 +109,15 @@ func (r *Runner) loop(ctx context.Context, j Job, kick <-chan struct{}) {
 			return
 		case <-t.C:
 		case <-kick:
+			if wait := j.KickGap - time.Since(start); wait > 0 {
+				gap := time.NewTimer(wait)
+				select {
+				case <-ctx.Done():
+					gap.Stop()
+					return
+				case <-gap.C:
+				}
+			}
 		}
 	}
 }

@@ -105,7 +105,7 @@ func TestRunnerKick(t *testing.T) {
 	t.Parallel()
 	kicked, plain := newCounted(), newCounted()
 	r := jobs.NewRunner(slog.New(slog.DiscardHandler), jobs.Kicked(kicked.job("kicked", time.Hour)), plain.job("plain", time.Hour))
-	if j := jobs.Kicked(jobs.Job{Name: "x"}); !j.OnKick || j.Name != "x" {
+	if j := jobs.Kicked(jobs.Job{Name: "x"}); !j.OnKick || j.Name != "x" || j.KickGap != jobs.DefaultKickGap {
 		t.Fatalf("Kicked gave %+v", j)
 	}
 	// Kick never blocks, even with nobody listening.
@@ -127,6 +127,60 @@ func TestRunnerKick(t *testing.T) {
 	stop()
 	if n := plain.n.Load(); n != 1 {
 		t.Fatalf("a job not marked OnKick ran %d times, want once (at start)", n)
+	}
+}
+
+// TestRunnerKickGap kicks a job without pause: its rounds start KickGap
+// apart at least, each taking every kick since the last, and a kick
+// after a quiet spell runs at once.
+func TestRunnerKickGap(t *testing.T) {
+	t.Parallel()
+	const gap = 150 * time.Millisecond
+	c := newCounted()
+	j := c.job("kicked", time.Hour)
+	j.OnKick, j.KickGap = true, gap
+	r := jobs.NewRunner(slog.New(slog.DiscardHandler), j)
+	stop := run(t, r)
+	first := c.next(t, "job at start")
+	deadline := time.Now().Add(3 * gap)
+	for time.Now().Before(deadline) {
+		r.Kick()
+		time.Sleep(time.Millisecond)
+	}
+	stop()
+	// About three gaps of kicks: three rounds (four at most with the
+	// round at start), not hundreds.
+	if n := c.n.Load(); n < 2 || n > 4 {
+		t.Fatalf("%d rounds for %s of kicks with a gap of %s", n, 3*gap, gap)
+	}
+	rounds := []time.Time{first}
+	for {
+		select {
+		case at := <-c.runs:
+			rounds = append(rounds, at)
+			continue
+		default:
+		}
+		break
+	}
+	for i := 1; i < len(rounds); i++ {
+		if d := rounds[i].Sub(rounds[i-1]); d < gap {
+			t.Errorf("round %d began %s after the one before, under the gap of %s", i, d, gap)
+		}
+	}
+
+	// A kick long after the last round is not delayed.
+	c2 := newCounted()
+	j2 := c2.job("quiet", time.Hour)
+	j2.OnKick, j2.KickGap = true, gap
+	r2 := jobs.NewRunner(slog.New(slog.DiscardHandler), j2)
+	run(t, r2)
+	c2.next(t, "job at start")
+	time.Sleep(gap + 50*time.Millisecond)
+	kicked := time.Now()
+	r2.Kick()
+	if at := c2.next(t, "round after a quiet kick"); at.Sub(kicked) > gap/2 {
+		t.Errorf("a kick after a quiet spell ran %s later", at.Sub(kicked))
 	}
 }
 

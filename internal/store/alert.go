@@ -314,7 +314,7 @@ func (s *Store) AlertQuotes(ctx context.Context, workspaceID int64, ids []int64)
 	}
 	byID := map[int64]AlertQuote{}
 	err := queryEach(ctx, s.r, `SELECT id, conversation_id, created_at, author_name, body FROM messages
-		WHERE workspace_id = $1 AND id IN (`+idList(ids)+`)`, []any{workspaceID},
+		WHERE workspace_id = $1 AND id`+s.d.inIDs(2), []any{workspaceID, s.d.idSet(ids)},
 		func(rows *sql.Rows) error {
 			var q AlertQuote
 			var at int64

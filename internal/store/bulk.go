@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"math/bits"
 	"strconv"
 	"strings"
 )
@@ -96,6 +97,39 @@ func (d dialect) bulk(ctx context.Context, tx *sql.Tx, prefix string, casts []st
 	return nil
 }
 
+// inIDs is the condition that a column is among the ids bound as the
+// n-th parameter (written "$n"), given as idSet(ids): " IN (…)" on
+// SQLite, " = ANY(…)" on PostgreSQL. Its text is the same whatever the
+// ids, so that the engines' prepared statements serve every list, where
+// ids written into the statement (idList) make each a new one to parse
+// and plan.
+func (d dialect) inIDs(n int) string {
+	if d.idArrays {
+		return " = ANY($" + strconv.Itoa(n) + ")"
+	}
+	return " IN (SELECT value FROM json_each($" + strconv.Itoa(n) + "))"
+}
+
+// idSet is the bind parameter of ids for inIDs: an array of bigint on
+// PostgreSQL, a JSON array on SQLite. No ids selects no row.
+func (d dialect) idSet(ids []int64) any {
+	if d.idArrays {
+		if ids == nil {
+			return []int64{}
+		}
+		return ids
+	}
+	b := make([]byte, 0, 2+8*len(ids))
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
+}
+
 // inList runs "head IN (…) tail" with the given leading arguments and the
 // values, chunked under the parameter limit, scanning every row. The head's
 // own parameters must be written with d.param too (see leadParams).
@@ -105,17 +139,22 @@ func (d dialect) inList(ctx context.Context, tx queryer, head string, lead []any
 		n := min(per, len(values))
 		chunk := values[:n]
 		values = values[n:]
+		// The list is filled up to a power of two with its last value
+		// again (IN is unchanged by a repeat): a few texts then serve
+		// every length, and the engines' prepared statements are
+		// reused instead of parsed and planned for each length.
+		size := min(per, 1<<bits.Len(uint(n-1)))
 		var b strings.Builder
 		b.WriteString(head)
 		b.WriteString(" IN (")
-		args := make([]any, 0, len(lead)+n)
+		args := make([]any, 0, len(lead)+size)
 		args = append(args, lead...)
-		for i, v := range chunk {
+		for i := range size {
 			if i > 0 {
 				b.WriteByte(',')
 			}
 			d.param(&b, len(lead)+i+1)
-			args = append(args, v)
+			args = append(args, chunk[min(i, n-1)])
 		}
 		b.WriteString(") ")
 		b.WriteString(tail)

@@ -119,7 +119,7 @@ func (s *Store) EventsByID(ctx context.Context, ids []int64) ([]model.Event, err
 	var out []model.Event
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
-		page, err := scanEvents(s.r.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id IN (`+idList(ids[:n])+`) ORDER BY id`))
+		page, err := scanEvents(s.r.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id`+s.d.inIDs(1)+` ORDER BY id`, s.d.idSet(ids[:n])))
 		if err != nil {
 			return nil, fmt.Errorf("events by id: %w", err)
 		}

@@ -41,3 +41,8 @@ func ScrubClassesForTest() (map[string][]string, map[string]string) {
 	}
 	return swept, unscrubbed
 }
+
+// InListForTest runs the dialect's chunked IN list on the readers.
+func (s *Store) InListForTest(ctx context.Context, head string, lead []any, values []string, scan func(*sql.Rows) error) error {
+	return s.d.inList(ctx, s.r, head, lead, values, ``, scan)
+}

@@ -59,7 +59,7 @@ func (im *Importer) followUp(ctx context.Context, tx *sql.Tx, items []*IngestIte
 	for i, t := range order {
 		ids[i] = t.id
 	}
-	in := idList(ids)
+	d := im.s.d
 	_, err := tx.ExecContext(ctx, `UPDATE conversations SET
 		first_response_at = (SELECT MIN(m.created_at) FROM messages m
 			WHERE m.conversation_id = conversations.id AND m.author_is_staff
@@ -70,11 +70,11 @@ func (im *Importer) followUp(ctx context.Context, tx *sql.Tx, items []*IngestIte
 			AND m.created_at > COALESCE((SELECT MAX(r.created_at) FROM messages r
 				WHERE r.conversation_id = conversations.id AND r.author_is_staff), -1)),
 		sla_stale = TRUE
-		WHERE id IN (`+in+`)`, model.StatusSpam, model.StatusTrash)
+		WHERE id`+d.inIDs(3), model.StatusSpam, model.StatusTrash, d.idSet(ids))
 	if err != nil {
 		return fmt.Errorf("update response clocks: %w", err)
 	}
-	if err := im.reopen(ctx, tx, byID, in); err != nil {
+	if err := im.reopen(ctx, tx, byID, ids); err != nil {
 		return err
 	}
 	now := time.Now()
@@ -88,13 +88,13 @@ func (im *Importer) followUp(ctx context.Context, tx *sql.Tx, items []*IngestIte
 	return nil
 }
 
-// reopen reopens the conversations among in (a list of ids) that were
+// reopen reopens the conversations among ids that were
 // resolved or pending, or snoozed, before a customer's message of this
 // batch: status open, snooze ended, the assignee kept as the previous one
 // and the conversation handed back to routing.
-func (im *Importer) reopen(ctx context.Context, tx *sql.Tx, byID map[int64]*touched, in string) error {
+func (im *Importer) reopen(ctx context.Context, tx *sql.Tx, byID map[int64]*touched, ids []int64) error {
 	rows, err := tx.QueryContext(ctx, `SELECT id, status, COALESCE(status_at, created_at), snoozed_until IS NOT NULL FROM conversations
-		WHERE id IN (`+in+`) AND (status IN ($1, $2) OR snoozed_until IS NOT NULL)`, model.ConvResolved, model.ConvPending)
+		WHERE id`+im.s.d.inIDs(3)+` AND (status IN ($1, $2) OR snoozed_until IS NOT NULL)`, model.ConvResolved, model.ConvPending, im.s.d.idSet(ids))
 	if err != nil {
 		return fmt.Errorf("find conversations to reopen: %w", err)
 	}

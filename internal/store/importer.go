@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"palabre/internal/model"
 )
@@ -34,6 +35,8 @@ type IngestItem struct {
 	MemberID    string        // a member id the record asks for; used when it exists
 	NewMemberID string        // the id a new member gets when nothing resolves
 	DisplayName string        // the member's name when it is created
+
+	inserted bool // set by a write that stored it
 }
 
 // BatchResult counts what one Write did.
@@ -142,6 +145,68 @@ func (im *Importer) Write(ctx context.Context, items []IngestItem) (BatchResult,
 	return res, nil
 }
 
+// Delivery is an inbound webhook's delivery that WriteGroups remembers in
+// the transaction storing its messages, as RememberDelivery does: until
+// Until, the same delivery is known as accepted already.
+type Delivery struct {
+	Key   string
+	Until time.Time
+}
+
+// Group is what one sender gave at once — the messages of one delivery —
+// for WriteGroups.
+type Group struct {
+	Items    []IngestItem
+	Delivery *Delivery // nil: nothing to remember
+}
+
+// WriteGroups stores several groups in one transaction, as Write stores
+// their items together, and remembers their deliveries; a failure stores
+// nothing of any. It returns, for each group, its messages inserted and
+// those it repeated (messages stored already, or by an earlier group of
+// the call, or twice in it); which conversations and members are new is
+// not told by group.
+func (im *Importer) WriteGroups(ctx context.Context, groups []Group) ([]BatchResult, error) {
+	if im.failed != nil {
+		return nil, fmt.Errorf("importer unusable after an earlier failure: %w", im.failed)
+	}
+	var all []IngestItem
+	var owner []int
+	var deliveries []Delivery
+	for g, gr := range groups {
+		for _, it := range gr.Items {
+			it.inserted = false
+			all = append(all, it)
+			owner = append(owner, g)
+		}
+		if gr.Delivery != nil {
+			deliveries = append(deliveries, *gr.Delivery)
+		}
+	}
+	err := im.s.inTx(ctx, func(tx *sql.Tx) error {
+		if len(all) > 0 {
+			if _, err := im.write(ctx, tx, all); err != nil {
+				return err
+			}
+		}
+		return im.s.rememberDeliveries(ctx, tx, im.ch.ID, deliveries)
+	})
+	im.bound()
+	if err != nil {
+		im.failed = err
+		return nil, fmt.Errorf("store %d deliveries into %s/%s: %w", len(groups), im.ws.Slug, im.ch.Name, err)
+	}
+	res := make([]BatchResult, len(groups))
+	for i := range all {
+		if all[i].inserted {
+			res[owner[i]].Inserted++
+		} else {
+			res[owner[i]].Duplicates++
+		}
+	}
+	return res, nil
+}
+
 func (im *Importer) write(ctx context.Context, tx *sql.Tx, items []IngestItem) (BatchResult, error) {
 	var res BatchResult
 	fresh, err := im.newItems(ctx, tx, items)
@@ -171,6 +236,9 @@ func (im *Importer) write(ctx context.Context, tx *sql.Tx, items []IngestItem) (
 	}
 	res.Inserted = inserted
 	res.Duplicates += len(fresh) - inserted
+	for _, it := range fresh {
+		it.inserted = true
+	}
 	if err := im.s.matchDomains(ctx, tx, im.ws.ID, fresh, memberIDs); err != nil {
 		return res, err
 	}
@@ -178,7 +246,7 @@ func (im *Importer) write(ctx context.Context, tx *sql.Tx, items []IngestItem) (
 	for _, it := range fresh {
 		touched = append(touched, convIDs[it.Root])
 	}
-	if err := refreshOpening(ctx, tx, touched); err != nil {
+	if err := refreshOpening(ctx, tx, im.s.d, touched); err != nil {
 		return res, err
 	}
 	if err := im.followUp(ctx, tx, fresh, convIDs, created); err != nil {

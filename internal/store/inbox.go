@@ -409,7 +409,7 @@ func (s *Store) searchCondition(ctx context.Context, workspaceIDs []int64, q sea
 	if !dense {
 		var subs []string
 		if len(matched) > 0 {
-			subs = append(subs, `SELECT conversation_id FROM messages WHERE id IN (`+idList(matched)+`) AND workspace_id IN (`+ws+`)`)
+			subs = append(subs, `SELECT conversation_id FROM messages WHERE id`+s.d.inIDs(1)+` AND workspace_id IN (`+ws+`)`)
 		}
 		members, memberArg := s.matchMembers(q, 1)
 		subs = append(subs, `SELECT m.conversation_id FROM messages m WHERE m.workspace_id IN (`+ws+`)
@@ -420,7 +420,7 @@ func (s *Store) searchCondition(ctx context.Context, workspaceIDs []int64, q sea
 			if i == len(subs)-1 {
 				found, err = column[int64](ctx, s.r, sub, memberArg, sparseMatches+1)
 			} else {
-				found, err = column[int64](ctx, s.r, sub)
+				found, err = column[int64](ctx, s.r, sub, s.d.idSet(matched))
 			}
 			if err != nil {
 				return condition{}, false, fmt.Errorf("inbox search: %w", err)
@@ -441,7 +441,7 @@ func (s *Store) searchCondition(ctx context.Context, workspaceIDs []int64, q sea
 		if len(ids) == 0 {
 			return condition{}, false, nil
 		}
-		return condition{sql: ` AND c.id IN (` + idList(ids) + `)`}, true, nil
+		return condition{sql: ` AND c.id` + s.d.inIDs(n), args: []any{s.d.idSet(ids)}}, true, nil
 	}
 	s.dense.remember(key, time.Now())
 	msgs, msgArg := s.matchMessages(q, n)

@@ -42,15 +42,15 @@ const (
 
 // refreshOpening sets again when the conversations ids were opened and
 // first answered, after messages were added to them.
-func refreshOpening(ctx context.Context, tx *sql.Tx, ids []int64) error {
+func refreshOpening(ctx context.Context, tx *sql.Tx, d dialect, ids []int64) error {
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
-		list := idList(ids[:n])
+		set := d.idSet(ids[:n])
 		ids = ids[n:]
 		if _, err := tx.ExecContext(ctx, `UPDATE conversations SET opened_at = `+openingOf+`, answered_at = `+answerOf+`
-			WHERE id IN (`+list+`)`); err != nil {
+			WHERE id`+d.inIDs(1), set); err != nil {
 			return fmt.Errorf("opening of conversations: %w", err)
 		}
 	}

@@ -268,8 +268,8 @@ func (s *Store) MemberConversations(ctx context.Context, workspaceID int64, memb
 	// The member's messages of these conversations in time order: the
 	// last one of each gives its sentiment.
 	rows, err = s.r.QueryContext(ctx, `SELECT conversation_id, sentiment, sentiment_score FROM messages
-		WHERE workspace_id = $1 AND member_id = $2 AND conversation_id IN (`+idList(ids)+`)
-		ORDER BY conversation_id, created_at, id`, workspaceID, memberID)
+		WHERE workspace_id = $1 AND member_id = $2 AND conversation_id`+s.d.inIDs(3)+`
+		ORDER BY conversation_id, created_at, id`, workspaceID, memberID, s.d.idSet(ids))
 	if err != nil {
 		return nil, fmt.Errorf("conversations of member %s: sentiment: %w", memberID, err)
 	}
@@ -292,7 +292,7 @@ func (s *Store) MemberConversations(ctx context.Context, workspaceID int64, memb
 	}
 	rows.Close()
 	tags, err := s.r.QueryContext(ctx, `SELECT conversation_id, tag FROM conversation_tags
-		WHERE conversation_id IN (`+idList(ids)+`) ORDER BY conversation_id, tag`)
+		WHERE conversation_id`+s.d.inIDs(1)+` ORDER BY conversation_id, tag`, s.d.idSet(ids))
 	if err != nil {
 		return nil, fmt.Errorf("conversations of member %s: tags: %w", memberID, err)
 	}

@@ -210,7 +210,7 @@ func (s *Store) AddReply(ctx context.Context, r Reply, now time.Time) (SentReply
 		if err != nil {
 			return fmt.Errorf("update conversation: %w", err)
 		}
-		if err := refreshOpening(ctx, tx, []int64{r.ConversationID}); err != nil {
+		if err := refreshOpening(ctx, tx, s.d, []int64{r.ConversationID}); err != nil {
 			return err
 		}
 		if r.CannedID != 0 {

@@ -150,7 +150,6 @@ func (s *Store) RollupData(ctx context.Context, workspaceID int64, rollups []Rol
 	}
 	slice, zone := rollups[0].Slice, rollups[0].Zone
 	for grain, days := range byGrain {
-		// The days are numbers of our own: written inline.
 		columns := "data"
 		if members {
 			columns = "data, members"
@@ -160,7 +159,7 @@ func (s *Store) RollupData(ctx context.Context, workspaceID int64, rollups []Rol
 			args = append([]any{postgres.BinaryResults()}, args...)
 		}
 		err := queryEach(ctx, s.r, `SELECT day, `+columns+` FROM metric_rollups WHERE workspace_id = $1 AND slice = $2 AND zone = $3
-			AND grain = $4 AND day IN (`+idList(days)+`)`, args, func(rows *sql.Rows) error {
+			AND grain = $4 AND day`+s.d.inIDs(5), append(args, s.d.idSet(days)), func(rows *sql.Rows) error {
 			var day int32
 			var data, parts []byte
 			dest := []any{&day, &data}
@@ -463,11 +462,11 @@ func (s *Store) BacklogNow(ctx context.Context, workspaceID int64, end time.Time
 		for i, g := range groups {
 			ids[i] = g.id
 		}
-		q := `SELECT id, name FROM channels WHERE id IN (` + idList(ids) + `)`
+		q := `SELECT id, name FROM channels WHERE id` + s.d.inIDs(1)
 		if by == "assignee" {
-			q = `SELECT id, login FROM users WHERE id IN (` + idList(ids) + `)`
+			q = `SELECT id, login FROM users WHERE id` + s.d.inIDs(1)
 		}
-		err := queryEach(ctx, s.r, q, nil, func(rows *sql.Rows) error {
+		err := queryEach(ctx, s.r, q, []any{s.d.idSet(ids)}, func(rows *sql.Rows) error {
 			var id int64
 			var name string
 			err := rows.Scan(&id, &name)
@@ -674,8 +673,8 @@ func (s *Store) MemberIDs(ctx context.Context, workspaceID int64, keys []uint32)
 			list[i] = int64(k)
 		}
 		keys = keys[n:]
-		err := queryEach(ctx, s.r, `SELECT number, member_id FROM metric_members WHERE workspace_id = $1 AND number IN (`+idList(list)+`)`,
-			[]any{workspaceID}, func(rows *sql.Rows) error {
+		err := queryEach(ctx, s.r, `SELECT number, member_id FROM metric_members WHERE workspace_id = $1 AND number`+s.d.inIDs(2),
+			[]any{workspaceID, s.d.idSet(list)}, func(rows *sql.Rows) error {
 				var k int64
 				var id string
 				err := rows.Scan(&k, &id)

@@ -338,8 +338,8 @@ func (s *Store) applyPlainDecisions(ctx context.Context, tx *sql.Tx, workspaceID
 	for i, r := range ds {
 		ids[i] = r.ConversationID
 	}
-	if err := queryEach(ctx, tx, `SELECT id FROM conversations WHERE id IN (`+idList(ids)+`) ORDER BY id FOR UPDATE`,
-		nil, func(*sql.Rows) error { return nil }); err != nil {
+	if err := queryEach(ctx, tx, `SELECT id FROM conversations WHERE id`+s.d.inIDs(1)+` ORDER BY id FOR UPDATE`,
+		[]any{s.d.idSet(ids)}, func(*sql.Rows) error { return nil }); err != nil {
 		return nil, fmt.Errorf("lock conversations: %w", err)
 	}
 	applied := map[int64]bool{}
@@ -372,8 +372,8 @@ func (s *Store) applyPlainDecisions(ctx context.Context, tx *sql.Tx, workspaceID
 	held := map[int64]bool{}
 	if len(missed) > 0 {
 		err := queryEach(ctx, tx, `SELECT id, assignee_id IS NOT NULL FROM conversations
-			WHERE workspace_id = `+strconv.FormatInt(workspaceID, 10)+` AND id IN (`+idList(missed)+`)`,
-			nil, func(rows *sql.Rows) error {
+			WHERE workspace_id = $1 AND id`+s.d.inIDs(2),
+			[]any{workspaceID, s.d.idSet(missed)}, func(rows *sql.Rows) error {
 				var id int64
 				var assigned bool
 				err := rows.Scan(&id, &assigned)

@@ -393,7 +393,7 @@ func (s *Store) indexMessages(ctx context.Context, tx *sql.Tx, ids []int64) erro
 		n := min(len(ids), 1000)
 		chunk := ids[:n]
 		ids = ids[n:]
-		rows, err := tx.QueryContext(ctx, `SELECT id, title, body, author_name FROM messages WHERE id IN (`+idList(chunk)+`)`)
+		rows, err := tx.QueryContext(ctx, `SELECT id, title, body, author_name FROM messages WHERE id`+s.d.inIDs(1), s.d.idSet(chunk))
 		if err != nil {
 			return fmt.Errorf("index messages: %w", err)
 		}

@@ -476,17 +476,37 @@ func (s *Store) SeenDelivery(ctx context.Context, channelID int64, key string, n
 // accepted a delivery, until until (the later one, if it was already),
 // and forgets the channel's deliveries remembered no longer.
 func (s *Store) RememberDelivery(ctx context.Context, channelID int64, key string, until time.Time) error {
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM inbound_deliveries WHERE channel_id = $1 AND until < $2`,
-			channelID, toMicros(time.Now())); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO inbound_deliveries (channel_id, key, until) VALUES ($1, $2, $3)
-			ON CONFLICT (channel_id, key) DO UPDATE SET until = `+s.d.greatest+`(inbound_deliveries.until, excluded.until)`,
-			channelID, key, toMicros(until))
-		return err
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		return s.rememberDeliveries(ctx, tx, channelID, []Delivery{{Key: key, Until: until}})
 	})
-	if err != nil {
+}
+
+// rememberDeliveries is RememberDelivery for several, in tx.
+func (s *Store) rememberDeliveries(ctx context.Context, tx *sql.Tx, channelID int64, ds []Delivery) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM inbound_deliveries WHERE channel_id = $1 AND until < $2`,
+		channelID, toMicros(time.Now())); err != nil {
+		return fmt.Errorf("remember inbound delivery: %w", err)
+	}
+	// One row per key, the latest until: PostgreSQL refuses to change a
+	// row twice in one INSERT … ON CONFLICT.
+	until := make(map[string]int64, len(ds))
+	keys := make([]string, 0, len(ds))
+	for _, d := range ds {
+		at, seen := until[d.Key]
+		if !seen {
+			keys = append(keys, d.Key)
+		}
+		until[d.Key] = max(at, toMicros(d.Until))
+	}
+	args := make([]any, 0, 3*len(keys))
+	for _, k := range keys {
+		args = append(args, channelID, k, until[k])
+	}
+	if err := s.d.bulkInsert(ctx, tx, `INSERT INTO inbound_deliveries (channel_id, key, until)`, 3, args,
+		`ON CONFLICT (channel_id, key) DO UPDATE SET until = `+s.d.greatest+`(inbound_deliveries.until, excluded.until)`, nil); err != nil {
 		return fmt.Errorf("remember inbound delivery: %w", err)
 	}
 	return nil

@@ -85,6 +85,9 @@ type dialect struct {
 	// forUpdate locks the rows of table c a transaction reads before
 	// changing them; SQLite needs nothing, its writes are serialised.
 	forUpdate string
+	// idArrays: a set of ids is bound as an array (PostgreSQL's = ANY),
+	// not as a JSON text read by json_each (SQLite).
+	idArrays bool
 }
 
 // p1 is the first bind parameter, for statements built with param.
@@ -112,7 +115,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 			return nil, err
 		}
 		s = &Store{engine: EnginePostgres, w: db, r: db, close: db.Close,
-			d: dialect{greatest: "GREATEST", least: "LEAST", isUnique: postgres.IsUniqueViolation, badText: postgres.IsUnstorableText, forUpdate: " FOR UPDATE OF c"}}
+			d: dialect{greatest: "GREATEST", least: "LEAST", isUnique: postgres.IsUniqueViolation, badText: postgres.IsUnstorableText, forUpdate: " FOR UPDATE OF c", idArrays: true}}
 		migrations = postgres.Migrations
 	} else {
 		db, err := sqlite.Open(ctx, dsn)
@@ -209,8 +212,10 @@ type queryer interface {
 }
 
 // idList writes ids as the list of an SQL IN (…): ids are integers of our
-// own, so they are written inline rather than bound, and a statement needs
-// no parameter list whose length varies with the batch.
+// own, so they may be written inline rather than bound. Each list makes a
+// new statement for the engine to parse and plan, though: what runs often
+// (imports, reads of the inbox) binds its ids as one parameter instead
+// (dialect.inIDs).
 func idList(ids []int64) string {
 	var b strings.Builder
 	for i, id := range ids {

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"testing"
@@ -314,6 +315,115 @@ func TestEvents(t *testing.T) {
 		}
 		if _, err := st.Events(ctx, w.ID, 0); !errors.Is(err, store.ErrInvalid) {
 			t.Fatalf("limit 0: %v", err)
+		}
+	})
+}
+
+// TestInListLengths reads through IN lists of every length from 1 to 40,
+// with repeats and unknown values: the list is filled up to a power of
+// two, which must change nothing of what it selects.
+func TestInListLengths(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		for i := 1; i <= 40; i++ {
+			if _, err := st.CreateWorkspace(ctx, model.Workspace{Slug: fmt.Sprintf("w%d", i), Name: "W"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for n := 1; n <= 40; n++ {
+			var values []string
+			want := map[string]int{}
+			for i := range n {
+				v := fmt.Sprintf("w%d", (i*7)%45+1) // w41..w45 do not exist; some repeat
+				values = append(values, v)
+				if (i*7)%45+1 <= 40 {
+					want[v] = 1
+				}
+				if i%5 == 4 {
+					values = append(values, values[0])
+				}
+			}
+			got := map[string]int{}
+			err := st.InListForTest(ctx, `SELECT slug FROM workspaces WHERE slug`, nil, values, func(r *sql.Rows) error {
+				var s string
+				err := r.Scan(&s)
+				got[s]++
+				return err
+			})
+			if err != nil {
+				t.Fatalf("%d values: %v", n, err)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Fatalf("%d values %v: got %v, want %v", n, values, got, want)
+			}
+		}
+	})
+}
+
+// TestWriteGroups stores several deliveries in one transaction: each
+// group is told what it inserted and what it repeated, each delivery is
+// remembered, and a failure stores nothing of any.
+func TestWriteGroups(t *testing.T) {
+	t.Parallel()
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		w, ch := setup(t, st)
+		t0 := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
+		until := time.Now().Add(time.Hour)
+		groups := []store.Group{
+			{Items: []store.IngestItem{item("p1", "", "p1", t0, "ana"), item("c1", "p1", "p1", t0.Add(time.Hour), "bob")},
+				Delivery: &store.Delivery{Key: "k1", Until: until}},
+			// c1 again (the first group has it), c2 new, c2 repeated in the group.
+			{Items: []store.IngestItem{item("c1", "p1", "p1", t0.Add(time.Hour), "bob"), item("c2", "c1", "", t0.Add(2*time.Hour), "cy"),
+				item("c2", "c1", "", t0.Add(2*time.Hour), "cy")},
+				Delivery: &store.Delivery{Key: "k2", Until: until}},
+			{Delivery: &store.Delivery{Key: "k1", Until: until.Add(time.Hour)}}, // the same key twice in one call
+			{Items: []store.IngestItem{item("q1", "", "q1", t0, "dee")}},
+		}
+		res, err := st.NewImporter(w, ch).WriteGroups(ctx, groups)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []store.BatchResult{{Inserted: 2}, {Inserted: 1, Duplicates: 2}, {}, {Inserted: 1}}
+		if fmt.Sprint(res) != fmt.Sprint(want) {
+			t.Fatalf("results %+v, want %+v", res, want)
+		}
+		for _, k := range []string{"k1", "k2"} {
+			if seen, err := st.SeenDelivery(ctx, ch.ID, k, until.Add(-time.Minute)); err != nil || !seen {
+				t.Errorf("delivery %s not remembered: %v %v", k, seen, err)
+			}
+		}
+		// k1 kept the later of its two ends.
+		if seen, err := st.SeenDelivery(ctx, ch.ID, "k1", until.Add(30*time.Minute)); err != nil || !seen {
+			t.Errorf("delivery k1 not kept until its later end: %v %v", seen, err)
+		}
+		stats, err := st.WorkspaceStats(ctx, w.ID)
+		if err != nil || stats != (store.Stats{Conversations: 2, Messages: 4, Members: 4}) {
+			t.Fatalf("stats: %+v %v", stats, err)
+		}
+		// Again: everything repeated.
+		res, err = st.NewImporter(w, ch).WriteGroups(ctx, groups)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []store.BatchResult{{Duplicates: 2}, {Duplicates: 3}, {}, {Duplicates: 1}}; fmt.Sprint(res) != fmt.Sprint(want) {
+			t.Fatalf("again: results %+v, want %+v", res, want)
+		}
+		// A transaction that fails (its context ended) stores nothing and
+		// remembers nothing.
+		done, cancel := context.WithCancel(ctx)
+		cancel()
+		_, err = st.NewImporter(w, ch).WriteGroups(done, []store.Group{
+			{Items: []store.IngestItem{item("r1", "", "r1", t0, "eve")}, Delivery: &store.Delivery{Key: "k3", Until: until}}})
+		if err == nil {
+			t.Fatal("a write with its context ended succeeded")
+		}
+		if seen, err := st.SeenDelivery(ctx, ch.ID, "k3", time.Now()); err != nil || seen {
+			t.Errorf("a failed write remembered its delivery: %v %v", seen, err)
+		}
+		if stats, err := st.WorkspaceStats(ctx, w.ID); err != nil || stats.Messages != 4 {
+			t.Fatalf("after a failed write: %+v %v", stats, err)
 		}
 	})
 }

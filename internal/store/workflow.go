@@ -331,7 +331,7 @@ func (s *Store) withTags(ctx context.Context, convs []model.Conversation) error 
 		ids[i] = c.ID
 	}
 	rows, err := s.r.QueryContext(ctx, `SELECT conversation_id, tag FROM conversation_tags
-		WHERE conversation_id IN (`+idList(ids)+`) ORDER BY conversation_id, tag`)
+		WHERE conversation_id`+s.d.inIDs(1)+` ORDER BY conversation_id, tag`, s.d.idSet(ids))
 	if err != nil {
 		return fmt.Errorf("tags: %w", err)
 	}

@@ -58,13 +58,19 @@ func CheckReplay(ctx context.Context, r Replay, channelID int64, body []byte, no
 // accepted for tolerance more, so 2×tolerance from now (zero or less
 // means DefaultTolerance).
 func Remember(ctx context.Context, r Replay, channelID int64, body []byte, now time.Time, tolerance time.Duration) error {
-	if tolerance <= 0 {
-		tolerance = DefaultTolerance
-	}
-	if err := r.RememberDelivery(ctx, channelID, DeliveryKey(body), now.Add(2*tolerance)); err != nil {
+	if err := r.RememberDelivery(ctx, channelID, DeliveryKey(body), RememberUntil(now, tolerance)); err != nil {
 		return fmt.Errorf("inbound webhook: remember the delivery: %w", err)
 	}
 	return nil
+}
+
+// RememberUntil is how long a delivery accepted at now is remembered
+// (see Remember): 2×tolerance, zero or less meaning DefaultTolerance.
+func RememberUntil(now time.Time, tolerance time.Duration) time.Time {
+	if tolerance <= 0 {
+		tolerance = DefaultTolerance
+	}
+	return now.Add(2 * tolerance)
 }
 
 // MemoryReplay is a Replay in memory, bounded: when full, it forgets the

@@ -23,6 +23,8 @@ const (
 	// stmtCacheSize is how many statements a connection keeps, the least
 	// recently used forgotten first.
 	stmtCacheSize = 256
+	// seenSize bounds the texts a connection remembers having seen once.
+	seenSize = 4 * stmtCacheSize
 	// maxCachedQuery is the longest text kept: longer ones are the bulk
 	// writes of many rows, which vary.
 	maxCachedQuery = 16 << 10
@@ -82,6 +84,10 @@ type cachingConn struct {
 	driverConn
 	stmts map[string]*list.Element // of *cachedStmt
 	lru   *list.List               // most recently used first
+	// seen holds the texts run once and not kept: a statement is kept
+	// the second time it runs, so that texts made for one use (values
+	// written inline) do not push out those that run all the time.
+	seen map[string]struct{}
 }
 
 func newCachingConn(dc driver.Conn) (driver.Conn, error) {
@@ -90,7 +96,7 @@ func newCachingConn(dc driver.Conn) (driver.Conn, error) {
 		dc.Close()
 		return nil, errors.New("sqlite: the driver's connection lacks a method the statement cache needs")
 	}
-	return &cachingConn{driverConn: c, stmts: map[string]*list.Element{}, lru: list.New()}, nil
+	return &cachingConn{driverConn: c, stmts: map[string]*list.Element{}, lru: list.New(), seen: map[string]struct{}{}}, nil
 }
 
 // cacheable reports whether query is one to keep: a read or a write of
@@ -113,7 +119,8 @@ func cacheable(query string) bool {
 }
 
 // cached returns the connection's statement for query, prepared now when
-// it has none, or nil when query is not to be kept or is in use.
+// it has none and saw it once before, or nil when query is not to be kept
+// (yet) or is in use.
 func (c *cachingConn) cached(ctx context.Context, query string) (*cachedStmt, error) {
 	if !cacheable(query) {
 		return nil, nil
@@ -126,6 +133,14 @@ func (c *cachingConn) cached(ctx context.Context, query string) (*cachedStmt, er
 		c.lru.MoveToFront(el)
 		return cs, nil
 	}
+	if _, again := c.seen[query]; !again {
+		if len(c.seen) >= seenSize {
+			clear(c.seen)
+		}
+		c.seen[query] = struct{}{}
+		return nil, nil
+	}
+	delete(c.seen, query)
 	st, err := c.driverConn.PrepareContext(ctx, query)
 	if err != nil {
 		return nil, err
@@ -189,7 +204,7 @@ func (c *cachingConn) Close() error {
 			errs = append(errs, cs.stmt.Close())
 		}
 	}
-	c.stmts, c.lru = nil, list.New()
+	c.stmts, c.lru, c.seen = nil, list.New(), nil
 	return errors.Join(append(errs, c.driverConn.Close())...)
 }
 

@@ -124,6 +124,7 @@ func TestStmtCacheNestedSameQuery(t *testing.T) {
 
 // The cache keeps at most stmtCacheSize statements; one forgotten while
 // its rows are open is closed with them, and its rows read to the end.
+// The statement whose rows stay open is run twice first, to be kept.
 func TestStmtCacheBounded(t *testing.T) {
 	db, conn := openCaching(t)
 	ctx := context.Background()
@@ -134,20 +135,27 @@ func TestStmtCacheBounded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var first string
+	if err := tx.QueryRowContext(ctx, `SELECT v FROM t ORDER BY id`).Scan(&first); err != nil {
+		t.Fatal(err)
+	}
 	open, err := tx.QueryContext(ctx, `SELECT v FROM t ORDER BY id`)
 	if err != nil {
 		t.Fatal(err)
 	}
+
 	if !open.Next() {
 		t.Fatal("no first row")
 	}
 	for i := range stmtCacheSize + 10 {
-		var n int
-		if err := tx.QueryRowContext(ctx, fmt.Sprintf(`SELECT %d + count(*) FROM t`, i)).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		if n != i+2 {
-			t.Fatalf("statement %d answered %d", i, n)
+		for range 2 { // kept the second time
+			var n int
+			if err := tx.QueryRowContext(ctx, fmt.Sprintf(`SELECT %d + count(*) FROM t`, i)).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != i+2 {
+				t.Fatalf("statement %d answered %d", i, n)
+			}
 		}
 	}
 	var v string
@@ -223,6 +231,30 @@ func BenchmarkStmtCache(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// A text run once is not kept: statements made for one use do not push
+// out those that run all the time.
+func TestStmtCacheKeepsOnSecondUse(t *testing.T) {
+	db, conn := openCaching(t)
+	ctx := context.Background()
+	for i := range 3 * stmtCacheSize {
+		if _, err := db.ExecContext(ctx, fmt.Sprintf(`INSERT INTO t (v) VALUES ('%d')`, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := conn().lru.Len(); got != 0 {
+		t.Fatalf("%d statements of one use kept, want none", got)
+	}
+	for range 2 {
+		if _, err := db.ExecContext(ctx, `DELETE FROM t WHERE v = ?`, "0"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cc := conn()
+	if cc.lru.Len() != 1 || cc.lru.Front().Value.(*cachedStmt).query != `DELETE FROM t WHERE v = ?` {
+		t.Fatalf("after a second use: %d statements kept", cc.lru.Len())
 	}
 }
 
