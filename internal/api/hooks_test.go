@@ -3,9 +3,11 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -91,6 +93,31 @@ func TestInboundHook(t *testing.T) {
 		if code, _ := post(hook, big, webhook.Sign(secret, now, []byte(big))); code != http.StatusRequestEntityTooLarge {
 			t.Errorf("a 1 MiB body: %d", code)
 		}
+		// Forty deliveries at once, as a busy form posts them: stored in
+		// shared transactions, each answered for its own message, each
+		// remembered.
+		const burst = 40
+		bodies := make([]string, burst)
+		codes := make([]int, burst)
+		answers := make([]string, burst)
+		var wg sync.WaitGroup
+		for i := range burst {
+			bodies[i] = fmt.Sprintf(`{"external_id":"burst-%d","author_name":"Client %d","body":"Commande %d","created_at":"2026-11-26T09:00:00Z"}`, i, i, i)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[i], answers[i] = post(hook, bodies[i], webhook.Sign(secret, now, []byte(bodies[i])))
+			}()
+		}
+		wg.Wait()
+		for i := range burst {
+			if codes[i] != http.StatusOK || answers[i] != `{"read":1,"inserted":1,"duplicates":0}`+"\n" {
+				t.Fatalf("delivery %d of the burst: %d %s", i, codes[i], answers[i])
+			}
+			if code, _ := post(hook, bodies[i], webhook.Sign(secret, now, []byte(bodies[i]))); code != http.StatusConflict {
+				t.Errorf("delivery %d of the burst replayed: %d, want 409", i, code)
+			}
+		}
 		ws, err := st.WorkspaceBySlug(ctx, "velo")
 		if err != nil {
 			t.Fatal(err)
@@ -105,8 +132,8 @@ func TestInboundHook(t *testing.T) {
 				n++
 			}
 		}
-		if n != 2 {
-			t.Errorf("%d conversations in the contact channel, want 2 (form-1, form-2)", n)
+		if n != 2+burst {
+			t.Errorf("%d conversations in the contact channel, want %d (form-1, form-2 and the burst)", n, 2+burst)
 		}
 	})
 }

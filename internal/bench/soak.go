@@ -513,7 +513,10 @@ func (s *sampler) begin() {
 			case <-s.stop:
 				return
 			case <-t.C:
-				x := readProcess(s.phase, time.Since(s.start).Seconds())
+				s.mu.Lock()
+				phase := s.phase
+				s.mu.Unlock()
+				x := readProcess(phase, time.Since(s.start).Seconds())
 				var prof bytes.Buffer
 				if s.profile && x.HeapMiB > s.peakHeap {
 					s.peakHeap = x.HeapMiB

@@ -128,10 +128,23 @@ func (gr *Grouper) drain(ctx context.Context, q *groupQueue) {
 	}
 }
 
-// write stores take in one transaction, or each alone when that fails.
+// write stores take in one transaction, or each alone when that fails,
+// then tells each delivery. A panic below is told to them as an error
+// rather than ending the process: no request's recovery covers this
+// goroutine.
 func (gr *Grouper) write(ctx context.Context, q *groupQueue, take []*groupWrite) {
 	ctx, cancel := context.WithTimeout(ctx, groupTimeout)
 	defer cancel()
+	defer func() {
+		if r := recover(); r != nil {
+			for _, w := range take {
+				w.res, w.err = store.BatchResult{}, fmt.Errorf("store %d deliveries into %s/%s: panic: %v", len(take), q.ws.Slug, q.ch.Name, r)
+			}
+		}
+		for _, w := range take {
+			close(w.done)
+		}
+	}()
 	groups := make([]store.Group, len(take))
 	for i, w := range take {
 		groups[i] = w.group
@@ -144,7 +157,6 @@ func (gr *Grouper) write(ctx context.Context, q *groupQueue, take []*groupWrite)
 				w.res = one[0]
 			}
 			w.err = err
-			close(w.done)
 		}
 		return
 	}
@@ -153,6 +165,5 @@ func (gr *Grouper) write(ctx context.Context, q *groupQueue, take []*groupWrite)
 			w.res = res[i]
 		}
 		w.err = err
-		close(w.done)
 	}
 }

@@ -228,3 +228,26 @@ func TestGrouperWaitEndsWithContext(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// TestGrouperPanicIsAnError: a panic while writing is told to the
+// deliveries waiting, and the process goes on.
+func TestGrouperPanicIsAnError(t *testing.T) {
+	t.Parallel()
+	st := testutil.NewStore(t, store.EngineSQLite)
+	ws, ch, msg := groupFixture(t, st)
+	gr := NewGrouper(st)
+	real := gr.writeGroups
+	var calls atomic.Int32
+	gr.writeGroups = func(ctx context.Context, ws model.Workspace, ch model.Channel, groups []store.Group) ([]store.BatchResult, error) {
+		if calls.Add(1) == 1 {
+			panic("broken")
+		}
+		return real(ctx, ws, ch, groups)
+	}
+	if _, err := gr.Write(context.Background(), ws, ch, msg("p1")); err == nil || !strings.Contains(err.Error(), "panic: broken") {
+		t.Fatalf("Write after a panic: %v", err)
+	}
+	if r, err := gr.Write(context.Background(), ws, ch, msg("p2")); err != nil || r.Inserted != 1 {
+		t.Fatalf("the next delivery: %+v %v", r, err)
+	}
+}
