@@ -128,21 +128,30 @@ func (a *aggregate) add(at int64, staff bool) {
 // duplicates and left untouched, which makes re-running an interrupted
 // import safe.
 func (im *Importer) Write(ctx context.Context, items []IngestItem) (BatchResult, error) {
-	if im.failed != nil {
-		return BatchResult{}, fmt.Errorf("importer unusable after an earlier failure: %w", im.failed)
-	}
 	var res BatchResult
-	err := im.s.inTx(ctx, func(tx *sql.Tx) error {
+	err := im.transact(ctx, func(tx *sql.Tx) error {
 		var err error
 		res, err = im.write(ctx, tx, items)
 		return err
 	})
-	im.bound()
 	if err != nil {
-		im.failed = err
 		return BatchResult{}, fmt.Errorf("store batch into %s/%s: %w", im.ws.Slug, im.ch.Name, err)
 	}
 	return res, nil
+}
+
+// transact runs fn in a transaction of the importer's, which a failure
+// makes unusable: what it remembers may then disagree with the database.
+func (im *Importer) transact(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if im.failed != nil {
+		return fmt.Errorf("importer unusable after an earlier failure: %w", im.failed)
+	}
+	err := im.s.inTx(ctx, fn)
+	im.bound()
+	if err != nil {
+		im.failed = err
+	}
+	return err
 }
 
 // Delivery is an inbound webhook's delivery that WriteGroups remembers in
@@ -167,9 +176,6 @@ type Group struct {
 // the call, or twice in it); which conversations and members are new is
 // not told by group.
 func (im *Importer) WriteGroups(ctx context.Context, groups []Group) ([]BatchResult, error) {
-	if im.failed != nil {
-		return nil, fmt.Errorf("importer unusable after an earlier failure: %w", im.failed)
-	}
 	var all []IngestItem
 	var owner []int
 	var deliveries []Delivery
@@ -183,7 +189,7 @@ func (im *Importer) WriteGroups(ctx context.Context, groups []Group) ([]BatchRes
 			deliveries = append(deliveries, *gr.Delivery)
 		}
 	}
-	err := im.s.inTx(ctx, func(tx *sql.Tx) error {
+	err := im.transact(ctx, func(tx *sql.Tx) error {
 		if len(all) > 0 {
 			if _, err := im.write(ctx, tx, all); err != nil {
 				return err
@@ -191,9 +197,7 @@ func (im *Importer) WriteGroups(ctx context.Context, groups []Group) ([]BatchRes
 		}
 		return im.s.rememberDeliveries(ctx, tx, im.ch.ID, deliveries)
 	})
-	im.bound()
 	if err != nil {
-		im.failed = err
 		return nil, fmt.Errorf("store %d deliveries into %s/%s: %w", len(groups), im.ws.Slug, im.ch.Name, err)
 	}
 	res := make([]BatchResult, len(groups))
