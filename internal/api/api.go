@@ -224,10 +224,10 @@ type handler struct {
 	hooks *ingest.Grouper
 }
 
-// Metrics answers are shared for answersTTL (a dashboard is at most that
-// old), at most answersKept of them, at most answersCounted counted at
-// once: fewer than the SQLite readers, so that reads and ingest always
-// find a connection.
+// Metrics answers are shared for answersTTL at least (longer when they
+// take long to count, see rollup.Cache), at most answersKept of them, at
+// most answersCounted counted at once: fewer than the SQLite readers, so
+// that reads and ingest always find a connection.
 const (
 	answersTTL     = 5 * time.Second
 	answersKept    = 256

@@ -23,6 +23,7 @@ type countingSource struct {
 	asked, now, most atomic.Int32
 	fail             atomic.Bool
 	hold             chan struct{} // when set, each count waits on it
+	delay            time.Duration // each count takes that long at least
 }
 
 func (c *countingSource) EngagementWeights(ctx context.Context, workspaceID int64) (metrics.Weights, error) {
@@ -38,6 +39,7 @@ func (c *countingSource) EngagementWeights(ctx context.Context, workspaceID int6
 	if c.hold != nil {
 		<-c.hold
 	}
+	time.Sleep(c.delay)
 	if c.fail.Load() {
 		return metrics.Weights{}, errors.New("the database went away")
 	}
@@ -79,8 +81,42 @@ func TestCache(t *testing.T) {
 		if _, err := c.Ask(ctx, src, ws.ID, metrics.Query{From: "2026-10-01", To: "2026-11-01"}, testNow); err != nil || src.asked.Load() != 2 {
 			t.Errorf("another question: counted %d times (%v)", src.asked.Load(), err)
 		}
-		if _, err := c.Ask(ctx, src, ws.ID, q, testNow.Add(6*time.Second)); err != nil || src.asked.Load() != 3 {
-			t.Errorf("asked after the time to live: counted %d times (%v)", src.asked.Load(), err)
+		// No longer fresh, but less than twice its life old: the answer
+		// kept, at once, while it is counted again.
+		m.ExternalID = "b"
+		if _, err := ingest.Import(ctx, st, ingest.FromMessages([]model.Message{m}), ingest.Options{Workspace: ws, Channel: "blog"}); err != nil {
+			t.Fatal(err)
+		}
+		src.hold = make(chan struct{})
+		answered := make(chan metrics.Answer, 1)
+		go func() {
+			a, err := c.Ask(ctx, src, ws.ID, q, testNow.Add(6*time.Second))
+			if err != nil {
+				t.Error(err)
+			}
+			answered <- a
+		}()
+		select {
+		case a := <-answered:
+			if a.Total.In != 1 {
+				t.Errorf("the answer kept, asked again: %d messages in, want the 1 counted before", a.Total.In)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("an answer no longer fresh waited for its count")
+		}
+		close(src.hold)
+		c.Wait()
+		src.hold = nil
+		if src.asked.Load() != 3 {
+			t.Errorf("asked after the time to live: counted %d times, want it counted again", src.asked.Load())
+		}
+		if a, err := c.Ask(ctx, src, ws.ID, q, testNow.Add(7*time.Second)); err != nil || a.Total.In != 2 || src.asked.Load() != 3 {
+			t.Errorf("asked once counted again: %d messages in, counted %d times (%v), want 2 and 3", a.Total.In, src.asked.Load(), err)
+		}
+		// Twice its life old: counted before it is answered.
+		c.Wait()
+		if _, err := c.Ask(ctx, src, ws.ID, q, testNow.Add(18*time.Second)); err != nil || src.asked.Load() != 4 {
+			t.Errorf("asked after twice the time to live: counted %d times (%v)", src.asked.Load(), err)
 		}
 
 		// A failure is answered, not kept.
@@ -90,7 +126,7 @@ func TestCache(t *testing.T) {
 			t.Fatal("a failing count answered no error")
 		}
 		src.fail.Store(false)
-		if _, err := c.Ask(ctx, src, ws.ID, q, later); err != nil || src.asked.Load() != 5 {
+		if _, err := c.Ask(ctx, src, ws.ID, q, later); err != nil || src.asked.Load() != 6 {
 			t.Errorf("after a failure: counted %d times (%v), want it counted again", src.asked.Load(), err)
 		}
 
@@ -126,6 +162,36 @@ func TestCache(t *testing.T) {
 			case distinct && (src.asked.Load() != 10 || src.most.Load() > 2):
 				t.Errorf("ten questions: counted %d, at most %d at once, want 10 and 2", src.asked.Load(), src.most.Load())
 			}
+		}
+	})
+}
+
+// TestCacheCost: an answer that takes long to count stays fresh
+// CostFactor times as long.
+func TestCacheCost(t *testing.T) {
+	testutil.ForEachEngine(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		ws, err := st.CreateWorkspace(ctx, model.Workspace{Slug: "velo", Name: "Vélo"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		src := &countingSource{Store: st, delay: 200 * time.Millisecond}
+		c := NewCache(10*time.Millisecond, 8, 2)
+		q := metrics.Query{From: "2026-11-01", To: "2026-12-01"}
+		for _, after := range []time.Duration{0, 500 * time.Millisecond, 790 * time.Millisecond} {
+			if _, err := c.Ask(ctx, src, ws.ID, q, testNow.Add(after)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := src.asked.Load(); n != 1 {
+			t.Errorf("an answer that took 200 ms, asked again within 800 ms: counted %d times, want once", n)
+		}
+		if _, err := c.Ask(ctx, src, ws.ID, q, testNow.Add(5*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		c.Wait()
+		if n := src.asked.Load(); n != 2 {
+			t.Errorf("asked again after 5 s: counted %d times, want twice", n)
 		}
 	})
 }
