@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -81,10 +82,17 @@ func TestMigrateDB(t *testing.T) {
 			continue
 		}
 		if table == "member_match_keys" {
-			// Indexed again with the members: there must be some.
-			var got int
-			if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM member_match_keys`).Scan(&got); err != nil || got == 0 {
-				t.Errorf("PostgreSQL's member_match_keys holds %d rows (%v) after the move", got, err)
+			// Indexed again with the members: the same keys as those
+			// kept up to date on SQLite.
+			from, err := sql.Open("sqlite", src)
+			if err != nil {
+				t.Fatal(err)
+			}
+			kept, built := matchKeys(t, from), matchKeys(t, raw)
+			from.Close()
+			if len(built) == 0 || !slices.Equal(kept, built) {
+				t.Errorf("member_match_keys: %d rows kept on SQLite, %d built on PostgreSQL; only on SQLite %q, only on PostgreSQL %q",
+					len(kept), len(built), missing(kept, built), missing(built, kept))
 			}
 			continue
 		}
@@ -160,6 +168,41 @@ func TestMigrateDB(t *testing.T) {
 	if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&users); err != nil || users != want["users"]+1 {
 		t.Errorf("after the refused run PostgreSQL holds %d users, want %d: %v", users, want["users"]+1, err)
 	}
+}
+
+// matchKeys lists the rows of a database's member_match_keys, sorted.
+func matchKeys(t *testing.T, db *sql.DB) []string {
+	t.Helper()
+	rows, err := db.Query(`SELECT workspace_id, key, member_id, source, words FROM member_match_keys`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var ws, words int64
+		var key, member, source string
+		if err := rows.Scan(&ws, &key, &member, &source, &words); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%d %s %s %q %d", ws, key, member, source, words))
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// missing are the rows of a not in b (both sorted).
+func missing(a, b []string) []string {
+	var out []string
+	for _, r := range a {
+		if _, found := slices.BinarySearch(b, r); !found {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // fixture is what the test looks for after the move.

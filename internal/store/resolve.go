@@ -26,7 +26,8 @@ const matchBlockCap = 50
 // indexMatchKeys computes again the blocking keys of members of the
 // workspace from their display names and identities (names, handles, the
 // local part of e-mail addresses); their web domains are left as they
-// are (indexMatchDomains).
+// are (indexMatchDomains). Members merged away get none, whether their
+// keys are kept up to date (unindexMatchKeys) or built again.
 func (s *Store) indexMatchKeys(ctx context.Context, tx *sql.Tx, workspaceID int64, ids []string) error {
 	p1 := s.d.p1()
 	type keyed struct {
@@ -43,12 +44,16 @@ func (s *Store) indexMatchKeys(ctx context.Context, tx *sql.Tx, workspaceID int6
 			}
 		}
 	}
-	err := s.d.inList(ctx, tx, `SELECT id, display_name FROM members WHERE workspace_id = `+p1+` AND id`,
+	// A member merged away has none: whatever it still holds is its
+	// survivor's now.
+	live := make(map[string]bool, len(ids))
+	err := s.d.inList(ctx, tx, `SELECT id, display_name FROM members WHERE workspace_id = `+p1+` AND merged_into IS NULL AND id`,
 		[]any{workspaceID}, ids, ``, func(r *sql.Rows) error {
 			var id, name string
 			if err := r.Scan(&id, &name); err != nil {
 				return err
 			}
+			live[id] = true
 			add(id, name, namematch.NameKeys(name)...)
 			return nil
 		})
@@ -58,7 +63,7 @@ func (s *Store) indexMatchKeys(ctx context.Context, tx *sql.Tx, workspaceID int6
 	err = s.d.inList(ctx, tx, `SELECT member_id, kind, value FROM identities WHERE workspace_id = `+p1+` AND member_id`,
 		[]any{workspaceID}, ids, ``, func(r *sql.Rows) error {
 			var id, kind, value string
-			if err := r.Scan(&id, &kind, &value); err != nil {
+			if err := r.Scan(&id, &kind, &value); err != nil || !live[id] {
 				return err
 			}
 			if kind == model.IdentityEmail {
