@@ -822,3 +822,21 @@ func TestOptimizeReachesReaders(t *testing.T) {
 		t.Errorf("after Optimize, a reader open before it plans %q: it did not load the new statistics", p)
 	}
 }
+
+// TestSearchPendingListShort: on PostgreSQL the search indexes merge what
+// is added into the index once 128 kB wait in their pending list, which
+// every search reads through (at the default 4 MB, a busy inbox made
+// each search read thousands of pending entries).
+func TestSearchPendingListShort(t *testing.T) {
+	_, db := testutil.NewRaw(t, store.EnginePostgres)
+	for _, index := range []string{"message_search_terms", "member_search_terms"} {
+		var options string
+		err := db.QueryRow(`SELECT COALESCE(array_to_string(reloptions, ','), '') FROM pg_class WHERE relname = $1`, index).Scan(&options)
+		if err != nil {
+			t.Fatalf("%s: %v", index, err)
+		}
+		if !slices.Contains(strings.Split(options, ","), "gin_pending_list_limit=128") {
+			t.Errorf("index %s: options %q, want gin_pending_list_limit=128", index, options)
+		}
+	}
+}
