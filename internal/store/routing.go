@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 
@@ -257,7 +258,7 @@ type Decision struct {
 // does, and also its tags and priority (each an audit event when it
 // changes anything), in the same transaction.
 func (s *Store) ApplyDecision(ctx context.Context, conversationID, workspaceID int64, d Decision, actor string) error {
-	conflicts, err := s.ApplyDecisions(ctx, workspaceID, []Routed{{ConversationID: conversationID, Decision: d}}, actor)
+	conflicts, err := s.applyDecisions(ctx, workspaceID, []Routed{{ConversationID: conversationID, Decision: d}}, actor, false)
 	if err != nil {
 		return err
 	}
@@ -276,8 +277,18 @@ type Routed struct {
 // ApplyDecisions records many decisions as ApplyDecision does, in one
 // transaction (one commit for a page of decisions, not one each). A
 // conversation someone was assigned to meanwhile is left as it is: its id
-// is returned among the conflicts.
+// is returned among the conflicts. So is, on PostgreSQL, a conversation
+// without rule actions that another transaction is writing (an import
+// adding its messages): routing does not wait for it, holding the rows
+// it locked already, which that import or the next may need; nobody
+// holds it, and the next round routes it.
 func (s *Store) ApplyDecisions(ctx context.Context, workspaceID int64, ds []Routed, actor string) (conflicts []int64, err error) {
+	return s.applyDecisions(ctx, workspaceID, ds, actor, true)
+}
+
+// applyDecisions is ApplyDecisions; skipBusy says whether conversations
+// being written are left (true) or waited for.
+func (s *Store) applyDecisions(ctx context.Context, workspaceID int64, ds []Routed, actor string, skipBusy bool) (conflicts []int64, err error) {
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		conflicts = conflicts[:0]
 		logins := map[int64]string{}
@@ -294,7 +305,7 @@ func (s *Store) ApplyDecisions(ctx context.Context, workspaceID int64, ds []Rout
 					one = append(one, r)
 				}
 			}
-			c, err := s.applyPlainDecisions(ctx, tx, workspaceID, plain, actor, logins)
+			c, err := s.applyPlainDecisions(ctx, tx, workspaceID, plain, actor, logins, skipBusy)
 			if err != nil {
 				return err
 			}
@@ -315,13 +326,62 @@ func (s *Store) ApplyDecisions(ctx context.Context, workspaceID int64, ds []Rout
 	return conflicts, err
 }
 
+// busyConversations are those of ids not locked that are the
+// workspace's: another transaction holds them (the others are left to
+// the decisions' checks).
+func (s *Store) busyConversations(ctx context.Context, tx *sql.Tx, workspaceID int64, ids []int64, locked map[int64]bool) ([]int64, error) {
+	var rest []int64
+	for _, id := range ids {
+		if !locked[id] {
+			rest = append(rest, id)
+		}
+	}
+	if len(rest) == 0 {
+		return nil, nil
+	}
+	busy, err := column[int64](ctx, tx, `SELECT id FROM conversations WHERE workspace_id = $1 AND id`+s.d.inIDs(2), workspaceID, s.d.idSet(rest))
+	if err != nil {
+		return nil, fmt.Errorf("lock conversations: %w", err)
+	}
+	return busy, nil
+}
+
 // applyPlainDecisions records decisions without rule actions in one
 // UPDATE … FROM (VALUES …) with the same compare-and-set as applyDecision,
 // and their audit events in one INSERT. It returns the conversations
-// someone was assigned meanwhile (decisions to assign that did not apply).
-func (s *Store) applyPlainDecisions(ctx context.Context, tx *sql.Tx, workspaceID int64, ds []Routed, actor string, logins map[int64]string) ([]int64, error) {
+// someone was assigned meanwhile (decisions to assign that did not apply),
+// and with skipBusy those another transaction holds, left as they are.
+func (s *Store) applyPlainDecisions(ctx context.Context, tx *sql.Tx, workspaceID int64, ds []Routed, actor string, logins map[int64]string, skipBusy bool) ([]int64, error) {
 	if len(ds) == 0 {
 		return nil, nil
+	}
+	// Lock the rows in id order first: two nodes routing the same page at
+	// once then queue behind each other instead of deadlocking; or, with
+	// skipBusy, take only those nobody holds.
+	ids := make([]int64, len(ds))
+	for i, r := range ds {
+		ids[i] = r.ConversationID
+	}
+	lock := ` ORDER BY id FOR UPDATE`
+	if skipBusy {
+		lock += ` SKIP LOCKED`
+	}
+	locked := make(map[int64]bool, len(ds))
+	if err := queryEach(ctx, tx, `SELECT id FROM conversations WHERE id`+s.d.inIDs(1)+lock,
+		[]any{s.d.idSet(ids)}, func(rows *sql.Rows) error {
+			var id int64
+			err := rows.Scan(&id)
+			locked[id] = true
+			return err
+		}); err != nil {
+		return nil, fmt.Errorf("lock conversations: %w", err)
+	}
+	busy, err := s.busyConversations(ctx, tx, workspaceID, ids, locked)
+	if err != nil {
+		return nil, err
+	}
+	if len(busy) > 0 {
+		ds = slices.DeleteFunc(slices.Clone(ds), func(r Routed) bool { return slices.Contains(busy, r.ConversationID) })
 	}
 	now := toMicros(time.Now())
 	args := make([]any, 0, 4*len(ds))
@@ -332,18 +392,11 @@ func (s *Store) applyPlainDecisions(ctx context.Context, tx *sql.Tx, workspaceID
 		}
 		args = append(args, r.ConversationID, assignee, r.Reason, at)
 	}
-	// Lock the rows in id order first: two nodes routing the same page at
-	// once then queue behind each other instead of deadlocking.
-	ids := make([]int64, len(ds))
-	for i, r := range ds {
-		ids[i] = r.ConversationID
-	}
-	if err := queryEach(ctx, tx, `SELECT id FROM conversations WHERE id`+s.d.inIDs(1)+` ORDER BY id FOR UPDATE`,
-		[]any{s.d.idSet(ids)}, func(*sql.Rows) error { return nil }); err != nil {
-		return nil, fmt.Errorf("lock conversations: %w", err)
+	if len(ds) == 0 {
+		return busy, nil
 	}
 	applied := map[int64]bool{}
-	err := s.d.bulk(ctx, tx, `UPDATE conversations SET assignee_id = v.column2, assignment_reason = v.column3,
+	err = s.d.bulk(ctx, tx, `UPDATE conversations SET assignee_id = v.column2, assignment_reason = v.column3,
 		assigned_at = v.column4,
 		escalated_from_id = CASE WHEN v.column2 IS NULL THEN conversations.escalated_from_id END
 		FROM (VALUES `, []string{"BIGINT", "BIGINT", "TEXT", "BIGINT"}, args,
@@ -384,7 +437,7 @@ func (s *Store) applyPlainDecisions(ctx context.Context, tx *sql.Tx, workspaceID
 			return nil, fmt.Errorf("assign conversations: %w", err)
 		}
 	}
-	var conflicts []int64
+	conflicts := busy
 	for _, r := range ds {
 		if applied[r.ConversationID] {
 			continue

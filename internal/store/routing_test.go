@@ -14,6 +14,7 @@ import (
 	"palabre/internal/model"
 	"palabre/internal/route"
 	"palabre/internal/store"
+	"palabre/internal/testutil"
 )
 
 // importConversations stores the messages in a new workspace and returns
@@ -286,4 +287,62 @@ func TestApplyDecisionsMixedPage(t *testing.T) {
 			t.Errorf("conversation 4 assigned to %q by a refused page", c.Assignee)
 		}
 	})
+}
+
+// TestApplyDecisionsSkipsBusy: on PostgreSQL routing does not wait for a
+// conversation another transaction is writing (an import adding to it):
+// the page's others are assigned at once, the busy one is returned with
+// the conflicts, left to nobody; a CM's own assignment waits for it.
+func TestApplyDecisionsSkipsBusy(t *testing.T) {
+	t.Parallel()
+	st, db := testutil.NewRaw(t, store.EnginePostgres)
+	ctx := context.Background()
+	t0 := time.Date(2024, 6, 1, 9, 0, 0, 0, time.UTC)
+	ws, convs := importConversations(t, st, "velo",
+		model.Message{ExternalID: "a", Body: "question", CreatedAt: t0},
+		model.Message{ExternalID: "b", Body: "question", CreatedAt: t0.Add(time.Minute)})
+	lea := newUser(t, st, "lea", false)
+	if err := st.SetMembership(ctx, lea.ID, ws.ID, model.RoleCM, "test"); err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `UPDATE conversations SET message_count = message_count + 1 WHERE id = $1`, convs[0]); err != nil {
+		t.Fatal(err)
+	}
+	page := []store.Routed{
+		{ConversationID: convs[0], Decision: store.Decision{Assignee: &lea.ID, Reason: "to lea", Priority: -1}},
+		{ConversationID: convs[1], Decision: store.Decision{Assignee: &lea.ID, Reason: "to lea", Priority: -1}},
+	}
+	waitCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	conflicts, err := st.ApplyDecisions(waitCtx, ws.ID, page, "routing")
+	if err != nil || !slices.Equal(conflicts, []int64{convs[0]}) {
+		t.Fatalf("a page with a conversation being written: conflicts %v, %v; want [%d]", conflicts, err, convs[0])
+	}
+	for i, want := range []string{"", "lea"} {
+		if c, err := st.WorkspaceConversation(ctx, ws.ID, convs[i]); err != nil || c.Assignee != want {
+			t.Errorf("conversation %d: assigned to %q (%v), want %q", i, c.Assignee, err, want)
+		}
+	}
+	// A CM's assignment waits: it ends when the writing does.
+	done := make(chan error, 1)
+	go func() { done <- st.Assign(ctx, convs[0], ws.ID, &lea.ID, "by hand", "test") }()
+	select {
+	case err := <-done:
+		t.Fatalf("an assignment by hand did not wait for the conversation being written: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("the assignment by hand, once the writing ended: %v", err)
+	}
+	if c, err := st.WorkspaceConversation(ctx, ws.ID, convs[0]); err != nil || c.Assignee != "lea" || c.MessageCount != 2 {
+		t.Errorf("conversation 0: assigned to %q with %d messages (%v), want lea and 2", c.Assignee, c.MessageCount, err)
+	}
 }
