@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"math/bits"
 	"strconv"
 	"strings"
@@ -128,6 +129,22 @@ func (d dialect) idSet(ids []int64) any {
 		b = strconv.AppendInt(b, id, 10)
 	}
 	return string(append(b, ']'))
+}
+
+// textSet is the bind parameter of texts for inIDs, as idSet is of ids:
+// an array of text on PostgreSQL, a JSON array on SQLite.
+func (d dialect) textSet(values []string) any {
+	if d.idArrays {
+		if values == nil {
+			return []string{}
+		}
+		return values
+	}
+	b, err := json.Marshal(values)
+	if err != nil || values == nil {
+		return "[]" // strings always marshal; nil is no value
+	}
+	return string(b)
 }
 
 // inList runs "head IN (…) tail" with the given leading arguments and the

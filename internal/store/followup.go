@@ -77,13 +77,21 @@ func (im *Importer) followUp(ctx context.Context, tx *sql.Tx, items []*IngestIte
 	if err := im.reopen(ctx, tx, byID, ids); err != nil {
 		return err
 	}
+	// One event a conversation, in one statement: a batch touches as
+	// many conversations as it has messages, mostly.
 	now := time.Now()
+	events := make([]any, 0, 8*len(order))
 	for _, t := range order {
-		if _, err := insertEvent(ctx, tx, model.Event{WorkspaceID: im.ws.ID, ConversationID: t.id, Actor: IngestActor,
+		row, err := eventRow(&model.Event{WorkspaceID: im.ws.ID, ConversationID: t.id, Actor: IngestActor,
 			Action: "message.new", Subject: fmt.Sprintf("conversation %d", t.id), CreatedAt: now,
-			Detail: eventDetail(map[string]any{"messages": t.count, "new_conversation": t.created, "channel": im.ch.Name})}); err != nil {
+			Detail: eventDetail(map[string]any{"messages": t.count, "new_conversation": t.created, "channel": im.ch.Name})})
+		if err != nil {
 			return err
 		}
+		events = append(events, row...)
+	}
+	if err := d.bulkInsert(ctx, tx, eventInsert, 8, events, ``, nil); err != nil {
+		return fmt.Errorf("record message.new events: %w", err)
 	}
 	return nil
 }

@@ -586,7 +586,7 @@ func wrapBacklog(workspaceID int64, err error) error {
 // members by key (metrics.Partial.Keyed).
 func (s *Store) MemberKeys(ctx context.Context, workspaceID int64, ids []string) (map[string]uint32, error) {
 	out := make(map[string]uint32, len(ids))
-	if err := readMemberKeys(ctx, s.r, workspaceID, ids, out); err != nil {
+	if err := s.readMemberKeys(ctx, s.r, workspaceID, ids, out); err != nil {
 		return nil, err
 	}
 	var missing []string
@@ -610,7 +610,7 @@ func (s *Store) MemberKeys(ctx context.Context, workspaceID int64, ids []string)
 				return err
 			}
 		}
-		if err := readMemberKeys(ctx, tx, workspaceID, missing, given); err != nil {
+		if err := s.readMemberKeys(ctx, tx, workspaceID, missing, given); err != nil {
 			return err // numbered meanwhile
 		}
 		var top int64
@@ -644,23 +644,29 @@ func (s *Store) MemberKeys(ctx context.Context, workspaceID int64, ids []string)
 }
 
 // readMemberKeys adds to out the keys of those of ids a workspace's
-// dictionary numbered.
-func readMemberKeys(ctx context.Context, q queryer, workspaceID int64, ids []string, out map[string]uint32) error {
-	err := inBatches(workspaceID, ids, nil, func(list string, args []any) error {
-		return queryEach(ctx, q, `SELECT member_id, number FROM metric_members WHERE workspace_id = $1 AND member_id IN (`+list+`)`,
-			args, func(rows *sql.Rows) error {
+// dictionary numbered, memberKeysRead ids a statement (one text, the ids
+// bound as one parameter, however many they are).
+func (s *Store) readMemberKeys(ctx context.Context, q queryer, workspaceID int64, ids []string, out map[string]uint32) error {
+	for len(ids) > 0 {
+		n := min(len(ids), memberKeysRead)
+		err := queryEach(ctx, q, `SELECT member_id, number FROM metric_members WHERE workspace_id = $1 AND member_id`+s.d.inIDs(2),
+			[]any{workspaceID, s.d.textSet(ids[:n])}, func(rows *sql.Rows) error {
 				var id string
 				var k int64
 				err := rows.Scan(&id, &k)
 				out[id] = uint32(k)
 				return err
 			})
-	})
-	if err != nil {
-		return fmt.Errorf("keys of members of workspace %d: %w", workspaceID, err)
+		if err != nil {
+			return fmt.Errorf("keys of members of workspace %d: %w", workspaceID, err)
+		}
+		ids = ids[n:]
 	}
 	return nil
 }
+
+// memberKeysRead bounds the ids of a statement of readMemberKeys.
+const memberKeysRead = 10000
 
 // MemberIDs returns the member ids of a workspace's keys (MemberKeys);
 // those it never gave are left out.
