@@ -24,11 +24,13 @@ import (
 const matchBlockCap = 50
 
 // indexMatchKeys computes again the blocking keys of members of the
-// workspace from their display names and identities (names, handles, the
-// local part of e-mail addresses); their web domains are left as they
-// are (indexMatchDomains). Members merged away get none, whether their
-// keys are kept up to date (unindexMatchKeys) or built again.
-func (s *Store) indexMatchKeys(ctx context.Context, tx *sql.Tx, workspaceID int64, ids []string) error {
+// workspace, ids, from their display names and identities (names,
+// handles, the local part of e-mail addresses) as read (readMembers);
+// their web domains are left as they are (indexMatchDomains). Members
+// merged away get none, whether their keys are kept up to date
+// (unindexMatchKeys) or built again: whatever they still hold is their
+// survivor's now.
+func (s *Store) indexMatchKeys(ctx context.Context, tx *sql.Tx, workspaceID int64, ids []string, members []memberText) error {
 	p1 := s.d.p1()
 	type keyed struct {
 		member, key, source string
@@ -44,37 +46,18 @@ func (s *Store) indexMatchKeys(ctx context.Context, tx *sql.Tx, workspaceID int6
 			}
 		}
 	}
-	// A member merged away has none: whatever it still holds is its
-	// survivor's now.
-	live := make(map[string]bool, len(ids))
-	err := s.d.inList(ctx, tx, `SELECT id, display_name FROM members WHERE workspace_id = `+p1+` AND merged_into IS NULL AND id`,
-		[]any{workspaceID}, ids, ``, func(r *sql.Rows) error {
-			var id, name string
-			if err := r.Scan(&id, &name); err != nil {
-				return err
-			}
-			live[id] = true
-			add(id, name, namematch.NameKeys(name)...)
-			return nil
-		})
-	if err != nil {
-		return fmt.Errorf("match keys: %w", err)
-	}
-	err = s.d.inList(ctx, tx, `SELECT member_id, kind, value FROM identities WHERE workspace_id = `+p1+` AND member_id`,
-		[]any{workspaceID}, ids, ``, func(r *sql.Rows) error {
-			var id, kind, value string
-			if err := r.Scan(&id, &kind, &value); err != nil || !live[id] {
-				return err
-			}
-			if kind == model.IdentityEmail {
-				add(id, value, namematch.EmailKeys(value)...)
+	for _, m := range members {
+		if !m.live {
+			continue
+		}
+		add(m.id, m.name, namematch.NameKeys(m.name)...)
+		for _, idn := range m.identities {
+			if idn.kind == model.IdentityEmail {
+				add(m.id, idn.value, namematch.EmailKeys(idn.value)...)
 			} else {
-				add(id, value, namematch.NameKeys(value)...)
+				add(m.id, idn.value, namematch.NameKeys(idn.value)...)
 			}
-			return nil
-		})
-	if err != nil {
-		return fmt.Errorf("match keys: %w", err)
+		}
 	}
 	// Web domains are kept apart (matchDomains, indexMatchDomains): they
 	// come from messages, which an import must not read again.

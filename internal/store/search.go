@@ -419,47 +419,75 @@ func (s *Store) indexMessages(ctx context.Context, tx *sql.Tx, ids []int64) erro
 	return nil
 }
 
+// memberText is what of a member is indexed: its display name and its
+// identities' values, and whether it is live (not merged away).
+type memberText struct {
+	id, name   string
+	live       bool
+	identities []identityText
+}
+
+// identityText is an identity of a memberText.
+type identityText struct{ kind, value string }
+
+// readMembers reads the display names and identities of the given
+// members of a workspace, in tx, in the order found.
+func (s *Store) readMembers(ctx context.Context, tx *sql.Tx, workspaceID int64, ids []string) ([]memberText, error) {
+	var out []memberText
+	at := make(map[string]int, len(ids))
+	p1 := s.d.p1()
+	err := s.d.inList(ctx, tx, `SELECT id, display_name, merged_into IS NULL FROM members WHERE workspace_id = `+p1+` AND id`,
+		[]any{workspaceID}, ids, ``, func(r *sql.Rows) error {
+			var m memberText
+			if err := r.Scan(&m.id, &m.name, &m.live); err != nil {
+				return err
+			}
+			at[m.id] = len(out)
+			out = append(out, m)
+			return nil
+		})
+	if err != nil {
+		return nil, err
+	}
+	err = s.d.inList(ctx, tx, `SELECT member_id, kind, value FROM identities WHERE workspace_id = `+p1+` AND member_id`,
+		[]any{workspaceID}, ids, ``, func(r *sql.Rows) error {
+			var id, kind, value string
+			if err := r.Scan(&id, &kind, &value); err != nil {
+				return err
+			}
+			if i, ok := at[id]; ok {
+				out[i].identities = append(out[i].identities, identityText{kind, value})
+			}
+			return nil
+		})
+	return out, err
+}
+
 // indexMembers indexes (again) the given members of a workspace: their
-// display name and the values of their identities.
+// display name and the values of their identities, for search and for
+// merge suggestions (indexMatchKeys).
 func (s *Store) indexMembers(ctx context.Context, tx *sql.Tx, workspaceID int64, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	if err := s.indexMatchKeys(ctx, tx, workspaceID, ids); err != nil {
+	members, err := s.readMembers(ctx, tx, workspaceID, ids)
+	if err != nil {
+		return fmt.Errorf("index members: %w", err)
+	}
+	if err := s.indexMatchKeys(ctx, tx, workspaceID, ids, members); err != nil {
 		return err
 	}
-	text := make(map[string]*strings.Builder, len(ids))
-	var order []string
-	p1 := s.d.p1()
-	err := s.d.inList(ctx, tx, `SELECT id, display_name FROM members WHERE workspace_id = `+p1+` AND id`,
-		[]any{workspaceID}, ids, ``, func(r *sql.Rows) error {
-			var id, name string
-			if err := r.Scan(&id, &name); err != nil {
-				return err
-			}
-			b := &strings.Builder{}
-			b.WriteString(name)
-			text[id] = b
-			order = append(order, id)
-			return nil
-		})
-	if err != nil {
-		return fmt.Errorf("index members: %w", err)
-	}
-	err = s.d.inList(ctx, tx, `SELECT member_id, value FROM identities WHERE workspace_id = `+p1+` AND member_id`,
-		[]any{workspaceID}, ids, ``, func(r *sql.Rows) error {
-			var id, value string
-			if err := r.Scan(&id, &value); err != nil {
-				return err
-			}
-			if b := text[id]; b != nil {
-				b.WriteByte('\n')
-				b.WriteString(value)
-			}
-			return nil
-		})
-	if err != nil {
-		return fmt.Errorf("index members: %w", err)
+	text := make(map[string]*strings.Builder, len(members))
+	order := make([]string, 0, len(members))
+	for _, m := range members {
+		b := &strings.Builder{}
+		b.WriteString(m.name)
+		for _, idn := range m.identities {
+			b.WriteByte('\n')
+			b.WriteString(idn.value)
+		}
+		text[m.id] = b
+		order = append(order, m.id)
 	}
 	if len(order) == 0 {
 		return nil
