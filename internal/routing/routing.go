@@ -37,7 +37,8 @@ const Actor = "routing"
 // workspace that nobody holds and still waits, and records it; when nobody
 // can, it records why. Load and round-robin progress within the run, as
 // each assignment counts in its CM's Open and LastAssigned. A conversation
-// another node assigned meanwhile is left to it. A workspace without any
+// another node assigned meanwhile is left to it; one being written (an
+// import adding to it, on PostgreSQL) is left to the next round. A workspace without any
 // CM is left alone: nothing could be assigned, and writing the same reason
 // on every conversation would only slow imports down.
 func RouteWorkspace(ctx context.Context, st Store, workspaceID int64, now time.Time) (Summary, error) {
@@ -86,7 +87,9 @@ func RouteWorkspace(ctx context.Context, st Store, workspaceID int64, now time.T
 		for _, r := range page {
 			switch {
 			case slices.Contains(conflicts, r.ConversationID):
-				// Another node assigned it first: it is not this CM's.
+				// Another node assigned it first, or it is being
+				// written (the next round routes it): it is not this
+				// CM's.
 				if r.Assignee != nil {
 					cands[byID[*r.Assignee]].Open--
 				}
