@@ -38,9 +38,10 @@ const Actor = "routing"
 // can, it records why. Load and round-robin progress within the run, as
 // each assignment counts in its CM's Open and LastAssigned. A conversation
 // another node assigned meanwhile is left to it; one being written (an
-// import adding to it, on PostgreSQL) is left to the next round. A workspace without any
-// CM is left alone: nothing could be assigned, and writing the same reason
-// on every conversation would only slow imports down.
+// import adding to it, on PostgreSQL) is left to the next round. A
+// workspace without any CM is left alone: nothing could be assigned, and
+// writing the same reason on every conversation would only slow imports
+// down.
 func RouteWorkspace(ctx context.Context, st Store, workspaceID int64, now time.Time) (Summary, error) {
 	var sum Summary
 	// Waiting conversations first: the server routes every workspace every

@@ -477,25 +477,21 @@ func (s *Store) indexMembers(ctx context.Context, tx *sql.Tx, workspaceID int64,
 	if err := s.indexMatchKeys(ctx, tx, workspaceID, ids, members); err != nil {
 		return err
 	}
-	text := make(map[string]*strings.Builder, len(members))
+	if len(members) == 0 {
+		return nil
+	}
+	stems := make(map[string][]string)
 	order := make([]string, 0, len(members))
+	terms := make(map[string]string, len(members))
 	for _, m := range members {
-		b := &strings.Builder{}
+		var b strings.Builder
 		b.WriteString(m.name)
 		for _, idn := range m.identities {
 			b.WriteByte('\n')
 			b.WriteString(idn.value)
 		}
-		text[m.id] = b
 		order = append(order, m.id)
-	}
-	if len(order) == 0 {
-		return nil
-	}
-	stems := make(map[string][]string)
-	terms := make(map[string]string, len(order))
-	for _, id := range order {
-		terms[id] = searchTerms(text[id].String(), stems)
+		terms[m.id] = searchTerms(b.String(), stems)
 	}
 	if s.engine == EnginePostgres {
 		args := make([]any, 0, 3*len(order))
