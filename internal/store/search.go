@@ -43,6 +43,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -128,6 +129,38 @@ func wordStems(w string) []string {
 	return out
 }
 
+// stemCache remembers the stems of the words indexed lately: a
+// community's words come again and again, and stemming a word costs more
+// than the rest of indexing it. Its zero value is ready; it is safe for
+// concurrent use.
+type stemCache struct {
+	mu    sync.Mutex
+	stems map[string][]string // word → wordStems(word); read only
+}
+
+// maxCachedStems bounds a stemCache, which starts afresh past it: a few
+// megabytes.
+const maxCachedStems = 50_000
+
+// of returns the stems of the lower-cased word w, from the cache when it
+// knows them. The slice is shared: callers must not change it.
+func (c *stemCache) of(w string) []string {
+	c.mu.Lock()
+	st, ok := c.stems[w]
+	c.mu.Unlock()
+	if ok {
+		return st
+	}
+	st = wordStems(w)
+	c.mu.Lock()
+	if c.stems == nil || len(c.stems) >= maxCachedStems {
+		c.stems = make(map[string][]string)
+	}
+	c.stems[strings.Clone(w)] = st
+	c.mu.Unlock()
+	return st
+}
+
 // frenchStem is the Snowball French stem of w, folded, with one addition:
 // verbs in -dre and their participles in -du ("répondre", "répondu"), which
 // Snowball leaves as "répondr" and "répondu", meet at "repond" like the
@@ -146,7 +179,7 @@ func frenchStem(w string) string {
 // searchTerms returns the distinct stems of a text, space-separated, at
 // most maxDocumentStems of them: what the index keeps of one document.
 // stems caches word → stems across the documents of a batch.
-func searchTerms(text string, stems map[string][]string) string {
+func searchTerms(text string, stems *stemCache) string {
 	seen := make(map[string]bool)
 	var b strings.Builder
 	emailAddresses(text, func(_, _ int, term string) {
@@ -162,14 +195,7 @@ func searchTerms(text string, stems map[string][]string) string {
 		if len(seen) >= maxDocumentStems {
 			return
 		}
-		st, ok := stems[w]
-		if !ok {
-			st = wordStems(w)
-			if len(stems) < 100_000 {
-				stems[w] = st
-			}
-		}
-		for _, s := range st {
+		for _, s := range stems.of(w) {
 			if !seen[s] {
 				seen[s] = true
 				if b.Len() > 0 {
@@ -308,18 +334,42 @@ func (q searchQuery) write(and, or string, term func(string) string) string {
 
 // tsLexeme quotes s as a lexeme of a tsvector or tsquery literal.
 func tsLexeme(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `'`, `''`)
-	return "'" + r.Replace(s) + "'"
+	var b strings.Builder
+	writeLexeme(&b, s)
+	return b.String()
+}
+
+// writeLexeme writes s to b as a quoted lexeme: in quotes, with its
+// quotes doubled and its backslashes escaped.
+func writeLexeme(b *strings.Builder, s string) {
+	b.Grow(len(s) + 2)
+	b.WriteByte('\'')
+	for {
+		i := strings.IndexAny(s, `'\`)
+		if i < 0 {
+			break
+		}
+		b.WriteString(s[:i])
+		if s[i] == '\'' {
+			b.WriteString(`''`)
+		} else {
+			b.WriteString(`\\`)
+		}
+		s = s[i+1:]
+	}
+	b.WriteString(s)
+	b.WriteByte('\'')
 }
 
 // tsvector writes space-separated terms as a tsvector literal.
 func tsvector(terms string) string {
 	var b strings.Builder
+	b.Grow(len(terms) + len(terms)/4)
 	for i, t := range strings.Fields(terms) {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(tsLexeme(t))
+		writeLexeme(&b, t)
 	}
 	return b.String()
 }
@@ -359,10 +409,9 @@ func (s *Store) writeMessageIndex(ctx context.Context, tx *sql.Tx, docs []search
 	if len(docs) == 0 {
 		return nil
 	}
-	stems := make(map[string][]string)
 	args := make([]any, 0, 2*len(docs))
 	for _, d := range docs {
-		terms := searchTerms(d.text, stems)
+		terms := searchTerms(d.text, &s.stems)
 		if s.engine == EnginePostgres {
 			args = append(args, d.id, tsvector(terms))
 		} else {
@@ -480,7 +529,6 @@ func (s *Store) indexMembers(ctx context.Context, tx *sql.Tx, workspaceID int64,
 	if len(members) == 0 {
 		return nil
 	}
-	stems := make(map[string][]string)
 	order := make([]string, 0, len(members))
 	terms := make(map[string]string, len(members))
 	for _, m := range members {
@@ -491,7 +539,7 @@ func (s *Store) indexMembers(ctx context.Context, tx *sql.Tx, workspaceID int64,
 			b.WriteString(idn.value)
 		}
 		order = append(order, m.id)
-		terms[m.id] = searchTerms(b.String(), stems)
+		terms[m.id] = searchTerms(b.String(), &s.stems)
 	}
 	if s.engine == EnginePostgres {
 		args := make([]any, 0, 3*len(order))

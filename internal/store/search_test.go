@@ -2,7 +2,9 @@ package store
 
 import (
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"unicode"
 	"unicode/utf8"
@@ -47,10 +49,41 @@ func TestParseSearchQuery(t *testing.T) {
 	if got, want := tsvector("velo o'k a\\b"), `'velo' 'o''k' 'a\\b'`; got != want {
 		t.Errorf("tsvector: %s, want %s", got, want)
 	}
+	if got, want := tsvector(`''\\ x'\y'`), `'''''\\\\' 'x''\\y'''`; got != want {
+		t.Errorf("tsvector: %s, want %s", got, want)
+	}
+}
+
+// TestStemCache: the cache answers what wordStems does, from several
+// goroutines at once, and starts afresh rather than growing past its
+// bound.
+func TestStemCache(t *testing.T) {
+	var c stemCache
+	words := []string{"vélos", "répondu", "electrique", "running", "œuvre"}
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for range 50 {
+				for _, w := range words {
+					if got, want := c.of(w), wordStems(w); !slices.Equal(got, want) {
+						t.Errorf("stems of %q: %v, want %v", w, got, want)
+						return
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i := range maxCachedStems + 10 {
+		c.of("w" + strconv.Itoa(i))
+	}
+	if n := len(c.stems); n == 0 || n > maxCachedStems {
+		t.Errorf("%d words remembered, want from 1 to %d", n, maxCachedStems)
+	}
 }
 
 func TestSearchTerms(t *testing.T) {
-	got := strings.Fields(searchTerms("Mon VÉLO électrique, mon vélo ! https://ex.org "+strings.Repeat("x", 300), map[string][]string{}))
+	got := strings.Fields(searchTerms("Mon VÉLO électrique, mon vélo ! https://ex.org "+strings.Repeat("x", 300), &stemCache{}))
 	for _, want := range []string{"mon", "velo", "electr", "electriqu", "https", "ex", "org"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("terms %v: %q missing", got, want)
@@ -112,7 +145,7 @@ func addressTerm(t *testing.T, addr string) string {
 }
 
 func TestSearchAddresses(t *testing.T) {
-	terms := strings.Fields(searchTerms("Écrivez à jean.dupont@example.org, merci", map[string][]string{}))
+	terms := strings.Fields(searchTerms("Écrivez à jean.dupont@example.org, merci", &stemCache{}))
 	whole := addressTerm(t, "JEAN.Dupont@Example.ORG")
 	for _, want := range []string{whole, "jean", "dupont", "exampl", "org", "merc"} {
 		if !slices.Contains(terms, want) {

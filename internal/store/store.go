@@ -46,6 +46,8 @@ type Store struct {
 	committed atomic.Pointer[func()]
 	// dense remembers the searches found common for a while (inbox.go).
 	dense denseSearches
+	// stems remembers the stems of the words indexed lately (search.go).
+	stems stemCache
 }
 
 // OnCommit makes the store call fn after each write transaction commits
