@@ -163,7 +163,9 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc := http.NewResponseController(w)
-	// A stream outlives the server's write timeout; each write gets its own.
+	// A stream outlives the server's write timeout; each flush (and the
+	// writes gathered before it) gets its own. Per write, setting it cost
+	// as much as writing.
 	writeDeadline := func() { rc.SetWriteDeadline(time.Now().Add(30 * time.Second)) }
 	writeDeadline()
 	sub := h.live.Hub.Subscribe(v.allows)
@@ -179,11 +181,11 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		writeDeadline()
 		_, err = w.Write(frame)
 		return err
 	}
 	send := func(e model.Event) error {
+		writeDeadline()
 		if err := write(e); err != nil {
 			return err
 		}
@@ -216,6 +218,7 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 			// What arrives within flushDelay goes in the same flush:
 			// under a stream of messages, one write to the connection
 			// carries many events instead of one each.
+			writeDeadline()
 			err := write(e)
 			gather.Reset(flushDelay)
 		more:
