@@ -26,9 +26,18 @@ type Job struct {
 	OnKick bool
 	// KickGap spaces the rounds Kick starts: under a stream of arrivals,
 	// each kicking, a round then takes what arrived since the last one
-	// instead of running again and again for one message each.
+	// instead of running again and again for one message each. A round
+	// that took long spaces them more (see KickShare).
 	KickGap time.Duration
 }
+
+// KickShare is the most of its time a job kicked without pause spends in
+// its rounds: a kicked round starts KickShare times the last round's
+// length after that round began, if that is later than KickGap. Rounds
+// that grow slow — a database busy with a stream of imports — then
+// leave it to the imports rather than take more of it; the job's period
+// (Every) still bounds the wait.
+const KickShare = 10
 
 // DefaultKickGap is the KickGap Kicked gives: what arrives is looked at
 // within a fifth of a second, and a job kicked without pause runs at
@@ -104,18 +113,21 @@ func (r *Runner) loop(ctx context.Context, j Job, kick <-chan struct{}) {
 		if err := j.Run(ctx, start); err != nil && ctx.Err() == nil {
 			r.logger.ErrorContext(ctx, "job failed", slog.String("job", j.Name), slog.Any("error", err))
 		}
+		gap := max(j.KickGap, KickShare*time.Since(start))
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		case <-kick:
-			if wait := j.KickGap - time.Since(start); wait > 0 {
-				gap := time.NewTimer(wait)
+			if wait := gap - time.Since(start); wait > 0 {
+				pause := time.NewTimer(wait)
 				select {
 				case <-ctx.Done():
-					gap.Stop()
+					pause.Stop()
 					return
-				case <-gap.C:
+				case <-pause.C:
+				case <-t.C:
+					pause.Stop()
 				}
 			}
 		}

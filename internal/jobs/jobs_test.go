@@ -184,6 +184,58 @@ func TestRunnerKickGap(t *testing.T) {
 	}
 }
 
+// TestRunnerKickShare kicks without pause a job whose rounds are slow:
+// they start KickShare round lengths apart, not KickGap apart — unless
+// the job's period comes first.
+func TestRunnerKickShare(t *testing.T) {
+	t.Parallel()
+	const took = 20 * time.Millisecond
+	for _, c := range []struct {
+		name     string
+		every    time.Duration
+		min, max time.Duration // between rounds
+	}{
+		{"hourly", time.Hour, jobs.KickShare * took, wait},
+		{"every 80ms", 80 * time.Millisecond, 80 * time.Millisecond, jobs.KickShare * took},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			starts := make(chan time.Time, 100)
+			j := jobs.Job{Name: "slow", Every: c.every, OnKick: true, KickGap: time.Millisecond,
+				Run: func(ctx context.Context, now time.Time) error {
+					select {
+					case starts <- now:
+					default:
+					}
+					time.Sleep(took)
+					return nil
+				}}
+			r := jobs.NewRunner(slog.New(slog.DiscardHandler), j)
+			stop := run(t, r)
+			deadline := time.Now().Add(3 * jobs.KickShare * took)
+			for time.Now().Before(deadline) {
+				r.Kick()
+				time.Sleep(time.Millisecond)
+			}
+			stop()
+			close(starts)
+			var rounds []time.Time
+			for at := range starts {
+				rounds = append(rounds, at)
+			}
+			if len(rounds) < 2 {
+				t.Fatalf("%d rounds in %s of kicks", len(rounds), 3*jobs.KickShare*took)
+			}
+			for i := 1; i < len(rounds); i++ {
+				// A tick may come a little early or late: a tenth off.
+				if d := rounds[i].Sub(rounds[i-1]); d < c.min*9/10 || d > c.max*11/10 {
+					t.Errorf("round %d began %s after the one before, want from %s to %s", i, d, c.min, c.max)
+				}
+			}
+		})
+	}
+}
+
 func TestRunnerFinishesRoundAndLogsErrors(t *testing.T) {
 	t.Parallel()
 	var logs testutil.SyncBuffer
