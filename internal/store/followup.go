@@ -25,14 +25,16 @@ type touched struct {
 	customer int64 // newest customer message, Unix µs; 0 when none
 }
 
-// followUp brings the conversations of a batch's new messages up to date:
-// their first response (the first staff message after a customer's: a
-// brand's own opening post answers nobody) and the oldest customer message still unanswered
-// are recomputed from the stored thread (so messages arriving out of order
-// are counted right), their SLA due times marked for recomputing; a
-// conversation resolved or pending (or snoozed) before a customer's new
-// message is reopened and handed back to routing; and each conversation
-// gets one "message.new" event.
+// followUp brings the conversations of a batch's new messages up to date,
+// recomputed from the stored thread (so messages arriving out of order are
+// counted right): when they were opened and first answered (for the
+// metrics, as refreshOpening sets them), their first response (the first
+// staff message after a customer's: a brand's own opening post answers
+// nobody) and the oldest customer message still unanswered, their SLA due
+// times marked for recomputing — all in one statement. A conversation
+// resolved or pending (or snoozed) before a customer's new message is
+// reopened and handed back to routing; and each conversation gets one
+// "message.new" event.
 func (im *Importer) followUp(ctx context.Context, tx *sql.Tx, items []*IngestItem, convIDs map[string]int64, created []string) error {
 	byID := make(map[int64]*touched)
 	var order []*touched
@@ -61,6 +63,7 @@ func (im *Importer) followUp(ctx context.Context, tx *sql.Tx, items []*IngestIte
 	}
 	d := im.s.d
 	_, err := tx.ExecContext(ctx, `UPDATE conversations SET
+		opened_at = `+openingOf+`, answered_at = `+answerOf+`,
 		first_response_at = (SELECT MIN(m.created_at) FROM messages m
 			WHERE m.conversation_id = conversations.id AND m.author_is_staff
 			AND m.created_at > (SELECT MIN(u.created_at) FROM messages u

@@ -246,13 +246,6 @@ func (im *Importer) write(ctx context.Context, tx *sql.Tx, items []IngestItem) (
 	if err := im.s.matchDomains(ctx, tx, im.ws.ID, fresh, memberIDs); err != nil {
 		return res, err
 	}
-	touched := make([]int64, 0, len(fresh))
-	for _, it := range fresh {
-		touched = append(touched, convIDs[it.Root])
-	}
-	if err := refreshOpening(ctx, tx, im.s.d, touched); err != nil {
-		return res, err
-	}
 	if err := im.followUp(ctx, tx, fresh, convIDs, created); err != nil {
 		return res, err
 	}
