@@ -49,7 +49,9 @@ type hookResponse struct {
 
 // inboundHook stores the messages of a signed delivery.
 func (h *handler) inboundHook(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
+	// What the delivery waits for is read through the writers'
+	// connections (on PostgreSQL), not behind the readers' crowd.
+	ctx := store.Urgent(r.Context())
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, inbound.MaxBodyBytes))
 	var tooBig *http.MaxBytesError
 	switch {

@@ -299,7 +299,7 @@ func (s *Store) FinishReanalysis(ctx context.Context, workspaceID int64, actor s
 // copy of the workspace's analyzer is stale.
 func (s *Store) AnalysisStamp(ctx context.Context, workspaceID int64) (string, error) {
 	var corrections, lastCorrection, topics, lastTopic int64
-	err := s.r.QueryRowContext(ctx, `SELECT
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM corrections WHERE workspace_id = $1),
 		(SELECT COALESCE(MAX(id), 0) FROM corrections WHERE workspace_id = $1),
 		(SELECT COUNT(*) FROM topics WHERE workspace_id = $1),

@@ -95,7 +95,7 @@ func scanEvents(rows *sql.Rows, err error) ([]model.Event, error) {
 // LastEventID returns the id of the newest event, 0 when there is none.
 func (s *Store) LastEventID(ctx context.Context) (int64, error) {
 	var id int64
-	if err := s.r.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&id); err != nil {
+	if err := s.reader(ctx).QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&id); err != nil {
 		return 0, fmt.Errorf("last event: %w", err)
 	}
 	return id, nil
@@ -107,7 +107,7 @@ func (s *Store) EventsAfter(ctx context.Context, afterID int64, limit int) ([]mo
 	if limit < 1 {
 		return nil, fmt.Errorf("%w: events after %d: limit %d must be positive", ErrInvalid, afterID, limit)
 	}
-	out, err := scanEvents(s.r.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit))
+	out, err := scanEvents(s.reader(ctx).QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id > $1 ORDER BY id LIMIT $2`, afterID, limit))
 	if err != nil {
 		return nil, fmt.Errorf("events after %d: %w", afterID, err)
 	}
@@ -119,7 +119,7 @@ func (s *Store) EventsByID(ctx context.Context, ids []int64) ([]model.Event, err
 	var out []model.Event
 	for len(ids) > 0 {
 		n := min(len(ids), 500)
-		page, err := scanEvents(s.r.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id`+s.d.inIDs(1)+` ORDER BY id`, s.d.idSet(ids[:n])))
+		page, err := scanEvents(s.reader(ctx).QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE id`+s.d.inIDs(1)+` ORDER BY id`, s.d.idSet(ids[:n])))
 		if err != nil {
 			return nil, fmt.Errorf("events by id: %w", err)
 		}

@@ -214,7 +214,7 @@ func (s *Store) Source(ctx context.Context, workspaceID, id int64) (model.Source
 // workspace, secrets included.
 func (s *Store) SourceConfig(ctx context.Context, workspaceID, id int64) (string, error) {
 	var config string
-	err := s.r.QueryRowContext(ctx, `SELECT config FROM sources WHERE workspace_id = $1 AND id = $2`, workspaceID, id).Scan(&config)
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT config FROM sources WHERE workspace_id = $1 AND id = $2`, workspaceID, id).Scan(&config)
 	if err != nil {
 		return "", fmt.Errorf("source %d: %w", id, s.translate(err))
 	}
@@ -246,7 +246,7 @@ func (s *Store) SourceConfigs(ctx context.Context, workspaceID int64) (map[int64
 
 // Sources lists a workspace's sources by channel and name.
 func (s *Store) Sources(ctx context.Context, workspaceID int64) ([]model.Source, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT `+sourceColumns+sourceFrom+`
+	rows, err := s.reader(ctx).QueryContext(ctx, `SELECT `+sourceColumns+sourceFrom+`
 		WHERE so.workspace_id = $1 ORDER BY ch.name, so.name, so.id`, workspaceID)
 	if err != nil {
 		return nil, fmt.Errorf("sources: %w", err)
@@ -461,7 +461,7 @@ func (s *Store) NextSourceDue(ctx context.Context) (time.Time, bool, error) {
 // a delivery of this key that is remembered until now or later.
 func (s *Store) SeenDelivery(ctx context.Context, channelID int64, key string, now time.Time) (bool, error) {
 	var one int
-	err := s.r.QueryRowContext(ctx, `SELECT 1 FROM inbound_deliveries WHERE channel_id = $1 AND key = $2 AND until >= $3`,
+	err := s.reader(ctx).QueryRowContext(ctx, `SELECT 1 FROM inbound_deliveries WHERE channel_id = $1 AND key = $2 AND until >= $3`,
 		channelID, key, toMicros(now)).Scan(&one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil

@@ -39,6 +39,10 @@ type Store struct {
 	engine string
 	w      *sql.DB // writes (one connection on SQLite)
 	r      *sql.DB // reads
+	// urgent reads what storing or announcing new messages waits for
+	// (Urgent): the writers' pool on PostgreSQL, the readers' on SQLite,
+	// whose one writer is busy enough.
+	urgent *sql.DB
 	d      dialect
 	close  func() error
 	// committed, when set, is called after each write transaction
@@ -72,6 +76,25 @@ func (s *Store) afterCommit() {
 	if fn := s.committed.Load(); fn != nil {
 		(*fn)()
 	}
+}
+
+// urgentKey marks a context made by Urgent.
+type urgentKey struct{}
+
+// Urgent returns ctx marked for the reads that storing or announcing what
+// arrives waits for: an inbound webhook's look-ups, the live hub's reading
+// of new events. On PostgreSQL they go through the writers' connections,
+// which the crowd of readers does not hold; on SQLite nothing changes.
+func Urgent(ctx context.Context) context.Context {
+	return context.WithValue(ctx, urgentKey{}, true)
+}
+
+// reader is the pool ctx's reads go through.
+func (s *Store) reader(ctx context.Context) *sql.DB {
+	if ctx.Value(urgentKey{}) != nil {
+		return s.urgent
+	}
+	return s.r
 }
 
 // dialect holds the few spellings that differ between the engines.
@@ -112,11 +135,11 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	var s *Store
 	var migrations fs.FS
 	if IsPostgresDSN(dsn) {
-		db, err := postgres.Open(ctx, dsn)
+		pools, err := postgres.OpenPools(ctx, dsn)
 		if err != nil {
 			return nil, err
 		}
-		s = &Store{engine: EnginePostgres, w: db, r: db, close: db.Close,
+		s = &Store{engine: EnginePostgres, w: pools.Writer, r: pools.Reader, urgent: pools.Writer, close: pools.Close,
 			d: dialect{greatest: "GREATEST", least: "LEAST", isUnique: postgres.IsUniqueViolation, badText: postgres.IsUnstorableText, forUpdate: " FOR UPDATE OF c", idArrays: true}}
 		migrations = postgres.Migrations
 	} else {
@@ -124,7 +147,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		s = &Store{engine: EngineSQLite, w: db.Writer, r: db.Reader, close: db.Close,
+		s = &Store{engine: EngineSQLite, w: db.Writer, r: db.Reader, urgent: db.Reader, close: db.Close,
 			d: dialect{greatest: "MAX", least: "MIN", isUnique: sqlite.IsUniqueViolation,
 				anonymousParams: true, oneByOneMemberUpdates: true}}
 		migrations = sqlite.Migrations

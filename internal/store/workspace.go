@@ -60,7 +60,7 @@ func (s *Store) WorkspaceBySlug(ctx context.Context, slug string) (model.Workspa
 	if ValidateSlug(slug) != nil { // such a workspace cannot exist; spare the database odd bytes
 		return model.Workspace{}, fmt.Errorf("workspace %q: %w", slug, ErrNotFound)
 	}
-	w, err := scanWorkspace(s.r.QueryRowContext(ctx,
+	w, err := scanWorkspace(s.reader(ctx).QueryRowContext(ctx,
 		`SELECT `+workspaceColumns+` FROM workspaces WHERE slug = $1`, slug))
 	if err != nil {
 		return model.Workspace{}, fmt.Errorf("workspace %q: %w", slug, s.translate(err))
@@ -130,7 +130,7 @@ func (s *Store) EnsureChannel(ctx context.Context, workspaceID int64, name, kind
 	}
 	// Most imports find their channel: a reader finds it without waiting
 	// for the writer, which SQLite has only one of.
-	c, err := s.channelIn(ctx, s.r, workspaceID, name)
+	c, err := s.channelIn(ctx, s.reader(ctx), workspaceID, name)
 	if !errors.Is(err, ErrNotFound) {
 		return c, err
 	}

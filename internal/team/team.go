@@ -157,7 +157,9 @@ func (t *Team) Run(ctx context.Context) {
 	}()
 	go func() {
 		defer wg.Done()
-		if err := t.hub.Run(ctx); err != nil {
+		// The hub reads new events through the writers' connections (on
+		// PostgreSQL): announcing them must not wait behind the readers.
+		if err := t.hub.Run(store.Urgent(ctx)); err != nil {
 			t.logger.Error("live events stopped", slog.Any("error", err))
 		}
 	}()

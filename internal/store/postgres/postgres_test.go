@@ -2,6 +2,7 @@ package postgres_test
 
 import (
 	"context"
+	"database/sql"
 	"runtime"
 	"strings"
 	"testing"
@@ -49,5 +50,56 @@ func TestPoolSize(t *testing.T) {
 			}
 			t.Errorf("%q: %v, want a refusal naming pool_max_conns", bad, err)
 		}
+	}
+}
+
+// TestOpenPools: the connections are parted in a writers' pool and a
+// readers' one, a quarter for the readers (at least one); a single
+// connection makes one pool serving both; a bad count is refused as by
+// Open.
+func TestOpenPools(t *testing.T) {
+	ctx := context.Background()
+	dsn := testutil.NewDSN(t, store.EnginePostgres)
+	join := "?"
+	if strings.Contains(dsn, "?") {
+		join = "&"
+	}
+	all := min(max(4*runtime.GOMAXPROCS(0), 4), 64)
+	for _, c := range []struct {
+		query          string
+		writer, reader int
+	}{{"", all - all/4, all / 4}, {"pool_max_conns=8", 6, 2}, {"pool_max_conns=3", 2, 1}, {"pool_max_conns=1", 1, 1}} {
+		url := dsn
+		if c.query != "" {
+			url += join + c.query
+		}
+		p, err := postgres.OpenPools(ctx, url)
+		if err != nil {
+			t.Fatalf("%q: %v", c.query, err)
+		}
+		for name, db := range map[string]*sql.DB{"writer": p.Writer, "reader": p.Reader} {
+			var one int
+			if err := db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil || one != 1 {
+				t.Errorf("%q: a query on the %s: %d %v", c.query, name, one, err)
+			}
+		}
+		if got := p.Writer.Stats().MaxOpenConnections; got != c.writer {
+			t.Errorf("%q: writers' pool of %d, want %d", c.query, got, c.writer)
+		}
+		if got := p.Reader.Stats().MaxOpenConnections; got != c.reader {
+			t.Errorf("%q: readers' pool of %d, want %d", c.query, got, c.reader)
+		}
+		if shared := p.Writer == p.Reader; shared != (c.query == "pool_max_conns=1") {
+			t.Errorf("%q: one pool for both: %v", c.query, shared)
+		}
+		if err := p.Close(); err != nil {
+			t.Errorf("%q: close: %v", c.query, err)
+		}
+	}
+	if p, err := postgres.OpenPools(ctx, dsn+join+"pool_max_conns=0"); err == nil || !strings.Contains(err.Error(), "pool_max_conns") {
+		if err == nil {
+			p.Close()
+		}
+		t.Errorf("pool_max_conns=0: %v, want a refusal naming it", err)
 	}
 }
