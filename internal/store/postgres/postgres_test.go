@@ -18,19 +18,11 @@ import (
 func TestPoolSize(t *testing.T) {
 	ctx := context.Background()
 	dsn := testutil.NewDSN(t, store.EnginePostgres)
-	join := "?"
-	if strings.Contains(dsn, "?") {
-		join = "&"
-	}
 	for _, c := range []struct {
 		query string
 		want  int
 	}{{"", min(max(4*runtime.GOMAXPROCS(0), 4), 64)}, {"pool_max_conns=3", 3}} {
-		url := dsn
-		if c.query != "" {
-			url += join + c.query
-		}
-		db, err := postgres.Open(ctx, url)
+		db, err := postgres.Open(ctx, withQuery(dsn, c.query))
 		if err != nil {
 			t.Fatalf("%q: %v", c.query, err)
 		}
@@ -44,7 +36,7 @@ func TestPoolSize(t *testing.T) {
 		db.Close()
 	}
 	for _, bad := range []string{"pool_max_conns=0", "pool_max_conns=many"} {
-		if db, err := postgres.Open(ctx, dsn+join+bad); err == nil || !strings.Contains(err.Error(), "pool_max_conns") {
+		if db, err := postgres.Open(ctx, withQuery(dsn, bad)); err == nil || !strings.Contains(err.Error(), "pool_max_conns") {
 			if db != nil {
 				db.Close()
 			}
@@ -60,20 +52,12 @@ func TestPoolSize(t *testing.T) {
 func TestOpenPools(t *testing.T) {
 	ctx := context.Background()
 	dsn := testutil.NewDSN(t, store.EnginePostgres)
-	join := "?"
-	if strings.Contains(dsn, "?") {
-		join = "&"
-	}
 	all := min(max(4*runtime.GOMAXPROCS(0), 4), 64)
 	for _, c := range []struct {
 		query          string
 		writer, reader int
 	}{{"", all - all/4, all / 4}, {"pool_max_conns=8", 6, 2}, {"pool_max_conns=3", 2, 1}, {"pool_max_conns=1", 1, 1}} {
-		url := dsn
-		if c.query != "" {
-			url += join + c.query
-		}
-		p, err := postgres.OpenPools(ctx, url)
+		p, err := postgres.OpenPools(ctx, withQuery(dsn, c.query))
 		if err != nil {
 			t.Fatalf("%q: %v", c.query, err)
 		}
@@ -96,10 +80,21 @@ func TestOpenPools(t *testing.T) {
 			t.Errorf("%q: close: %v", c.query, err)
 		}
 	}
-	if p, err := postgres.OpenPools(ctx, dsn+join+"pool_max_conns=0"); err == nil || !strings.Contains(err.Error(), "pool_max_conns") {
+	if p, err := postgres.OpenPools(ctx, withQuery(dsn, "pool_max_conns=0")); err == nil || !strings.Contains(err.Error(), "pool_max_conns") {
 		if err == nil {
 			p.Close()
 		}
 		t.Errorf("pool_max_conns=0: %v, want a refusal naming it", err)
 	}
+}
+
+// withQuery returns dsn with query added to its own.
+func withQuery(dsn, query string) string {
+	switch {
+	case query == "":
+		return dsn
+	case strings.Contains(dsn, "?"):
+		return dsn + "&" + query
+	}
+	return dsn + "?" + query
 }
