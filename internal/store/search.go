@@ -178,7 +178,7 @@ func frenchStem(w string) string {
 
 // searchTerms returns the distinct stems of a text, space-separated, at
 // most maxDocumentStems of them: what the index keeps of one document.
-// stems caches word → stems across the documents of a batch.
+// stems remembers word → stems across documents (the Store's cache).
 func searchTerms(text string, stems *stemCache) string {
 	seen := make(map[string]bool)
 	var b strings.Builder

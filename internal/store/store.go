@@ -39,10 +39,6 @@ type Store struct {
 	engine string
 	w      *sql.DB // writes (one connection on SQLite)
 	r      *sql.DB // reads
-	// urgent reads what storing or announcing new messages waits for
-	// (Urgent): the writers' pool on PostgreSQL, the readers' on SQLite,
-	// whose one writer is busy enough.
-	urgent *sql.DB
 	d      dialect
 	close  func() error
 	// committed, when set, is called after each write transaction
@@ -89,10 +85,12 @@ func Urgent(ctx context.Context) context.Context {
 	return context.WithValue(ctx, urgentKey{}, true)
 }
 
-// reader is the pool ctx's reads go through.
+// reader is the pool ctx's reads go through: the writers' for urgent
+// reads on PostgreSQL, the readers' otherwise (SQLite's one writer is
+// busy enough).
 func (s *Store) reader(ctx context.Context) *sql.DB {
-	if ctx.Value(urgentKey{}) != nil {
-		return s.urgent
+	if s.engine == EnginePostgres && ctx.Value(urgentKey{}) != nil {
+		return s.w
 	}
 	return s.r
 }
@@ -139,7 +137,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		s = &Store{engine: EnginePostgres, w: pools.Writer, r: pools.Reader, urgent: pools.Writer, close: pools.Close,
+		s = &Store{engine: EnginePostgres, w: pools.Writer, r: pools.Reader, close: pools.Close,
 			d: dialect{greatest: "GREATEST", least: "LEAST", isUnique: postgres.IsUniqueViolation, badText: postgres.IsUnstorableText, forUpdate: " FOR UPDATE OF c", idArrays: true}}
 		migrations = postgres.Migrations
 	} else {
@@ -147,7 +145,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
-		s = &Store{engine: EngineSQLite, w: db.Writer, r: db.Reader, urgent: db.Reader, close: db.Close,
+		s = &Store{engine: EngineSQLite, w: db.Writer, r: db.Reader, close: db.Close,
 			d: dialect{greatest: "MAX", least: "MIN", isUnique: sqlite.IsUniqueViolation,
 				anonymousParams: true, oneByOneMemberUpdates: true}}
 		migrations = sqlite.Migrations

@@ -52,7 +52,7 @@ type Pools struct {
 // as many readers as writers, a crowd of reads made the soak's webhook
 // answers slower than the goal (a delivery p99 of 0.51 s over ten
 // minutes on 2 cores); with a quarter, the reads wait among themselves
-// instead (0.43 s; the reads' p99 went from 0.2–0.3 s to 0.3–0.6 s).
+// instead (0.43 s; the reads' p99 went from 0.1–0.3 s to 0.2–0.6 s).
 func OpenPools(ctx context.Context, dsn string) (Pools, error) {
 	dsn, conns, err := poolSize(dsn)
 	if err != nil {
