@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 	"time"
 
@@ -23,11 +22,7 @@ func TestUrgentReads(t *testing.T) {
 			dsn := testutil.NewDSN(t, engine)
 			if engine == store.EnginePostgres {
 				// One connection each: the writers' and the readers'.
-				join := "?"
-				if strings.Contains(dsn, "?") {
-					join = "&"
-				}
-				dsn += join + "pool_max_conns=2"
+				dsn = testutil.WithQuery(dsn, "pool_max_conns=2")
 			}
 			st, err := store.Open(ctx, dsn)
 			if err != nil {

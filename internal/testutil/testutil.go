@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,6 +106,18 @@ func NewDSN(t testing.TB, engine string) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// WithQuery returns the database URL dsn with query ("name=value")
+// added to its own.
+func WithQuery(dsn, query string) string {
+	switch {
+	case query == "":
+		return dsn
+	case strings.Contains(dsn, "?"):
+		return dsn + "&" + query
+	}
+	return dsn + "?" + query
 }
 
 // PostgresURL returns the test server's URL, or skips (fails when

@@ -22,7 +22,7 @@ func TestPoolSize(t *testing.T) {
 		query string
 		want  int
 	}{{"", min(max(4*runtime.GOMAXPROCS(0), 4), 64)}, {"pool_max_conns=3", 3}} {
-		db, err := postgres.Open(ctx, withQuery(dsn, c.query))
+		db, err := postgres.Open(ctx, testutil.WithQuery(dsn, c.query))
 		if err != nil {
 			t.Fatalf("%q: %v", c.query, err)
 		}
@@ -36,7 +36,7 @@ func TestPoolSize(t *testing.T) {
 		db.Close()
 	}
 	for _, bad := range []string{"pool_max_conns=0", "pool_max_conns=many"} {
-		if db, err := postgres.Open(ctx, withQuery(dsn, bad)); err == nil || !strings.Contains(err.Error(), "pool_max_conns") {
+		if db, err := postgres.Open(ctx, testutil.WithQuery(dsn, bad)); err == nil || !strings.Contains(err.Error(), "pool_max_conns") {
 			if db != nil {
 				db.Close()
 			}
@@ -57,7 +57,7 @@ func TestOpenPools(t *testing.T) {
 		query          string
 		writer, reader int
 	}{{"", all - all/4, all / 4}, {"pool_max_conns=8", 6, 2}, {"pool_max_conns=3", 2, 1}, {"pool_max_conns=1", 1, 1}} {
-		p, err := postgres.OpenPools(ctx, withQuery(dsn, c.query))
+		p, err := postgres.OpenPools(ctx, testutil.WithQuery(dsn, c.query))
 		if err != nil {
 			t.Fatalf("%q: %v", c.query, err)
 		}
@@ -80,21 +80,10 @@ func TestOpenPools(t *testing.T) {
 			t.Errorf("%q: close: %v", c.query, err)
 		}
 	}
-	if p, err := postgres.OpenPools(ctx, withQuery(dsn, "pool_max_conns=0")); err == nil || !strings.Contains(err.Error(), "pool_max_conns") {
+	if p, err := postgres.OpenPools(ctx, testutil.WithQuery(dsn, "pool_max_conns=0")); err == nil || !strings.Contains(err.Error(), "pool_max_conns") {
 		if err == nil {
 			p.Close()
 		}
 		t.Errorf("pool_max_conns=0: %v, want a refusal naming it", err)
 	}
-}
-
-// withQuery returns dsn with query added to its own.
-func withQuery(dsn, query string) string {
-	switch {
-	case query == "":
-		return dsn
-	case strings.Contains(dsn, "?"):
-		return dsn + "&" + query
-	}
-	return dsn + "?" + query
 }
